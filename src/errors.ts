@@ -1,0 +1,147 @@
+/**
+ * Typed errors. Every error the simulator throws at a caller is an instance of {@link LambdaSimError}
+ * carrying the fields `@aws-sdk/client-lambda`'s own exceptions carry (`name`, `$fault`,
+ * `$metadata.httpStatusCode`, and `Reason` for throttles), so code written against the SDK can
+ * catch them unchanged.
+ *
+ * This module is a leaf: every layer may import it, it imports nothing.
+ */
+
+export interface ResponseMetadata {
+  httpStatusCode: number;
+  requestId?: string;
+  attempts: number;
+  totalRetryDelay: number;
+}
+
+export type Fault = 'client' | 'server';
+
+export abstract class LambdaSimError extends Error {
+  /** AWS exception name; also the value of the `x-amzn-errortype` header on the wire. */
+  abstract override readonly name: string;
+  readonly $fault: Fault;
+  readonly $metadata: ResponseMetadata;
+  /** The `Type` field of the JSON error body (`User` or `Service`). */
+  readonly Type: 'User' | 'Service';
+
+  constructor(message: string, status: number, fault: Fault, requestId?: string) {
+    super(message);
+    this.$fault = fault;
+    this.Type = fault === 'client' ? 'User' : 'Service';
+    this.$metadata = { httpStatusCode: status, attempts: 1, totalRetryDelay: 0 };
+    if (requestId !== undefined) this.$metadata.requestId = requestId;
+  }
+
+  /** The JSON body Lambda sends for this error. */
+  toJSON(): Record<string, unknown> {
+    return { Type: this.Type, Message: this.message };
+  }
+}
+
+export class ResourceNotFoundException extends LambdaSimError {
+  override readonly name = 'ResourceNotFoundException';
+  constructor(message: string) {
+    super(message, 404, 'client');
+  }
+}
+
+export class InvalidParameterValueException extends LambdaSimError {
+  override readonly name = 'InvalidParameterValueException';
+  constructor(message: string) {
+    super(message, 400, 'client');
+  }
+}
+
+export class InvalidRequestContentException extends LambdaSimError {
+  override readonly name = 'InvalidRequestContentException';
+  constructor(message: string) {
+    super(message, 400, 'client');
+  }
+}
+
+/**
+ * Lambda answers an oversized request with `x-amzn-errortype: RequestEntityTooLargeException`
+ * (status 413), a name the SDK does not model, so the SDK surfaces its generic service exception
+ * under that name. We throw the same name in-process.
+ */
+export class RequestEntityTooLargeException extends LambdaSimError {
+  override readonly name = 'RequestEntityTooLargeException';
+  constructor(message: string) {
+    super(message, 413, 'client');
+  }
+}
+
+export class ResourceConflictException extends LambdaSimError {
+  override readonly name = 'ResourceConflictException';
+  constructor(message: string) {
+    super(message, 409, 'client');
+  }
+}
+
+export type ThrottleReason =
+  | 'ConcurrentInvocationLimitExceeded'
+  | 'ReservedFunctionConcurrentInvocationLimitExceeded'
+  | 'FunctionInvocationRateLimitExceeded'
+  | 'ReservedFunctionInvocationRateLimitExceeded'
+  | 'CallerRateLimitExceeded';
+
+export class TooManyRequestsException extends LambdaSimError {
+  override readonly name = 'TooManyRequestsException';
+  readonly Reason: ThrottleReason;
+  readonly retryAfterSeconds?: string;
+  constructor(reason: ThrottleReason, message = 'Rate Exceeded.', retryAfterSeconds?: number) {
+    super(message, 429, 'client');
+    this.Reason = reason;
+    if (retryAfterSeconds !== undefined) this.retryAfterSeconds = String(retryAfterSeconds);
+  }
+  override toJSON(): Record<string, unknown> {
+    return { Reason: this.Reason, Type: this.Type, message: this.message };
+  }
+}
+
+export class ServiceException extends LambdaSimError {
+  override readonly name = 'ServiceException';
+  constructor(message: string) {
+    super(message, 500, 'server');
+  }
+}
+
+/**
+ * A feature lambda-sim does not simulate yet. Answered as HTTP 501 on the wire; never a silent
+ * success or a hang.
+ */
+export class NotImplementedException extends LambdaSimError {
+  override readonly name = 'NotImplementedException';
+  constructor(message: string) {
+    super(message, 501, 'server');
+  }
+}
+
+/**
+ * The host cannot run the simulator: isolated-vm is missing or the process lacks
+ * `--no-node-snapshot`. The message says how to fix it.
+ */
+export class EnvironmentSetupError extends Error {
+  override readonly name = 'EnvironmentSetupError';
+  readonly code: 'ISOLATED_VM_MISSING' | 'NO_NODE_SNAPSHOT_REQUIRED' | 'UNSUPPORTED_NODE';
+  constructor(code: EnvironmentSetupError['code'], message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
+ * The simulation was asked to wait for something that can never happen: a result was awaited but
+ * no simulated event is scheduled and no real work is in flight, or a drain hit its step limit.
+ */
+export class SimulationStalledError extends Error {
+  override readonly name = 'SimulationStalledError';
+}
+
+/** A limit of the host protecting itself (live environments, ...): not an AWS error. */
+export class HostLimitExceededError extends LambdaSimError {
+  override readonly name = 'HostLimitExceededError';
+  constructor(message: string) {
+    super(message, 500, 'server');
+  }
+}
