@@ -1,0 +1,343 @@
+/**
+ * The function registry: create, get, list, update and delete functions, each with its validated
+ * configuration (the `FunctionConfiguration` shape the Lambda API returns), its handler bundle and
+ * the pool of its execution environments. Code or configuration updates retire the old
+ * environments: the next invocation is a cold start with the new code.
+ */
+import { createHash } from 'node:crypto';
+import { InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException } from '../errors.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Random } from '../kernel/random.js';
+import { bundleCode, type FunctionCode, type HandlerBundle } from '../runtime/bundle.js';
+import type { EnvironmentSpec, Runtime } from '../runtime/environment.js';
+import type { Ivm } from '../runtime/isolated-vm.js';
+import { EnvironmentPool, type EnvironmentBudget, type EnvironmentHooks } from '../runtime/pool.js';
+import { display, parseFunctionRef } from './names.js';
+import {
+  validateFunctionName,
+  validateHandler,
+  validateInteger,
+  validateLogging,
+  validateRuntime,
+  validateVariables,
+  type LoggingConfig,
+} from './validate.js';
+
+export interface CreateFunctionInput {
+  FunctionName: string;
+  Handler: string;
+  Code: FunctionCode;
+  Runtime?: Runtime | undefined;
+  Role?: string | undefined;
+  Description?: string | undefined;
+  Timeout?: number | undefined;
+  MemorySize?: number | undefined;
+  EphemeralStorage?: { Size: number } | undefined;
+  Environment?: { Variables?: Record<string, string> } | undefined;
+  LoggingConfig?: { LogFormat?: 'Text' | 'JSON'; ApplicationLogLevel?: string; SystemLogLevel?: string; LogGroup?: string } | undefined;
+  Architectures?: Array<'x86_64' | 'arm64'> | undefined;
+  DeadLetterConfig?: { TargetArn?: string } | undefined;
+  TracingConfig?: { Mode?: 'Active' | 'PassThrough' } | undefined;
+  Tags?: Record<string, string> | undefined;
+  PackageType?: 'Zip' | 'Image' | undefined;
+  Publish?: boolean | undefined;
+}
+
+export type UpdateFunctionConfigurationInput = Partial<Omit<CreateFunctionInput, 'Code' | 'FunctionName' | 'Tags' | 'PackageType' | 'Publish'>> & {
+  FunctionName: string;
+};
+
+export type UpdateFunctionCodeInput = { FunctionName: string; Publish?: boolean } & (
+  | { ZipFile: Uint8Array }
+  | { Source: string }
+  | { Path: string }
+);
+
+/** What `getFunction().Configuration` and `createFunction` return. */
+export interface FunctionConfiguration {
+  FunctionName: string;
+  FunctionArn: string;
+  Runtime: Runtime;
+  Role: string;
+  Handler: string;
+  CodeSize: number;
+  Description: string;
+  Timeout: number;
+  MemorySize: number;
+  LastModified: string;
+  CodeSha256: string;
+  Version: string;
+  Environment?: { Variables: Record<string, string> };
+  TracingConfig: { Mode: 'Active' | 'PassThrough' };
+  RevisionId: string;
+  State: 'Active';
+  LastUpdateStatus: 'Successful';
+  PackageType: 'Zip';
+  Architectures: Array<'x86_64' | 'arm64'>;
+  EphemeralStorage: { Size: number };
+  LoggingConfig: LoggingConfig;
+  DeadLetterConfig?: { TargetArn: string };
+}
+
+export interface FunctionRecord {
+  readonly name: string;
+  readonly arn: string;
+  configuration: FunctionConfiguration;
+  code: FunctionCode;
+  bundle: HandlerBundle;
+  pool: EnvironmentPool;
+  tags: Record<string, string>;
+}
+
+export interface RegistryDeps {
+  ivm: Ivm;
+  kernel: Kernel;
+  random: Random;
+  budget: EnvironmentBudget;
+  hooks: EnvironmentHooks;
+  region: string;
+  accountId: string;
+  defaultRuntime: Runtime;
+  cpuBudgetMs: number;
+  cwd: string | undefined;
+  onRuntimeWarning(message: string): void;
+}
+
+const FIELDS = new Set([
+  'FunctionName', 'Handler', 'Code', 'Runtime', 'Role', 'Description', 'Timeout', 'MemorySize', 'EphemeralStorage', 'Environment',
+  'LoggingConfig', 'Architectures', 'DeadLetterConfig', 'TracingConfig', 'Tags', 'PackageType', 'Publish', 'Layers', 'KMSKeyArn',
+  'VpcConfig', 'ImageConfig', 'CodeSigningConfigArn', 'FileSystemConfigs', 'SnapStart', 'RevisionId',
+]);
+
+export class FunctionRegistry {
+  readonly #functions = new Map<string, FunctionRecord>();
+  /** Names being created right now (bundling is asynchronous). */
+  readonly #creating = new Set<string>();
+  readonly #deps: RegistryDeps;
+
+  constructor(deps: RegistryDeps) {
+    this.#deps = deps;
+  }
+
+  get size(): number {
+    return this.#functions.size;
+  }
+
+  arnOf(name: string): string {
+    return `arn:aws:lambda:${this.#deps.region}:${this.#deps.accountId}:function:${name}`;
+  }
+
+  async create(input: CreateFunctionInput): Promise<FunctionConfiguration> {
+    if (input === null || typeof input !== 'object') throw new InvalidParameterValueException(`createFunction expects an input object, got ${display(input)}`);
+    for (const key of Object.keys(input)) {
+      if (!FIELDS.has(key)) throw new InvalidParameterValueException(`Unknown parameter '${key}' in createFunction input`);
+    }
+    const name = validateFunctionName(input.FunctionName);
+    if (input.PackageType !== undefined && input.PackageType !== 'Zip') {
+      throw new InvalidParameterValueException(`PackageType '${display(input.PackageType)}' is not supported by lambda-sim; only Zip (code) functions run here`);
+    }
+    if (this.#functions.has(name) || this.#creating.has(name)) {
+      throw new ResourceConflictException(`Function already exist: ${name}`);
+    }
+    const draft = this.#configure(input, name, undefined);
+    if (input.Code === undefined || input.Code === null || typeof input.Code !== 'object') {
+      throw new InvalidParameterValueException(`Code is required: one of { Source }, { Path } or { ZipFile }, got ${display(input.Code)}`);
+    }
+    const code = pickCode(input.Code);
+    this.#creating.add(name);
+    try {
+      const bundle = await this.#bundle(code, draft.Handler);
+      const configuration = this.#finish(draft, bundle, code);
+      const record: FunctionRecord = {
+        name,
+        arn: configuration.FunctionArn,
+        configuration,
+        code,
+        bundle,
+        pool: this.#pool(configuration, bundle),
+        tags: { ...(input.Tags ?? {}) },
+      };
+      this.#functions.set(name, record);
+      return structuredClone(configuration);
+    } finally {
+      this.#creating.delete(name);
+    }
+  }
+
+  get(nameOrArn: unknown): FunctionRecord {
+    const ref = parseFunctionRef(nameOrArn);
+    const record = this.#functions.get(ref.name);
+    const arn = this.arnOf(ref.name);
+    if (
+      record === undefined ||
+      (ref.accountId !== undefined && ref.accountId !== this.#deps.accountId) ||
+      (ref.region !== undefined && ref.region !== this.#deps.region)
+    ) {
+      throw new ResourceNotFoundException(`Function not found: ${ref.accountId !== undefined || ref.region !== undefined ? String(nameOrArn) : arn}`);
+    }
+    if (ref.qualifier !== undefined && ref.qualifier !== '$LATEST') {
+      throw new ResourceNotFoundException(`Function not found: ${arn}:${ref.qualifier}`);
+    }
+    return record;
+  }
+
+  list(): FunctionRecord[] {
+    return [...this.#functions.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  delete(nameOrArn: unknown): void {
+    const record = this.get(nameOrArn);
+    this.#functions.delete(record.name);
+    record.pool.retire();
+  }
+
+  async updateCode(input: UpdateFunctionCodeInput): Promise<FunctionConfiguration> {
+    const record = this.get(input?.FunctionName);
+    const code = pickCode(input as unknown as FunctionCode);
+    const bundle = await this.#bundle(code, record.configuration.Handler);
+    record.code = code;
+    this.#replace(record, this.#finish(record.configuration, bundle, code), bundle);
+    return structuredClone(record.configuration);
+  }
+
+  async updateConfiguration(input: UpdateFunctionConfigurationInput): Promise<FunctionConfiguration> {
+    const record = this.get(input?.FunctionName);
+    for (const key of Object.keys(input)) {
+      if (!FIELDS.has(key) || key === 'Code' || key === 'Tags') {
+        throw new InvalidParameterValueException(`Unknown parameter '${key}' in updateFunctionConfiguration input`);
+      }
+    }
+    const current = record.configuration;
+    const merged: CreateFunctionInput = {
+      FunctionName: record.name,
+      Handler: input.Handler ?? current.Handler,
+      Code: record.code,
+      Runtime: input.Runtime ?? current.Runtime,
+      Role: input.Role ?? current.Role,
+      Description: input.Description ?? current.Description,
+      Timeout: input.Timeout ?? current.Timeout,
+      MemorySize: input.MemorySize ?? current.MemorySize,
+      EphemeralStorage: input.EphemeralStorage ?? current.EphemeralStorage,
+      Environment: input.Environment ?? current.Environment,
+      LoggingConfig: input.LoggingConfig ?? current.LoggingConfig,
+      Architectures: input.Architectures ?? current.Architectures,
+      DeadLetterConfig: input.DeadLetterConfig ?? current.DeadLetterConfig,
+      TracingConfig: input.TracingConfig ?? current.TracingConfig,
+    };
+    const draft = this.#configure(merged, record.name, current);
+    const bundle = draft.Handler === current.Handler ? record.bundle : await this.#bundle(record.code, draft.Handler);
+    this.#replace(record, this.#finish(draft, bundle, record.code), bundle);
+    return structuredClone(record.configuration);
+  }
+
+  /** Retires every environment (simulator shutdown). */
+  closeAll(): void {
+    for (const r of this.#functions.values()) r.pool.retire('closed');
+  }
+
+  #replace(record: FunctionRecord, configuration: FunctionConfiguration, bundle: HandlerBundle): void {
+    record.pool.retire();
+    record.configuration = configuration;
+    record.bundle = bundle;
+    record.pool = this.#pool(configuration, bundle);
+  }
+
+  #bundle(code: FunctionCode, handler: string): Promise<HandlerBundle> {
+    const major = Number(process.versions.node.split('.')[0]);
+    return bundleCode(code, handler, { ivm: this.#deps.ivm, nodeMajor: major, ...(this.#deps.cwd === undefined ? {} : { cwd: this.#deps.cwd }) });
+  }
+
+  #configure(input: CreateFunctionInput, name: string, previous: FunctionConfiguration | undefined): Omit<FunctionConfiguration, 'CodeSize' | 'CodeSha256' | 'RevisionId' | 'LastModified'> {
+    const handler = validateHandler(input.Handler);
+    const runtime = validateRuntime(input.Runtime, this.#deps.defaultRuntime);
+    const hostMajor = Number(process.versions.node.split('.')[0]);
+    const declaredMajor = Number(runtime.slice(6, 8));
+    if (declaredMajor > hostMajor) {
+      this.#deps.onRuntimeWarning(
+        `Function ${name} declares ${runtime}, but lambda-sim runs it on the host's Node.js ${process.versions.node} (V8 ${process.versions.v8}): ` +
+          `language features newer than Node.js ${hostMajor} are missing in the sandbox. Run lambda-sim on Node.js ${declaredMajor} for full fidelity.`,
+      );
+    }
+    const timeout = validateInteger(input.Timeout, 'timeout', 1, 900, 3);
+    const memory = validateInteger(input.MemorySize, 'memorySize', 128, 10240, 128);
+    const ephemeral = validateInteger(input.EphemeralStorage?.Size, 'ephemeralStorage.size', 512, 10240, 512);
+    const variables = validateVariables(input.Environment);
+    const logging = validateLogging(input.LoggingConfig, name);
+    const architectures = input.Architectures ?? ['x86_64'];
+    if (!Array.isArray(architectures) || architectures.length !== 1 || (architectures[0] !== 'x86_64' && architectures[0] !== 'arm64')) {
+      throw new InvalidParameterValueException(`Architectures must be ['x86_64'] or ['arm64'], got ${display(architectures)}`);
+    }
+    const dlq = input.DeadLetterConfig?.TargetArn;
+    if (dlq !== undefined && (typeof dlq !== 'string' || !/^arn:aws[a-zA-Z-]*:(sqs|sns):/.test(dlq))) {
+      throw new InvalidParameterValueException(`DeadLetterConfig.TargetArn must be an SQS queue or SNS topic ARN, got '${display(dlq)}'`);
+    }
+    const mode = input.TracingConfig?.Mode ?? 'PassThrough';
+    if (mode !== 'Active' && mode !== 'PassThrough') throw new InvalidParameterValueException(`TracingConfig.Mode must be Active or PassThrough, got '${display(mode)}'`);
+    return {
+      FunctionName: name,
+      FunctionArn: this.arnOf(name),
+      Runtime: runtime,
+      Role: input.Role ?? previous?.Role ?? `arn:aws:iam::${this.#deps.accountId}:role/lambda-sim-execution-role`,
+      Handler: handler,
+      Description: input.Description ?? '',
+      Timeout: timeout,
+      MemorySize: memory,
+      Version: '$LATEST',
+      ...(Object.keys(variables).length > 0 || input.Environment !== undefined ? { Environment: { Variables: variables } } : {}),
+      TracingConfig: { Mode: mode },
+      State: 'Active',
+      LastUpdateStatus: 'Successful',
+      PackageType: 'Zip',
+      Architectures: [architectures[0]],
+      EphemeralStorage: { Size: ephemeral },
+      LoggingConfig: logging,
+      ...(dlq !== undefined ? { DeadLetterConfig: { TargetArn: dlq } } : {}),
+    };
+  }
+
+  #finish(draft: Omit<FunctionConfiguration, 'CodeSize' | 'CodeSha256' | 'RevisionId' | 'LastModified'>, bundle: HandlerBundle, code: FunctionCode): FunctionConfiguration {
+    return {
+      ...draft,
+      CodeSize: bundle.codeSize,
+      CodeSha256: createHash('sha256').update('ZipFile' in code ? code.ZipFile : bundle.code).digest('base64'),
+      RevisionId: this.#deps.random.uuid(),
+      LastModified: new Date(this.#deps.kernel.now()).toISOString().replace('Z', '+0000'),
+    };
+  }
+
+  #pool(configuration: FunctionConfiguration, bundle: HandlerBundle): EnvironmentPool {
+    const spec: EnvironmentSpec = {
+      functionName: configuration.FunctionName,
+      functionArn: configuration.FunctionArn,
+      version: '$LATEST',
+      memoryMB: configuration.MemorySize,
+      timeoutMs: configuration.Timeout * 1000,
+      ephemeralStorageMB: configuration.EphemeralStorage.Size,
+      runtime: configuration.Runtime,
+      handler: configuration.Handler,
+      logFormat: configuration.LoggingConfig.LogFormat,
+      applicationLogLevel: configuration.LoggingConfig.ApplicationLogLevel,
+      logGroup: configuration.LoggingConfig.LogGroup,
+      variables: configuration.Environment?.Variables ?? {},
+      region: this.#deps.region,
+      accountId: this.#deps.accountId,
+      bundle,
+      cpuBudgetMs: this.#deps.cpuBudgetMs,
+      initTimeoutMs: 10_000,
+    };
+    return new EnvironmentPool(spec, this.#deps.ivm, this.#deps.kernel, this.#deps.random.fork(`pool:${configuration.FunctionName}:${configuration.RevisionId}`), this.#deps.budget, this.#deps.hooks);
+  }
+}
+
+function pickCode(code: FunctionCode | Record<string, unknown>): FunctionCode {
+  const c = code as Record<string, unknown>;
+  const present = (['Source', 'Path', 'ZipFile'] as const).filter((k) => c[k] !== undefined);
+  if (present.length !== 1) {
+    throw new InvalidParameterValueException(
+      `Code must have exactly one of Source (module text), Path (file or directory) or ZipFile (zip bytes); got ${present.length === 0 ? 'none' : present.join(' and ')}` +
+        (c['S3Bucket'] !== undefined || c['ImageUri'] !== undefined ? ' (S3Bucket/S3Key and ImageUri are not supported by lambda-sim)' : ''),
+    );
+  }
+  const key = present[0]!;
+  return { [key]: c[key] } as FunctionCode;
+}

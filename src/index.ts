@@ -1,0 +1,31 @@
+/** lambda-sim's public API: everything a user imports comes from here. */
+export { LambdaSimulator } from './simulator.js';
+export type { LambdaSimulatorOptions, WithMetadata } from './simulator.js';
+export type { InvokeInput, InvokeOutput, InvocationType, LogType } from './api/invoke.js';
+export { PayloadBlob } from './api/payload.js';
+export type {
+  CreateFunctionInput,
+  FunctionConfiguration,
+  UpdateFunctionCodeInput,
+  UpdateFunctionConfigurationInput,
+} from './control/registry.js';
+export type { FunctionCode } from './runtime/bundle.js';
+export type { InvocationRecord, InvocationStatus, Runtime } from './runtime/environment.js';
+export type { SimulatorEvents } from './observe/events.js';
+export type { ClockMode } from './kernel/kernel.js';
+export { DEFAULT_EPOCH } from './kernel/kernel.js';
+export {
+  LambdaSimError,
+  ResourceNotFoundException,
+  InvalidParameterValueException,
+  InvalidRequestContentException,
+  RequestEntityTooLargeException,
+  ResourceConflictException,
+  TooManyRequestsException,
+  ServiceException,
+  NotImplementedException,
+  HostLimitExceededError,
+  EnvironmentSetupError,
+  SimulationStalledError,
+} from './errors.js';
+export type { ResponseMetadata, ThrottleReason } from './errors.js';

@@ -1,0 +1,276 @@
+/**
+ * Turns a function's `Code` into one ES module for the sandbox, with esbuild: TypeScript, ESM or
+ * CommonJS, relative imports and `node_modules`, top-level await, an external source map so stack
+ * traces name the user's files and lines.
+ *
+ * Create-time errors (InvalidParameterValueException): a missing `Path`, a corrupt ZIP, an import
+ * of a Node built-in the sandbox does not provide (naming the module and the importing file).
+ * Failures Lambda reports at init instead (a handler module that does not exist, a syntax error, an
+ * unresolvable package) are returned as a deferred `initError`, so they surface as
+ * `Runtime.ImportModuleError` / `Runtime.UserCodeSyntaxError` on invoke, as on Lambda.
+ */
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
+import { build, type BuildFailure, type Message, type Plugin } from 'esbuild';
+import { unzipSync } from 'fflate';
+import { InvalidParameterValueException } from '../errors.js';
+import { BUILTIN_FILTER, PROVIDED_BUILTINS, builtinName } from './builtins.js';
+import { parseHandlerName } from './handler-name.js';
+import type { Ivm } from './isolated-vm.js';
+
+export const BUNDLE_FILENAME = 'file:///var/task/__bundle.mjs';
+export const TASK_ROOT = '/var/task';
+
+export type FunctionCode = { Source: string } | { Path: string } | { ZipFile: Uint8Array };
+
+export interface InitFailure {
+  errorType: string;
+  errorMessage: string;
+}
+
+export interface HandlerBundle {
+  readonly code: string;
+  readonly exportPath: string;
+  /** An init failure Lambda would report on invoke (the code is not run). */
+  readonly initError: InitFailure | undefined;
+  /** Size of the deployment package in bytes (CodeSize). */
+  readonly codeSize: number;
+  /** Maps a position in the bundle to the user's file, line and column. */
+  mapPosition(line: number, column: number): [string, number, number] | undefined;
+}
+
+const EXTENSIONS = ['', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
+
+function failed(initError: InitFailure, exportPath = 'handler', codeSize = 0): HandlerBundle {
+  return { code: '', exportPath, initError, codeSize, mapPosition: () => undefined };
+}
+
+function importModuleError(module: string, requireStack: string): InitFailure {
+  return {
+    errorType: 'Runtime.ImportModuleError',
+    errorMessage: `Error: Cannot find module '${module}'\nRequire stack:\n- ${requireStack}`,
+  };
+}
+
+interface Entry {
+  kind: 'file';
+  file: string;
+  /** Directory whose files appear under /var/task (Zip, directory Path), for naming in traces. */
+  taskRoot: string | undefined;
+}
+
+export async function bundleCode(
+  code: FunctionCode,
+  handler: string,
+  options: { ivm: Ivm; nodeMajor: number; cwd?: string },
+): Promise<HandlerBundle> {
+  const parsed = parseHandlerName(handler);
+  const cwd = options.cwd ?? process.cwd();
+  if ('Source' in code) {
+    if (typeof code.Source !== 'string') throw new InvalidParameterValueException(`Code.Source must be a string of module text, got ${typeof code.Source}`);
+    if (!parsed.ok) return failed(parsed);
+    const dir = mkdtempSync(join(tmpdir(), 'lambda-sim-src-'));
+    try {
+      const name = `${parsed.moduleRoot === '' ? '' : `${parsed.moduleRoot}/`}${parsed.module}.js`;
+      const file = join(dir, name);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, code.Source);
+      return await bundleEntry({ kind: 'file', file, taskRoot: dir }, parsed.exportPath, Buffer.byteLength(code.Source), options);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if ('ZipFile' in code) {
+    const bytes = code.ZipFile;
+    if (!(bytes instanceof Uint8Array)) throw new InvalidParameterValueException(`Code.ZipFile must be a Uint8Array of ZIP bytes, got ${typeof bytes}`);
+    let files: Record<string, Uint8Array>;
+    try {
+      files = unzipSync(bytes);
+    } catch (cause) {
+      throw new InvalidParameterValueException(`Could not unzip uploaded file. Please check your file, then try to upload again. (${(cause as Error).message})`);
+    }
+    if (!parsed.ok) return failed(parsed);
+    const dir = mkdtempSync(join(tmpdir(), 'lambda-sim-zip-'));
+    try {
+      for (const [name, data] of Object.entries(files)) {
+        const target = resolve(dir, name);
+        if (!target.startsWith(dir + sep)) throw new InvalidParameterValueException(`Code.ZipFile entry '${name}' points outside the package`);
+        if (name.endsWith('/')) mkdirSync(target, { recursive: true });
+        else {
+          mkdirSync(dirname(target), { recursive: true });
+          writeFileSync(target, data);
+        }
+      }
+      const file = findModule(join(dir, parsed.moduleRoot), parsed.module);
+      if (file === undefined) return failed(importModuleError(parsed.module, '/var/runtime/index.mjs'), parsed.exportPath, bytes.length);
+      return await bundleEntry({ kind: 'file', file, taskRoot: dir }, parsed.exportPath, bytes.length, options);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if ('Path' in code) {
+    if (typeof code.Path !== 'string' || code.Path === '') throw new InvalidParameterValueException(`Code.Path must be a file or directory path, got '${String(code.Path)}'`);
+    const path = resolve(cwd, code.Path);
+    if (!existsSync(path)) throw new InvalidParameterValueException(`Code.Path '${code.Path}' does not exist (resolved to ${path})`);
+    if (statSync(path).isDirectory()) {
+      if (!parsed.ok) return failed(parsed);
+      const file = findModule(join(path, parsed.moduleRoot), parsed.module);
+      if (file === undefined) return failed(importModuleError(parsed.module, '/var/runtime/index.mjs'), parsed.exportPath);
+      return bundleEntry({ kind: 'file', file, taskRoot: undefined }, parsed.exportPath, statSync(file).size, options);
+    }
+    // A file: the handler's export part names the export.
+    const exportPath = parsed.ok ? parsed.exportPath : handler.includes('.') ? handler.slice(handler.indexOf('.') + 1) : handler;
+    if (!parsed.ok && parsed.errorMessage !== 'Bad handler') return failed(parsed);
+    return bundleEntry({ kind: 'file', file: path, taskRoot: undefined }, exportPath, statSync(path).size, options);
+  }
+  throw new InvalidParameterValueException('Code must have exactly one of Source, Path or ZipFile');
+}
+
+function findModule(dir: string, module: string): string | undefined {
+  for (const ext of EXTENSIONS) {
+    const f = join(dir, module + ext);
+    if (existsSync(f) && statSync(f).isFile()) return f;
+  }
+  return undefined;
+}
+
+function displayName(file: string, entry: Entry): string {
+  if (entry.taskRoot !== undefined) return `${TASK_ROOT}/${relative(entry.taskRoot, file).split(sep).join('/')}`;
+  return file;
+}
+
+async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, options: { ivm: Ivm; nodeMajor: number }): Promise<HandlerBundle> {
+  const refused: Array<{ module: string; importer: string }> = [];
+  const missing = new Set<string>();
+  const outdir = dirname(entry.file);
+  const outfile = join(outdir, '__lambda_sim_bundle.mjs');
+
+  const plugin: Plugin = {
+    name: 'lambda-sim',
+    setup(b) {
+      b.onResolve({ filter: BUILTIN_FILTER }, (args) => {
+        const name = builtinName(args.path);
+        if (name === undefined) return undefined;
+        if (!PROVIDED_BUILTINS.has(name)) {
+          refused.push({ module: args.path, importer: args.importer === '' ? entry.file : displayName(args.importer, entry) });
+          return { path: name, namespace: 'lambda-refused' };
+        }
+        return { path: name, namespace: 'lambda-builtin' };
+      });
+      b.onResolve({ filter: /.*/ }, (args) => (missing.has(args.path) ? { path: args.path, namespace: 'lambda-missing', pluginData: args.importer } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'lambda-builtin' }, (args) => ({
+        contents: `module.exports = globalThis.__lambdaRequire(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'lambda-refused' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'lambda-missing' }, (args) => {
+        const e = importModuleError(args.path, displayName(String(args.pluginData), entry));
+        return {
+          contents: `const e = new Error(${JSON.stringify(e.errorMessage)}); e.name = ${JSON.stringify(e.errorType)}; throw e;`,
+          loader: 'js',
+        };
+      });
+    },
+  };
+
+  const run = () =>
+    build({
+      entryPoints: [entry.file],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: `node${options.nodeMajor}`,
+      keepNames: true,
+      sourcemap: 'external',
+      sourcesContent: false,
+      write: false,
+      outfile,
+      metafile: false,
+      logLevel: 'silent',
+      plugins: [plugin],
+      define: {
+        __dirname: JSON.stringify(displayName(outdir, entry)),
+        __filename: JSON.stringify(displayName(entry.file, entry)),
+      },
+      resolveExtensions: ['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.json'],
+      mainFields: ['module', 'main'],
+      conditions: ['node', 'import', 'require', 'default'],
+    });
+
+  let result;
+  for (let attempt = 0; ; attempt++) {
+    refused.length = 0;
+    try {
+      result = await run();
+      break;
+    } catch (error) {
+      const errors = (error as BuildFailure).errors ?? [];
+      const syntax = errors.find((m) => !isResolveError(m));
+      if (syntax !== undefined) return failed(syntaxError(syntax, entry, options.ivm), exportPath, codeSize);
+      const unresolved = errors.map(unresolvedSpecifier).filter((s): s is string => s !== undefined && !missing.has(s));
+      if (unresolved.length === 0 || attempt > 20) throw error;
+      for (const s of unresolved) missing.add(s);
+    }
+  }
+  if (refused.length > 0) {
+    const list = [...new Map(refused.map((r) => [`${r.module}@${r.importer}`, r])).values()];
+    throw new InvalidParameterValueException(
+      `The handler code imports Node built-in module(s) that lambda-sim's sandbox does not provide: ` +
+        list.map((r) => `'${r.module}' (imported by ${r.importer})`).join(', ') +
+        `. Provided built-ins: ${[...PROVIDED_BUILTINS].join(', ')}.`,
+    );
+  }
+  const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'))!.text;
+  const mapText = result.outputFiles.find((f) => f.path.endsWith('.map'))?.text;
+  let traceMap: TraceMap | undefined;
+  const sourceNames = new Map<string, string>();
+  return {
+    code: js.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n'),
+    exportPath,
+    initError: undefined,
+    codeSize,
+    mapPosition(line, column) {
+      if (mapText === undefined) return undefined;
+      traceMap ??= new TraceMap(mapText);
+      const p = originalPositionFor(traceMap, { line, column: column - 1 });
+      if (p.source === null || p.line === null || p.column === null) return undefined;
+      let name = sourceNames.get(p.source);
+      if (name === undefined) {
+        name = displayName(resolve(outdir, p.source), entry);
+        sourceNames.set(p.source, name);
+      }
+      return [name, p.line, p.column + 1];
+    },
+  };
+}
+
+function isResolveError(m: Message): boolean {
+  return m.text.startsWith('Could not resolve');
+}
+
+function unresolvedSpecifier(m: Message): string | undefined {
+  return /^Could not resolve "(.+?)"/.exec(m.text)?.[1];
+}
+
+/**
+ * Lambda reports a syntax error with V8's message ("SyntaxError: Unexpected token '}'"). For
+ * JavaScript files we ask V8 (a scratch isolate) for it; TypeScript gets esbuild's message.
+ */
+function syntaxError(m: Message, entry: Entry, ivm: Ivm): InitFailure {
+  const file = m.location?.file;
+  let message = `SyntaxError: ${m.text}`;
+  if (file !== undefined && /^\.(c|m)?js$/.test(extname(file))) {
+    const isolate = new ivm.Isolate({ memoryLimit: 16 });
+    try {
+      const path = resolve(file);
+      isolate.compileModuleSync(readFileSync(path, 'utf8'), { filename: displayName(path, entry) });
+    } catch (e) {
+      message = (e as Error).message.startsWith('SyntaxError') ? (e as Error).message : `SyntaxError: ${(e as Error).message}`;
+    } finally {
+      isolate.dispose();
+    }
+  }
+  return { errorType: 'Runtime.UserCodeSyntaxError', errorMessage: message };
+}

@@ -1,0 +1,776 @@
+/**
+ * One execution environment: an isolated-vm isolate (memory limit = MemorySize) with one context,
+ * the runtime shim, and the handler bundle evaluated once at init and reused while warm.
+ *
+ * Everything here is driven synchronously by the kernel: an invocation starts with `applySync`
+ * calls into the sandbox at the current simulated instant; whatever it leaves pending continues when
+ * its timers (kernel events) fire; the phase ends when the shim reports `done`, when the deadline
+ * event fires (timeout), or when the isolate dies (memory limit). No `await` sits on this path, so
+ * the kernel's order of events is the only order there is.
+ *
+ * Between invocations the environment is *frozen*: timers that fall due are held and fire when the
+ * next invocation thaws it (as on Lambda).
+ */
+import type { Context, Isolate, Reference } from 'isolated-vm';
+import { Deferred } from '../kernel/deferred.js';
+import type { SimEvent } from '../kernel/event-heap.js';
+import { realNow } from '../kernel/host-time.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Random } from '../kernel/random.js';
+import { BUNDLE_FILENAME, type HandlerBundle } from './bundle.js';
+import { compileModule, compileScript } from './code-cache.js';
+import { hashOnHost, parseUrlOnHost } from './host-services.js';
+import type { Ivm } from './isolated-vm.js';
+import { LogFormatter, type ErrorBody, type LogFormat } from './logs.js';
+import { lazyChunk, shimChunk } from './shim-source.js';
+import { TmpFs } from './tmpfs.js';
+
+export type Runtime = 'nodejs20.x' | 'nodejs22.x' | 'nodejs24.x';
+
+/** Largest successful response Lambda returns synchronously. */
+export const MAX_RESPONSE_BYTES = 6_291_556;
+
+export interface EnvironmentSpec {
+  functionName: string;
+  /** Unqualified function ARN. */
+  functionArn: string;
+  version: string;
+  memoryMB: number;
+  timeoutMs: number;
+  ephemeralStorageMB: number;
+  runtime: Runtime;
+  handler: string;
+  logFormat: LogFormat;
+  /** JSON log format only: the application log level (records below it are dropped). */
+  applicationLogLevel: string | undefined;
+  logGroup: string;
+  variables: Record<string, string>;
+  region: string;
+  accountId: string;
+  bundle: HandlerBundle;
+  /** Real milliseconds of sandbox CPU an invocation (or init) may use before it is stopped as a timeout. */
+  cpuBudgetMs: number;
+  initTimeoutMs: number;
+}
+
+export interface InvokeRequest {
+  requestId: string;
+  payload: string;
+  invokedFunctionArn: string;
+  traceId: string;
+  clientContext?: unknown;
+  identity?: unknown;
+}
+
+export type InvocationStatus = 'success' | 'error' | 'timeout' | 'crash';
+
+export interface InvocationRecord {
+  requestId: string;
+  functionName: string;
+  version: string;
+  environmentId: string;
+  status: InvocationStatus;
+  /** 'Unhandled' when the function failed (the response still has HTTP status 200). */
+  functionError: 'Unhandled' | undefined;
+  errorType: string | undefined;
+  /** Response body (JSON text). */
+  payload: string;
+  coldStart: boolean;
+  startTime: number;
+  endTime: number;
+  durationMs: number;
+  billedDurationMs: number;
+  initDurationMs: number | undefined;
+  /** Measured from the real isolate (not part of the determinism contract). */
+  maxMemoryUsedMB: number;
+  /** This invocation's log records (init records of a cold start first). */
+  logs: string[];
+}
+
+type Outcome =
+  | { kind: 'ok'; body: string }
+  | { kind: 'error'; body: ErrorBody; fatal: boolean; label: string }
+  | { kind: 'timeout' }
+  | { kind: 'crash'; errorType: 'Runtime.OutOfMemory' | 'Runtime.ExitError'; body: ErrorBody | undefined };
+
+interface Phase {
+  readonly kind: 'init' | 'invoke';
+  /** Loading the handler (in the init phase, or Lambda's second try inside the invoke phase). */
+  readonly isInit: boolean;
+  drainedCalled: boolean;
+  readonly start: number;
+  readonly limitMs: number;
+  readonly requestId: string | undefined;
+  deadlineEvent: SimEvent | undefined;
+  cpuLeftMs: number;
+  /** Stopped by the CPU budget: the sandbox is gone, the deadline event reports the timeout. */
+  killed: boolean;
+  outcome: Outcome | undefined;
+  readonly onEnd: (outcome: Outcome) => void;
+}
+
+interface TimerState {
+  event: SimEvent | undefined;
+  ref: boolean;
+  due: boolean;
+}
+
+interface Sandbox {
+  isolate: Isolate;
+  context: Context;
+  invoke: Reference<(json: string) => void>;
+  fire: Reference<(id: number) => void>;
+  drained: Reference<() => void>;
+}
+
+const TIMED_OUT = 'Script execution timed out.';
+
+let environmentCounter = 0;
+
+export class Environment {
+  readonly id: string;
+  readonly spec: EnvironmentSpec;
+  readonly logStreamName: string;
+  readonly #ivm: Ivm;
+  readonly #kernel: Kernel;
+  readonly #random: Random;
+  readonly #log: LogFormatter;
+  readonly #tmp: TmpFs;
+  #sandbox: Sandbox | undefined;
+  #ready = false;
+  #phase: Phase | undefined;
+  #inCall = 0;
+  #disposed = false;
+  #busy = false;
+  readonly #timers = new Map<number, TimerState>();
+  #lines: string[] = [];
+  #onEnd: ((record: InvocationRecord) => void) | undefined;
+  #resets = 0;
+  #lastUsed: number;
+
+  constructor(spec: EnvironmentSpec, ivm: Ivm, kernel: Kernel, random: Random) {
+    this.spec = spec;
+    this.#ivm = ivm;
+    this.#kernel = kernel;
+    this.#random = random;
+    this.id = `${spec.functionName}#${++environmentCounter}`;
+    const now = new Date(kernel.now());
+    const day = `${now.getUTCFullYear()}/${String(now.getUTCMonth() + 1).padStart(2, '0')}/${String(now.getUTCDate()).padStart(2, '0')}`;
+    this.logStreamName = `${day}/[${spec.version}]${random.hex(32)}`;
+    this.#log = new LogFormatter(spec.logFormat);
+    this.#tmp = new TmpFs(spec.ephemeralStorageMB * 1024 * 1024, () => this.#kernel.now());
+    this.#lastUsed = kernel.now();
+  }
+
+  get busy(): boolean {
+    return this.#busy;
+  }
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+  get initialized(): boolean {
+    return this.#ready;
+  }
+  /** Simulated time this environment last finished an invocation. */
+  get lastUsed(): number {
+    return this.#lastUsed;
+  }
+  /** Times the sandbox was thrown away and re-created (timeouts, crashes). */
+  get resets(): number {
+    return this.#resets;
+  }
+
+  /**
+   * Runs one invocation. Starts synchronously at the current simulated instant; the returned
+   * deferred settles when the invocation ends (possibly later in simulated time).
+   */
+  invoke(request: InvokeRequest, onEnd?: (record: InvocationRecord) => void): Deferred<InvocationRecord> {
+    if (this.#busy) throw new Error(`lambda-sim internal error: environment ${this.id} is busy`);
+    if (this.#disposed) throw new Error(`lambda-sim internal error: environment ${this.id} is disposed`);
+    this.#busy = true;
+    this.#lines = [];
+    const result = new Deferred<InvocationRecord>();
+    if (onEnd !== undefined) this.#onEnd = onEnd;
+    else this.#onEnd = undefined;
+    const startedAt = this.#kernel.now();
+    const cold = !this.#ready;
+
+    const runHandler = (initDurationMs: number | undefined, invokeStart: number): void => {
+      this.#lines.push(this.#log.start(this.#kernel.now(), request.requestId, this.spec.version));
+      this.#thaw();
+      this.#startPhase('invoke', this.spec.timeoutMs, request.requestId, invokeStart, (outcome) => {
+        this.#complete(result, request, outcome, { cold, initDurationMs, start: invokeStart });
+      });
+      const sandbox = this.#sandbox;
+      if (sandbox !== undefined) {
+        this.#call(sandbox.invoke, [
+          JSON.stringify({
+            requestId: request.requestId,
+            payload: request.payload,
+            deadline: invokeStart + this.spec.timeoutMs,
+            invokedFunctionArn: request.invokedFunctionArn,
+            traceId: request.traceId,
+            clientContext: request.clientContext,
+            identity: request.identity,
+          }),
+        ]);
+      }
+    };
+
+    if (this.#ready) {
+      runHandler(undefined, startedAt);
+      return result;
+    }
+
+    // Cold start: the init phase (10 s), and on failure Lambda's second try inside the invoke phase.
+    this.#runInit('init', this.spec.initTimeoutMs, undefined, startedAt, (outcome) => {
+      const initDuration = this.#kernel.now() - startedAt;
+      if (outcome.kind === 'ok') {
+        runHandler(initDuration, this.#kernel.now());
+        return;
+      }
+      this.#logInitFailure(outcome, undefined);
+      this.#lines.push(this.#log.initReport(this.#kernel.now(), initDuration, 'init', outcome.kind === 'timeout' ? 'timeout' : 'error', errorTypeOf(outcome)));
+      this.#discardSandbox();
+      const invokeStart = this.#kernel.now();
+      this.#lines.push(this.#log.start(invokeStart, request.requestId, this.spec.version));
+      this.#runInit('invoke', this.spec.timeoutMs, request.requestId, invokeStart, (second) => {
+        if (second.kind === 'ok') {
+          // Initialised inside the invoke phase: the handler gets what is left of the timeout.
+          this.#startPhase('invoke', this.spec.timeoutMs - (this.#kernel.now() - invokeStart), request.requestId, this.#kernel.now(), (o) => {
+            this.#complete(result, request, o, { cold, initDurationMs: undefined, start: invokeStart });
+          });
+          this.#thaw();
+          this.#call(this.#sandbox!.invoke, [
+            JSON.stringify({
+              requestId: request.requestId,
+              payload: request.payload,
+              deadline: invokeStart + this.spec.timeoutMs,
+              invokedFunctionArn: request.invokedFunctionArn,
+              traceId: request.traceId,
+              clientContext: request.clientContext,
+              identity: request.identity,
+            }),
+          ]);
+          return;
+        }
+        this.#logInitFailure(second, undefined);
+        const now = this.#kernel.now();
+        this.#lines.push(this.#log.initReport(now, now - invokeStart, 'invoke', second.kind === 'timeout' ? 'timeout' : 'error', errorTypeOf(second)));
+        this.#discardSandbox();
+        this.#complete(result, request, second, { cold, initDurationMs: undefined, start: invokeStart, initFailed: true });
+      });
+    });
+    return result;
+  }
+
+  /** Disposes of the sandbox and cancels its timers. The environment cannot be used again. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#discardSandbox();
+  }
+
+  // ---- phases ----
+
+  #startPhase(kind: Phase['kind'], limitMs: number, requestId: string | undefined, start: number, onEnd: (o: Outcome) => void, isInit = false): Phase {
+    const phase: Phase = {
+      kind,
+      isInit,
+      drainedCalled: false,
+      start,
+      limitMs,
+      requestId,
+      deadlineEvent: undefined,
+      cpuLeftMs: Math.min(limitMs, this.spec.cpuBudgetMs),
+      killed: false,
+      outcome: undefined,
+      onEnd,
+    };
+    this.#phase = phase;
+    phase.deadlineEvent = this.#kernel.schedule(start + limitMs, `${this.id} ${kind} deadline`, () => {
+      phase.deadlineEvent = undefined;
+      if (this.#phase === phase && phase.outcome === undefined) this.#end(phase, { kind: 'timeout' });
+    });
+    return phase;
+  }
+
+  #runInit(kind: Phase['kind'], limitMs: number, requestId: string | undefined, start: number, onEnd: (o: Outcome) => void): void {
+    const phase = this.#startPhase(kind, limitMs, requestId, start, onEnd, true);
+    const bundle = this.spec.bundle;
+    if (bundle.initError !== undefined) {
+      this.#end(phase, { kind: 'error', body: { ...bundle.initError, trace: [] }, fatal: false, label: 'Uncaught Exception' });
+      return;
+    }
+    let sandbox: Sandbox;
+    try {
+      sandbox = this.#createSandbox();
+    } catch (e) {
+      if (this.#isMemoryDeath(e)) {
+        this.#end(phase, { kind: 'crash', errorType: 'Runtime.OutOfMemory', body: undefined });
+        return;
+      }
+      throw e;
+    }
+    let entry;
+    try {
+      const user = compileModule(sandbox.isolate, bundle, bundle.code, BUNDLE_FILENAME);
+      entry = sandbox.isolate.compileModuleSync('import * as ns from "user"; globalThis.__lambda_register(ns);', {
+        filename: 'file:///var/runtime/loader.mjs',
+      });
+      entry.instantiateSync(sandbox.context, () => user);
+    } catch (e) {
+      this.#end(phase, { kind: 'error', body: syntaxBody(e), fatal: false, label: 'Uncaught Exception' });
+      return;
+    }
+    const module = entry;
+    this.#guarded(phase, () => module.evaluateSync({ timeout: Math.max(1, Math.ceil(phase.cpuLeftMs)) }), (e) => ({
+      kind: 'error',
+      body: initErrorBody(e),
+      fatal: false,
+      label: 'Uncaught Exception',
+    }));
+  }
+
+  /** Records a phase's outcome; acts on it once no sandbox call is on the stack. */
+  #end(phase: Phase, outcome: Outcome): void {
+    if (phase.outcome !== undefined) return;
+    phase.outcome = outcome;
+    if (this.#inCall === 0) this.#finishPhase(phase);
+  }
+
+  #finishPhase(phase: Phase): void {
+    if (this.#phase !== phase || phase.outcome === undefined) return;
+    this.#phase = undefined;
+    if (phase.deadlineEvent !== undefined) this.#kernel.cancel(phase.deadlineEvent);
+    const outcome = phase.outcome;
+    if (phase.isInit && outcome.kind === 'ok') this.#ready = true;
+    phase.onEnd(outcome);
+  }
+
+  /**
+   * Calls into the sandbox with the phase's remaining CPU budget, and turns what can go wrong
+   * there into outcomes: budget exhausted (the deadline will report a timeout), isolate disposed by
+   * its memory limit, or an unhandled promise rejection (which isolated-vm throws from the call).
+   */
+  #guarded(phase: Phase, run: () => unknown, onThrow: (e: unknown) => Outcome): void {
+    const began = realNow();
+    this.#inCall++;
+    try {
+      run();
+    } catch (e) {
+      if (e instanceof Error && e.message === TIMED_OUT) {
+        phase.killed = true;
+      } else if (this.#isMemoryDeath(e)) {
+        this.#end(phase, { kind: 'crash', errorType: 'Runtime.OutOfMemory', body: undefined });
+      } else {
+        this.#end(phase, onThrow(e));
+      }
+    } finally {
+      this.#inCall--;
+      phase.cpuLeftMs -= realNow() - began;
+    }
+    if (phase.killed && phase.outcome === undefined) {
+      // The sandbox is in an unknown state: throw it away; the deadline event reports the timeout.
+      this.#discardSandbox(true);
+      return;
+    }
+    if (phase.outcome === undefined && phase.cpuLeftMs <= 0) {
+      phase.killed = true;
+      this.#discardSandbox(true);
+      return;
+    }
+    if (phase.outcome !== undefined) {
+      if (this.#inCall === 0) this.#finishPhase(phase);
+      return;
+    }
+    if (this.#inCall === 0 && this.#refTimers() === 0) this.#onLoopEmpty(phase);
+  }
+
+  #call(fn: Reference<(...args: never[]) => void>, args: unknown[]): void {
+    const phase = this.#phase;
+    if (phase === undefined || phase.outcome !== undefined || phase.killed) return;
+    this.#guarded(
+      phase,
+      () => fn.applySync(undefined, args as never[], { timeout: Math.max(1, Math.ceil(phase.cpuLeftMs)) }),
+      (reason) => ({
+        kind: 'error',
+        body: {
+          errorType: 'Runtime.UnhandledPromiseRejection',
+          errorMessage: String(reason),
+          trace: reason instanceof Error && typeof reason.stack === 'string' ? cutBoundary(reason.stack) : [],
+        },
+        fatal: true,
+        label: 'Unhandled Promise Rejection',
+      }),
+    );
+  }
+
+  /** Node's event loop ran dry: the invocation resolves as the runtime client would decide. */
+  #onLoopEmpty(phase: Phase): void {
+    if (phase.isInit || phase.drainedCalled) {
+      if (phase.outcome === undefined) {
+        // Top-level await that can never finish: Node exits (code 13).
+        this.#end(phase, {
+          kind: 'error',
+          body: {
+            errorType: 'Runtime.NodeJsExit',
+            errorMessage:
+              'The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly caused by a Promise that was never settled. ' +
+              'For more information, see https://nodejs.org/docs/latest/api/process.html#exit-codes',
+            trace: [],
+          },
+          fatal: true,
+          label: 'Uncaught Exception',
+        });
+      }
+      return;
+    }
+    phase.drainedCalled = true;
+    const sandbox = this.#sandbox;
+    if (sandbox !== undefined) this.#call(sandbox.drained, []);
+  }
+
+  #complete(
+    result: Deferred<InvocationRecord>,
+    request: InvokeRequest,
+    outcome: Outcome,
+    info: { cold: boolean; initDurationMs: number | undefined; start: number; initFailed?: boolean },
+  ): void {
+    const now = this.#kernel.now();
+    const id = request.requestId;
+    let status: InvocationStatus = 'success';
+    let payload: string;
+    let errorType: string | undefined;
+    let reportStatus: 'success' | 'timeout' | 'error' = 'success';
+    let reportErrorType: string | undefined;
+    let reset = false;
+    switch (outcome.kind) {
+      case 'ok':
+        if (Buffer.byteLength(outcome.body) > MAX_RESPONSE_BYTES) {
+          status = 'error';
+          errorType = 'Function.ResponseSizeTooLarge';
+          payload = JSON.stringify({
+            errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+            errorType,
+          });
+        } else payload = outcome.body;
+        break;
+      case 'error':
+        status = 'error';
+        errorType = outcome.body.errorType;
+        payload = JSON.stringify({ errorType: outcome.body.errorType, errorMessage: outcome.body.errorMessage, trace: outcome.body.trace ?? [] });
+        if (info.initFailed === true) {
+          reportStatus = 'error';
+          reportErrorType = errorType;
+        } else this.#lines.push(this.#log.error(now, id, outcome.label === 'Uncaught Exception' ? 'Invoke Error' : outcome.label, outcome.body));
+        reset = outcome.fatal;
+        break;
+      case 'timeout': {
+        status = 'timeout';
+        errorType = 'Sandbox.Timedout';
+        const text = `RequestId: ${id} Error: Task timed out after ${(this.spec.timeoutMs / 1000).toFixed(2)} seconds`;
+        payload = JSON.stringify({ errorType, errorMessage: text });
+        this.#lines.push(this.#log.timedOut(now, id, this.spec.timeoutMs));
+        reportStatus = 'timeout';
+        reset = true;
+        break;
+      }
+      case 'crash':
+        status = 'crash';
+        errorType = 'Runtime.ExitError';
+        payload = JSON.stringify(
+          outcome.body ?? { errorType, errorMessage: `RequestId: ${id} Error: Runtime exited with error: signal: killed` },
+        );
+        reportStatus = 'error';
+        reportErrorType = outcome.errorType;
+        reset = true;
+        break;
+    }
+    const maxMemoryUsedMB = this.#memoryUsedMB(outcome);
+    if (reset) this.#discardSandbox(true);
+    const end = this.#log.end(id);
+    if (end !== undefined) this.#lines.push(end);
+    const durationMs = now - info.start;
+    const initMs = info.initDurationMs;
+    const billedDurationMs = Math.max(1, Math.ceil(durationMs + (initMs ?? 0)));
+    this.#lines.push(
+      this.#log.report(now, {
+        requestId: id,
+        durationMs,
+        billedMs: billedDurationMs,
+        memorySizeMB: this.spec.memoryMB,
+        maxMemoryUsedMB,
+        initDurationMs: initMs,
+        status: reportStatus,
+        errorType: reportErrorType,
+      }),
+    );
+    this.#busy = false;
+    this.#lastUsed = now;
+    const record: InvocationRecord = {
+      requestId: id,
+      functionName: this.spec.functionName,
+      version: this.spec.version,
+      environmentId: this.id,
+      status,
+      functionError: status === 'success' ? undefined : 'Unhandled',
+      errorType,
+      payload,
+      coldStart: info.cold,
+      startTime: info.start,
+      endTime: now,
+      durationMs,
+      billedDurationMs,
+      initDurationMs: initMs,
+      maxMemoryUsedMB,
+      logs: this.#lines,
+    };
+    const onEnd = this.#onEnd;
+    this.#onEnd = undefined;
+    onEnd?.(record);
+    result.resolve(record);
+  }
+
+  #logInitFailure(outcome: Outcome, requestId: string | undefined): void {
+    if (outcome.kind === 'error') this.#lines.push(this.#log.error(this.#kernel.now(), requestId, 'Uncaught Exception', outcome.body));
+  }
+
+  #memoryUsedMB(outcome: Outcome): number {
+    if (outcome.kind === 'crash' && outcome.errorType === 'Runtime.OutOfMemory') return this.spec.memoryMB;
+    const isolate = this.#sandbox?.isolate;
+    if (isolate === undefined || isolate.isDisposed) return 0;
+    try {
+      const s = isolate.getHeapStatisticsSync();
+      return Math.ceil((s.used_heap_size + s.externally_allocated_size) / 1048576);
+    } catch {
+      return 0;
+    }
+  }
+
+  #isMemoryDeath(e: unknown): boolean {
+    const isolate = this.#sandbox?.isolate;
+    return (e instanceof Error && /memory limit/i.test(e.message)) || (isolate !== undefined && isolate.isDisposed);
+  }
+
+  // ---- timers ----
+
+  #refTimers(): number {
+    let n = 0;
+    for (const t of this.#timers.values()) if (t.ref) n++;
+    return n;
+  }
+
+  #armTimer(id: number, delay: number, ref: boolean): void {
+    let t = this.#timers.get(id);
+    if (t === undefined) {
+      t = { event: undefined, ref, due: false };
+      this.#timers.set(id, t);
+    }
+    t.ref = ref;
+    if (delay < 0) return; // ref/unref only
+    if (t.event !== undefined) this.#kernel.cancel(t.event);
+    t.due = false;
+    const timer = t;
+    t.event = this.#kernel.after(delay, `${this.id} timer ${id}`, () => {
+      timer.event = undefined;
+      if (this.#timers.get(id) !== timer) return;
+      const phase = this.#phase;
+      if (phase === undefined || phase.outcome !== undefined || phase.killed || this.#sandbox === undefined) {
+        timer.due = true; // frozen: fires at the next thaw
+        return;
+      }
+      this.#timers.delete(id);
+      this.#call(this.#sandbox.fire, [id]);
+    });
+  }
+
+  #clearTimer(id: number): void {
+    const t = this.#timers.get(id);
+    if (t === undefined) return;
+    if (t.event !== undefined) this.#kernel.cancel(t.event);
+    this.#timers.delete(id);
+  }
+
+  /** Timers that fell due while frozen fire now, after the invocation's own start. */
+  #thaw(): void {
+    for (const [id, t] of this.#timers) if (t.due) this.#armTimer(id, 0, t.ref);
+  }
+
+  // ---- the sandbox ----
+
+  #createSandbox(): Sandbox {
+    const ivm = this.#ivm;
+    const isolate = new ivm.Isolate({ memoryLimit: Math.max(8, this.spec.memoryMB) });
+    const context = isolate.createContextSync();
+    const g = context.global;
+    const callbacks: Record<string, (...args: never[]) => unknown> = {
+      log: (level: string, message: string) => {
+        this.#lines.push(this.#log.console(this.#kernel.now(), this.#phase?.requestId, String(level), String(message)));
+      },
+      timer: (id: number, delay: number, ref: boolean) => this.#armTimer(Number(id), Number(delay), ref === true),
+      clearTimer: (id: number) => this.#clearTimer(Number(id)),
+      now: () => this.#kernel.now(),
+      done: (kind: string, body: string) => this.#onDone(String(kind), String(body)),
+      fs: (op: string, path: string, a: unknown, b: unknown) => this.#tmp.op(String(op), String(path), a, b),
+      map: (frames: string) => this.#mapFrames(String(frames)),
+      lazy: (name: string) => this.#loadLazy(String(name)),
+      url: (input: string, base: string | undefined, prop: string | undefined, value: string | undefined) => parseUrlOnHost(input, base, prop, value),
+      hash: (algorithm: string, key: Uint8Array | null, data: Uint8Array) => hashOnHost(String(algorithm), key, data),
+    };
+    for (const [name, fn] of Object.entries(callbacks)) g.setSync(`__lh_${name}`, new ivm.Callback(fn));
+    const shim = shimChunk();
+    compileScript(ivm, isolate, shim, shim.code, shim.filename).runSync(context);
+    const ref = <T>(name: string): Reference<T> => g.getSync(name, { reference: true }) as Reference<T>;
+    const setup = ref<(json: string) => void>('__lambda_setup');
+    const sandbox: Sandbox = { isolate, context, invoke: ref('__lambda_invoke'), fire: ref('__lambda_fire'), drained: ref('__lambda_drained') };
+    this.#sandbox = sandbox;
+    const spec = this.spec;
+    setup.applySync(undefined, [
+      JSON.stringify({
+        env: this.#environmentVariables(),
+        seedWords: [this.#random.nextUint32(), this.#random.nextUint32(), this.#random.nextUint32(), this.#random.nextUint32()],
+        nodeVersion: process.versions.node,
+        versions: { node: process.versions.node, v8: process.versions.v8, uv: process.versions.uv, modules: process.versions.modules },
+        startedAt: this.#kernel.now(),
+        functionName: spec.functionName,
+        functionVersion: spec.version,
+        memoryLimitInMB: String(spec.memoryMB),
+        logGroupName: spec.logGroup,
+        logStreamName: this.logStreamName,
+        runtime: spec.runtime,
+        exportPath: spec.bundle.exportPath,
+        handlerString: spec.handler,
+        ...(spec.logFormat === 'JSON' && spec.applicationLogLevel !== undefined ? { logLevel: spec.applicationLogLevel } : {}),
+      }),
+    ]);
+    setup.release();
+    return sandbox;
+  }
+
+  #environmentVariables(): Record<string, string> {
+    const s = this.spec;
+    return {
+      ...s.variables,
+      _HANDLER: s.handler,
+      _X_AMZN_TRACE_ID: '',
+      AWS_REGION: s.region,
+      AWS_DEFAULT_REGION: s.region,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${s.runtime}`,
+      AWS_LAMBDA_FUNCTION_NAME: s.functionName,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(s.memoryMB),
+      AWS_LAMBDA_FUNCTION_VERSION: s.version,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_LOG_GROUP_NAME: s.logGroup,
+      AWS_LAMBDA_LOG_STREAM_NAME: this.logStreamName,
+      AWS_ACCESS_KEY_ID: 'ASIASIMULATEDKEY0000',
+      AWS_SECRET_ACCESS_KEY: 'lambda-sim/simulated/secret/access/key000',
+      AWS_SESSION_TOKEN: 'lambda-sim-simulated-session-token',
+      AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001',
+      LAMBDA_TASK_ROOT: '/var/task',
+      LAMBDA_RUNTIME_DIR: '/var/runtime',
+      LANG: 'en_US.UTF-8',
+      PATH: '/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin',
+      LD_LIBRARY_PATH: '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib',
+      NODE_PATH: '/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task',
+      TZ: ':UTC',
+    };
+  }
+
+  #onDone(kind: string, body: string): void {
+    const phase = this.#phase;
+    if (phase === undefined || phase.outcome !== undefined) return;
+    switch (kind) {
+      case 'registered':
+        if (phase.isInit) this.#end(phase, { kind: 'ok', body: '' });
+        return;
+      case 'ok':
+        this.#end(phase, { kind: 'ok', body });
+        return;
+      case 'error':
+        this.#end(phase, { kind: 'error', body: JSON.parse(body) as ErrorBody, fatal: false, label: phase.kind === 'init' ? 'Uncaught Exception' : 'Invoke Error' });
+        return;
+      case 'fatal':
+        this.#end(phase, { kind: 'error', body: JSON.parse(body) as ErrorBody, fatal: true, label: 'Uncaught Exception' });
+        return;
+      case 'exit':
+        this.#end(phase, { kind: 'crash', errorType: 'Runtime.ExitError', body: JSON.parse(body) as ErrorBody });
+        return;
+    }
+  }
+
+  #mapFrames(json: string): string {
+    const frames = JSON.parse(json) as Array<[string, number, number]>;
+    return JSON.stringify(frames.map(([, line, col]) => this.spec.bundle.mapPosition(line, col) ?? null));
+  }
+
+  readonly #lazyLoaded = new Set<string>();
+  #loadLazy(name: string): void {
+    const sandbox = this.#sandbox;
+    const chunk = lazyChunk(name);
+    if (sandbox === undefined || chunk === undefined || this.#lazyLoaded.has(name)) return;
+    this.#lazyLoaded.add(name);
+    compileScript(this.#ivm, sandbox.isolate, chunk, chunk.code, chunk.filename).runSync(sandbox.context);
+  }
+
+  /** Throws the sandbox away (after a timeout, crash or failed init); `/tmp` stays. */
+  #discardSandbox(countReset = false): void {
+    for (const t of this.#timers.values()) if (t.event !== undefined) this.#kernel.cancel(t.event);
+    this.#timers.clear();
+    this.#lazyLoaded.clear();
+    const sandbox = this.#sandbox;
+    this.#sandbox = undefined;
+    this.#ready = false;
+    if (countReset) this.#resets++;
+    if (sandbox === undefined) return;
+    for (const r of [sandbox.invoke, sandbox.fire, sandbox.drained]) {
+      try {
+        r.release();
+      } catch {
+        /* isolate already gone */
+      }
+    }
+    if (!sandbox.isolate.isDisposed) {
+      if (this.#inCall > 0) {
+        // Disposing of an isolate from inside one of its own callbacks is not allowed: do it next.
+        const isolate = sandbox.isolate;
+        this.#kernel.after(0, `${this.id} dispose`, () => {
+          if (!isolate.isDisposed) isolate.dispose();
+        });
+      } else sandbox.isolate.dispose();
+    }
+  }
+}
+
+function errorTypeOf(o: Outcome): string | undefined {
+  switch (o.kind) {
+    case 'error':
+      return o.body.errorType;
+    case 'crash':
+      return o.errorType;
+    default:
+      return undefined;
+  }
+}
+
+function cutBoundary(stack: string): string[] {
+  const lines = stack.split('\n');
+  const i = lines.findIndex((l) => l.includes('<isolated-vm boundary>'));
+  return i < 0 ? lines : lines.slice(0, i);
+}
+
+/** The error a module threw while loading, as the runtime client reports it. */
+function initErrorBody(e: unknown): ErrorBody {
+  if (e instanceof Error) {
+    const name = e.name;
+    if (name === 'SyntaxError') return { errorType: 'Runtime.UserCodeSyntaxError', errorMessage: `SyntaxError: ${e.message}`, trace: [] };
+    return { errorType: name, errorMessage: e.message, trace: typeof e.stack === 'string' ? cutBoundary(e.stack) : [] };
+  }
+  if (e === null || e === undefined) return { errorType: 'string', errorMessage: 'handled', trace: [] };
+  return { errorType: typeof e, errorMessage: String(e), trace: [] };
+}
+
+function syntaxBody(e: unknown): ErrorBody {
+  const message = e instanceof Error ? e.message.replace(/ \[file:\/\/\/.*\]$/, '') : String(e);
+  return { errorType: 'Runtime.UserCodeSyntaxError', errorMessage: `SyntaxError: ${message}`, trace: [] };
+}

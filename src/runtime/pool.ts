@@ -1,0 +1,121 @@
+/**
+ * Execution environments of one function version: warm ones are reused most-recently-used first
+ * (Lambda reuses warm environments when it can, never guaranteed), new ones are created on demand
+ * within a process-wide cap on live isolates (each costs address-space mappings; thousands abort
+ * the process), and all are retired when the function's code or configuration changes.
+ */
+import { HostLimitExceededError } from '../errors.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Random } from '../kernel/random.js';
+import { Environment, type EnvironmentSpec } from './environment.js';
+import type { Ivm } from './isolated-vm.js';
+
+export interface EnvironmentHooks {
+  created(env: Environment): void;
+  disposed(env: Environment, reason: 'retired' | 'reaped' | 'closed'): void;
+}
+
+/** Counts live environments across all pools and reclaims idle ones when the cap is reached. */
+export class EnvironmentBudget {
+  readonly #pools = new Set<EnvironmentPool>();
+  constructor(readonly maxLive: number) {}
+
+  register(pool: EnvironmentPool): void {
+    this.#pools.add(pool);
+  }
+  unregister(pool: EnvironmentPool): void {
+    this.#pools.delete(pool);
+  }
+  get live(): number {
+    let n = 0;
+    for (const p of this.#pools) n += p.size;
+    return n;
+  }
+
+  /** Makes room for one more environment, disposing of the least recently used idle one if needed. */
+  reserve(): void {
+    if (this.live < this.maxLive) return;
+    let victim: { pool: EnvironmentPool; env: Environment } | undefined;
+    for (const pool of this.#pools) {
+      const env = pool.oldestIdle();
+      if (env !== undefined && (victim === undefined || env.lastUsed < victim.env.lastUsed)) victim = { pool, env };
+    }
+    if (victim === undefined) {
+      throw new HostLimitExceededError(
+        `lambda-sim has ${this.live} live execution environments, its cap (maxEnvironments: ${this.maxLive}), and none is idle. ` +
+          'Each environment is an isolate; raise maxEnvironments only if the host allows that many (vm.max_map_count).',
+      );
+    }
+    victim.pool.remove(victim.env, 'reaped');
+  }
+}
+
+export class EnvironmentPool {
+  readonly #idle: Environment[] = [];
+  readonly #all = new Set<Environment>();
+  #retired = false;
+  #random: Random;
+
+  constructor(
+    readonly spec: EnvironmentSpec,
+    readonly ivm: Ivm,
+    readonly kernel: Kernel,
+    random: Random,
+    readonly budget: EnvironmentBudget,
+    readonly hooks: EnvironmentHooks,
+  ) {
+    this.#random = random;
+    budget.register(this);
+  }
+
+  get size(): number {
+    return this.#all.size;
+  }
+  get idleCount(): number {
+    return this.#idle.length;
+  }
+  environments(): Environment[] {
+    return [...this.#all];
+  }
+
+  /** A warm idle environment, or a new (cold) one. */
+  acquire(): Environment {
+    const warm = this.#idle.pop();
+    if (warm !== undefined) return warm;
+    this.budget.reserve();
+    const env = new Environment(this.spec, this.ivm, this.kernel, this.#random.fork(`env-${this.#all.size}-${this.kernel.now()}`));
+    this.#all.add(env);
+    this.hooks.created(env);
+    return env;
+  }
+
+  release(env: Environment): void {
+    if (this.#retired || env.disposed) {
+      this.remove(env, 'retired');
+      return;
+    }
+    this.#idle.push(env);
+  }
+
+  oldestIdle(): Environment | undefined {
+    let oldest: Environment | undefined;
+    for (const e of this.#idle) if (oldest === undefined || e.lastUsed < oldest.lastUsed) oldest = e;
+    return oldest;
+  }
+
+  remove(env: Environment, reason: 'retired' | 'reaped' | 'closed'): void {
+    const i = this.#idle.indexOf(env);
+    if (i >= 0) this.#idle.splice(i, 1);
+    if (!this.#all.delete(env)) return;
+    env.dispose();
+    this.hooks.disposed(env, reason);
+  }
+
+  /** No new invocations; idle environments go now, busy ones when they finish. */
+  retire(reason: 'retired' | 'closed' = 'retired'): void {
+    this.#retired = true;
+    for (const env of [...this.#idle]) this.remove(env, reason);
+    if (reason === 'closed') for (const env of [...this.#all]) this.remove(env, reason);
+    if (this.#all.size === 0) this.budget.unregister(this);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The Node built-ins the sandbox provides, by name. Bundles reach them through virtual modules
+ * that call `require(name)` on this table (see src/runtime/builtins.ts for the host-side list that
+ * decides at create time what is provided and what is refused).
+ */
+import { cryptoModule } from './crypto.js';
+import { fs, fsPromises } from './fs.js';
+import { lazy, inspectModule } from './lazy.js';
+import { process } from './process.js';
+import * as timers from './timers.js';
+import { TextDecoder, TextEncoder } from './text.js';
+import { URL, URLSearchParams } from './url.js';
+
+type Factory = () => unknown;
+
+function util(): unknown {
+  const ins = inspectModule();
+  const promisifyCustom = Symbol.for('nodejs.util.promisify.custom');
+  const promisify = (fn: (...a: unknown[]) => unknown): ((...a: unknown[]) => Promise<unknown>) => {
+    const custom = (fn as unknown as Record<symbol, unknown>)[promisifyCustom];
+    if (typeof custom === 'function') return custom as (...a: unknown[]) => Promise<unknown>;
+    return (...args) =>
+      new Promise((resolve, reject) => {
+        fn(...args, (err: unknown, value: unknown) => (err ? reject(err) : resolve(value)));
+      });
+  };
+  (promisify as unknown as Record<string, unknown>)['custom'] = promisifyCustom;
+  const tag = (v: unknown): string => Object.prototype.toString.call(v);
+  return {
+    format: ins.format,
+    formatWithOptions: ins.formatWithOptions,
+    inspect: ins.inspect,
+    promisify,
+    callbackify:
+      (fn: (...a: unknown[]) => Promise<unknown>) =>
+      (...args: unknown[]): void => {
+        const cb = args.pop() as (e: unknown, v?: unknown) => void;
+        fn(...args).then((v) => cb(null, v), (e: unknown) => cb(e ?? new Error('Promise was rejected with a falsy value')));
+      },
+    inherits(ctor: { prototype: object; super_?: unknown }, superCtor: { prototype: object }): void {
+      ctor.super_ = superCtor;
+      Object.setPrototypeOf(ctor.prototype, superCtor.prototype);
+    },
+    deprecate: <T>(fn: T): T => fn,
+    isDeepStrictEqual: (a: unknown, b: unknown): boolean => ins.inspect(a, { depth: Infinity, sorted: true }) === ins.inspect(b, { depth: Infinity, sorted: true }),
+    types: {
+      isDate: (v: unknown) => tag(v) === '[object Date]',
+      isRegExp: (v: unknown) => tag(v) === '[object RegExp]',
+      isPromise: (v: unknown) => tag(v) === '[object Promise]',
+      isMap: (v: unknown) => tag(v) === '[object Map]',
+      isSet: (v: unknown) => tag(v) === '[object Set]',
+      isNativeError: (v: unknown) => tag(v) === '[object Error]',
+      isUint8Array: (v: unknown) => v instanceof Uint8Array,
+      isArrayBuffer: (v: unknown) => v instanceof ArrayBuffer,
+      isTypedArray: (v: unknown) => ArrayBuffer.isView(v) && !(v instanceof DataView),
+      isAsyncFunction: (v: unknown) => tag(v) === '[object AsyncFunction]',
+    },
+    TextEncoder,
+    TextDecoder,
+    isArray: Array.isArray,
+  };
+}
+
+function os(): unknown {
+  return {
+    EOL: '\n',
+    platform: () => 'linux',
+    type: () => 'Linux',
+    arch: () => 'x64',
+    release: () => '5.10.0-lambda',
+    tmpdir: () => '/tmp',
+    homedir: () => '/home/sbx_user1051',
+    hostname: () => '169.254.10.1',
+    endianness: () => 'LE',
+    cpus: () => [],
+    totalmem: () => Number(process.env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE'] ?? 128) * 1048576,
+    freemem: () => 0,
+    uptime: () => process.uptime(),
+    loadavg: () => [0, 0, 0],
+    networkInterfaces: () => ({}),
+    userInfo: () => ({ username: 'sbx_user1051', uid: 993, gid: 990, shell: null, homedir: '/home/sbx_user1051' }),
+  };
+}
+
+const table: Record<string, Factory> = {
+  fs: () => fs,
+  'fs/promises': () => fsPromises,
+  path: () => lazy('path'),
+  'path/posix': () => lazy('path'),
+  events: () => lazy('events'),
+  buffer: () => lazy('buffer'),
+  util,
+  crypto: () => cryptoModule,
+  timers: () => ({ ...timers, promises: timers.promises }),
+  'timers/promises': () => timers.promises,
+  url: () => ({ URL, URLSearchParams, fileURLToPath: (u: unknown) => decodeURIComponent(new URL(String(u)).pathname), pathToFileURL: (p: string) => new URL(`file://${encodeURI(p)}`) }),
+  process: () => process,
+  os,
+};
+
+const cache = new Map<string, unknown>();
+
+/** `require` for built-ins, as the bundle's virtual modules call it. */
+export function requireBuiltin(name: string): unknown {
+  const bare = name.startsWith('node:') ? name.slice(5) : name;
+  let m = cache.get(bare);
+  if (m === undefined) {
+    const f = table[bare];
+    if (f === undefined) {
+      const e = new Error(`Cannot find module '${name}'`) as Error & { code: string };
+      e.code = 'MODULE_NOT_FOUND';
+      throw e;
+    }
+    m = f();
+    cache.set(bare, m);
+  }
+  return m;
+}

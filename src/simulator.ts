@@ -1,0 +1,321 @@
+/**
+ * `LambdaSimulator`: the public facade. One simulator is one AWS account in one region, with its
+ * own clock, seed, functions and execution environments.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { logTail, parseInvokeInput, type InvokeInput, type InvokeOutput } from './api/invoke.js';
+import { PayloadBlob } from './api/payload.js';
+import { display } from './control/names.js';
+import {
+  FunctionRegistry,
+  type CreateFunctionInput,
+  type FunctionConfiguration,
+  type UpdateFunctionCodeInput,
+  type UpdateFunctionConfigurationInput,
+} from './control/registry.js';
+import { InvalidParameterValueException, NotImplementedException, type ResponseMetadata } from './errors.js';
+import { Kernel, type ClockMode } from './kernel/kernel.js';
+import type { Random } from './kernel/random.js';
+import type { SimulatorEvents } from './observe/events.js';
+import type { InvocationRecord, Runtime } from './runtime/environment.js';
+import { loadIsolatedVm, type Ivm } from './runtime/isolated-vm.js';
+import { EnvironmentBudget } from './runtime/pool.js';
+
+export interface LambdaSimulatorOptions {
+  /** Seed of every random choice (request ids, Math.random in sandboxes…). Default 1. */
+  seed?: number;
+  /** 'virtual' (default): simulated time that jumps; 'real': wall-clock time, optionally scaled. */
+  clock?: ClockMode;
+  /** Simulated epoch ms at start (virtual default 2025-01-01T00:00:00Z). */
+  epoch?: number;
+  /** Real clock only: simulated ms per real ms. */
+  timeScale?: number;
+  region?: string;
+  accountId?: string;
+  /** Account concurrency limit (enforced by the scheduler; default 1000). */
+  accountConcurrency?: number;
+  /** Cap on live execution environments (isolates) in this process. Default 1000. */
+  maxEnvironments?: number;
+  /**
+   * Real milliseconds of CPU a single invocation (or init) may spend in its sandbox before it is
+   * stopped and reported as a timeout; the effective budget is min(Timeout, this). Default 10 000.
+   */
+  cpuTimeBudgetMs?: number;
+  /** Directory `Code.Path` is resolved against. Default: process.cwd(). */
+  cwd?: string;
+}
+
+const OPTION_KEYS = new Set(['seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd']);
+
+function checkOptions(o: LambdaSimulatorOptions): void {
+  for (const key of Object.keys(o)) {
+    if (!OPTION_KEYS.has(key)) throw new TypeError(`Unknown option \`${key}\`; expected one of ${[...OPTION_KEYS].join(', ')}`);
+  }
+  const positiveInt = (key: keyof LambdaSimulatorOptions): void => {
+    const v = o[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) {
+      throw new TypeError(`Expected \`${key}\` to be an integer >= 1, got \`${display(v)}\` (${typeof v})`);
+    }
+  };
+  positiveInt('maxEnvironments');
+  positiveInt('cpuTimeBudgetMs');
+  positiveInt('accountConcurrency');
+  if (o.clock !== undefined && o.clock !== 'virtual' && o.clock !== 'real') {
+    throw new TypeError(`Expected \`clock\` to be 'virtual' or 'real', got \`${display(o.clock)}\``);
+  }
+  if (o.region !== undefined && (typeof o.region !== 'string' || !/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(o.region))) {
+    throw new TypeError(`Expected \`region\` to look like 'us-east-1', got \`${display(o.region)}\``);
+  }
+  if (o.accountId !== undefined && (typeof o.accountId !== 'string' || !/^\d{12}$/.test(o.accountId))) {
+    throw new TypeError(`Expected \`accountId\` to be 12 digits, got \`${display(o.accountId)}\``);
+  }
+  if (o.epoch !== undefined && (typeof o.epoch !== 'number' || !Number.isFinite(o.epoch))) {
+    throw new TypeError(`Expected \`epoch\` to be epoch milliseconds, got \`${display(o.epoch)}\``);
+  }
+}
+
+const COMMANDS: Record<string, string> = {
+  InvokeCommand: 'invoke',
+  CreateFunctionCommand: 'createFunction',
+  GetFunctionCommand: 'getFunction',
+  GetFunctionConfigurationCommand: 'getFunctionConfiguration',
+  ListFunctionsCommand: 'listFunctions',
+  DeleteFunctionCommand: 'deleteFunction',
+  UpdateFunctionCodeCommand: 'updateFunctionCode',
+  UpdateFunctionConfigurationCommand: 'updateFunctionConfiguration',
+};
+
+const metadata = (httpStatusCode: number, requestId?: string): ResponseMetadata => ({
+  httpStatusCode,
+  ...(requestId === undefined ? {} : { requestId }),
+  attempts: 1,
+  totalRetryDelay: 0,
+});
+
+export type WithMetadata<T> = T & { $metadata: ResponseMetadata };
+
+export class LambdaSimulator {
+  readonly region: string;
+  readonly accountId: string;
+  readonly seed: number;
+  readonly #kernel: Kernel;
+  readonly #ivm: Ivm;
+  readonly #registry: FunctionRegistry;
+  readonly #events = new EventEmitter<SimulatorEvents>();
+  readonly #ids: Random;
+  readonly #traceIds: Random;
+  #closed = false;
+
+  constructor(options: LambdaSimulatorOptions = {}) {
+    checkOptions(options);
+    this.#ivm = loadIsolatedVm();
+    this.seed = options.seed ?? 1;
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '123456789012';
+    this.#kernel = new Kernel({ seed: this.seed, clock: options.clock ?? 'virtual', epoch: options.epoch, timeScale: options.timeScale });
+    this.#ids = this.#kernel.random.fork('request-ids');
+    this.#traceIds = this.#kernel.random.fork('trace-ids');
+    const major = Number(process.versions.node.split('.')[0]);
+    const defaultRuntime: Runtime = major >= 24 ? 'nodejs24.x' : major >= 22 ? 'nodejs22.x' : 'nodejs20.x';
+    this.#registry = new FunctionRegistry({
+      ivm: this.#ivm,
+      kernel: this.#kernel,
+      random: this.#kernel.random.fork('registry'),
+      budget: new EnvironmentBudget(options.maxEnvironments ?? 1000),
+      hooks: {
+        created: (env) => this.#events.emit('environment:created', { environmentId: env.id, functionName: env.spec.functionName, time: this.#kernel.now() }),
+        disposed: (env, reason) =>
+          this.#events.emit('environment:disposed', { environmentId: env.id, functionName: env.spec.functionName, time: this.#kernel.now(), reason }),
+      },
+      region: this.region,
+      accountId: this.accountId,
+      defaultRuntime,
+      cpuBudgetMs: options.cpuTimeBudgetMs ?? 10_000,
+      cwd: options.cwd,
+      onRuntimeWarning: (message) => {
+        this.#events.emit('warning', { message, time: this.#kernel.now() });
+        process.emitWarning(message, { code: 'LAMBDA_SIM_RUNTIME_NEWER_THAN_HOST' });
+      },
+    });
+  }
+
+  /** Simulated epoch milliseconds. */
+  now(): number {
+    return this.#kernel.now();
+  }
+
+  get clock(): ClockMode {
+    return this.#kernel.mode;
+  }
+
+  on<E extends keyof SimulatorEvents>(event: E, listener: (...args: SimulatorEvents[E]) => void): this {
+    this.#events.on(event, listener as never);
+    return this;
+  }
+
+  off<E extends keyof SimulatorEvents>(event: E, listener: (...args: SimulatorEvents[E]) => void): this {
+    this.#events.off(event, listener as never);
+    return this;
+  }
+
+  // ---- control plane ----
+
+  async createFunction(input: CreateFunctionInput): Promise<WithMetadata<FunctionConfiguration>> {
+    this.#assertOpen();
+    const configuration = await this.#registry.create(input);
+    return { ...configuration, $metadata: metadata(201) };
+  }
+
+  async getFunction(input: { FunctionName: string; Qualifier?: string }): Promise<
+    WithMetadata<{ Configuration: FunctionConfiguration; Code: { RepositoryType: string; Location: string }; Tags: Record<string, string> }>
+  > {
+    this.#assertOpen();
+    const record = this.#registry.get(qualified(input));
+    return {
+      Configuration: structuredClone(record.configuration),
+      Code: { RepositoryType: 'S3', Location: `lambda-sim://${this.region}/${record.name}/${record.configuration.CodeSha256}` },
+      Tags: { ...record.tags },
+      $metadata: metadata(200),
+    };
+  }
+
+  async getFunctionConfiguration(input: { FunctionName: string; Qualifier?: string }): Promise<WithMetadata<FunctionConfiguration>> {
+    this.#assertOpen();
+    return { ...structuredClone(this.#registry.get(qualified(input)).configuration), $metadata: metadata(200) };
+  }
+
+  async listFunctions(input: { Marker?: string; MaxItems?: number } = {}): Promise<WithMetadata<{ Functions: FunctionConfiguration[]; NextMarker?: string }>> {
+    this.#assertOpen();
+    const max = input.MaxItems ?? 50;
+    if (!Number.isInteger(max) || max < 1 || max > 10000) {
+      throw new InvalidParameterValueException(`1 validation error detected: Value '${display(max)}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000`);
+    }
+    const all = this.#registry.list();
+    let start = 0;
+    if (input.Marker !== undefined) {
+      start = all.findIndex((r) => r.name > String(input.Marker));
+      if (start < 0) start = all.length;
+    }
+    const page = all.slice(start, start + max);
+    const more = start + max < all.length;
+    return {
+      Functions: page.map((r) => structuredClone(r.configuration)),
+      ...(more ? { NextMarker: page[page.length - 1]!.name } : {}),
+      $metadata: metadata(200),
+    };
+  }
+
+  async deleteFunction(input: { FunctionName: string; Qualifier?: string }): Promise<WithMetadata<object>> {
+    this.#assertOpen();
+    this.#registry.delete(qualified(input));
+    return { $metadata: metadata(204) };
+  }
+
+  async updateFunctionCode(input: UpdateFunctionCodeInput): Promise<WithMetadata<FunctionConfiguration>> {
+    this.#assertOpen();
+    return { ...(await this.#registry.updateCode(input)), $metadata: metadata(200) };
+  }
+
+  async updateFunctionConfiguration(input: UpdateFunctionConfigurationInput): Promise<WithMetadata<FunctionConfiguration>> {
+    this.#assertOpen();
+    return { ...(await this.#registry.updateConfiguration(input)), $metadata: metadata(200) };
+  }
+
+  // ---- data plane ----
+
+  /**
+   * Invokes a function and returns what `@aws-sdk/client-lambda`'s InvokeCommand would: StatusCode
+   * 200 with `FunctionError: 'Unhandled'` when the function failed; typed exceptions when it could
+   * not run. In virtual time the simulation runs while this call waits for its own result.
+   */
+  async invoke(input: InvokeInput): Promise<InvokeOutput> {
+    this.#assertOpen();
+    const parsed = parseInvokeInput(input);
+    const record = this.#registry.get(qualified({ FunctionName: parsed.functionName, Qualifier: parsed.qualifier }));
+    if (parsed.invocationType === 'DryRun') return { StatusCode: 204, $metadata: metadata(204, this.#ids.uuid()) };
+    if (parsed.invocationType === 'Event') {
+      throw new NotImplementedException(
+        "InvocationType 'Event' (asynchronous invocation with the event queue, retries, DLQ and destinations) is not implemented in this version of lambda-sim yet. Use 'RequestResponse' for now.",
+      );
+    }
+    const requestId = this.#ids.uuid();
+    const pool = record.pool;
+    const env = pool.acquire();
+    const now = this.#kernel.now();
+    this.#events.emit('invocation:start', { requestId, functionName: record.name, time: now, coldStart: !env.initialized, environmentId: env.id });
+    const done = env.invoke(
+      {
+        requestId,
+        payload: parsed.payload,
+        invokedFunctionArn: record.arn,
+        traceId: `Root=1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${this.#traceIds.hex(24)};Parent=${this.#traceIds.hex(16)};Sampled=0`,
+        ...(parsed.clientContext === undefined ? {} : { clientContext: parsed.clientContext }),
+      },
+      (result) => {
+        pool.release(env);
+        this.#events.emit('invocation:end', result);
+      },
+    );
+    const result = await this.#kernel.wait(done);
+    return toOutput(result, parsed.logType === 'Tail');
+  }
+
+  /** Accepts real `@aws-sdk/client-lambda` command objects (`new InvokeCommand({...})`). */
+  async send(command: { input?: unknown; constructor: { name: string } }): Promise<unknown> {
+    const name = command?.constructor?.name;
+    const method = name === undefined ? undefined : COMMANDS[name];
+    if (method === undefined) {
+      throw new NotImplementedException(`lambda-sim does not implement ${name ?? String(command)} yet; supported commands: ${Object.keys(COMMANDS).join(', ')}`);
+    }
+    return (this as unknown as Record<string, (input: unknown) => Promise<unknown>>)[method]!(command.input ?? {});
+  }
+
+  // ---- time ----
+
+  /** Runs the simulation until nothing is left to do (see Kernel.settle). */
+  settle(limits: { maxEvents?: number } = {}): Promise<void> {
+    this.#assertOpen();
+    return this.#kernel.settle(limits);
+  }
+
+  /** Runs everything due in the next `ms` of simulated time. */
+  advance(ms: number): Promise<void> {
+    this.#assertOpen();
+    return this.#kernel.advance(ms);
+  }
+
+  /** Disposes of every execution environment; pending waits fail. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#registry.closeAll();
+    this.#kernel.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('This LambdaSimulator was closed; create a new one.');
+  }
+}
+
+function qualified(input: { FunctionName: string; Qualifier?: string | undefined }): string {
+  if (input === null || typeof input !== 'object') throw new InvalidParameterValueException(`Expected an input object with FunctionName, got ${display(input)}`);
+  const name = input.FunctionName;
+  if (input.Qualifier === undefined || typeof name !== 'string') return name;
+  const m = /:(\$LATEST|[a-zA-Z0-9-_]+)$/.exec(name);
+  const suffix = m !== null && (name.startsWith('arn:') ? name.split(':').length === 8 : name.split(':').length === 2) ? m[1] : undefined;
+  if (suffix !== undefined && suffix !== input.Qualifier) {
+    throw new InvalidParameterValueException('The derived qualifier from the function name does not match the specified qualifier.');
+  }
+  return suffix !== undefined ? name : `${name}:${input.Qualifier}`;
+}
+
+function toOutput(record: InvocationRecord, tail: boolean): InvokeOutput {
+  return {
+    StatusCode: 200,
+    ...(record.functionError === undefined ? {} : { FunctionError: record.functionError }),
+    ...(tail ? { LogResult: logTail(record.logs) } : {}),
+    ExecutedVersion: record.version,
+    Payload: PayloadBlob.fromString(record.payload),
+    $metadata: metadata(200, record.requestId),
+  };
+}
