@@ -168,7 +168,8 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
       b.onLoad({ filter: /.*/, namespace: 'lambda-missing' }, (args) => {
         const e = importModuleError(args.path, displayName(String(args.pluginData), entry));
         return {
-          contents: `const e = new Error(${JSON.stringify(e.errorMessage)}); e.name = ${JSON.stringify(e.errorType)}; throw e;`,
+          // The error type travels in the message: isolated-vm copies errors by constructor, not name.
+          contents: `throw new Error(${JSON.stringify(`\u0000${e.errorType}\u0000${e.errorMessage}`)});`,
           loader: 'js',
         };
       });
@@ -267,7 +268,8 @@ function syntaxError(m: Message, entry: Entry, ivm: Ivm): InitFailure {
       const path = resolve(file);
       isolate.compileModuleSync(readFileSync(path, 'utf8'), { filename: displayName(path, entry) });
     } catch (e) {
-      message = (e as Error).message.startsWith('SyntaxError') ? (e as Error).message : `SyntaxError: ${(e as Error).message}`;
+      const text = (e as Error).message.replace(/ \[[^\]]*\]$/, '');
+      message = text.startsWith('SyntaxError') ? text : `SyntaxError: ${text}`;
     } finally {
       isolate.dispose();
     }

@@ -113,6 +113,8 @@ interface TimerState {
   event: SimEvent | undefined;
   ref: boolean;
   due: boolean;
+  /** Simulated time it fell due while the environment was frozen. */
+  dueAt: number;
 }
 
 interface Sandbox {
@@ -197,10 +199,10 @@ export class Environment {
 
     const runHandler = (initDurationMs: number | undefined, invokeStart: number): void => {
       this.#lines.push(this.#log.start(this.#kernel.now(), request.requestId, this.spec.version));
-      this.#thaw();
       this.#startPhase('invoke', this.spec.timeoutMs, request.requestId, invokeStart, (outcome) => {
         this.#complete(result, request, outcome, { cold, initDurationMs, start: invokeStart });
       });
+      this.#thaw();
       const sandbox = this.#sandbox;
       if (sandbox !== undefined) {
         this.#call(sandbox.invoke, [
@@ -355,6 +357,7 @@ export class Environment {
    */
   #guarded(phase: Phase, run: () => unknown, onThrow: (e: unknown) => Outcome): void {
     const began = realNow();
+    const before = phase.outcome;
     this.#inCall++;
     try {
       run();
@@ -362,8 +365,13 @@ export class Environment {
       if (e instanceof Error && e.message === TIMED_OUT) {
         phase.killed = true;
       } else if (this.#isMemoryDeath(e)) {
+        phase.outcome = undefined;
         this.#end(phase, { kind: 'crash', errorType: 'Runtime.OutOfMemory', body: undefined });
       } else {
+        // An unhandled rejection surfaces when the call's microtasks are done. In Node the runtime
+        // client handles it before the response (an HTTP request) leaves, so it wins over a result
+        // reported during the same call.
+        if (before === undefined) phase.outcome = undefined;
         this.#end(phase, onThrow(e));
       }
     } finally {
@@ -564,7 +572,7 @@ export class Environment {
   #armTimer(id: number, delay: number, ref: boolean): void {
     let t = this.#timers.get(id);
     if (t === undefined) {
-      t = { event: undefined, ref, due: false };
+      t = { event: undefined, ref, due: false, dueAt: 0 };
       this.#timers.set(id, t);
     }
     t.ref = ref;
@@ -578,6 +586,7 @@ export class Environment {
       const phase = this.#phase;
       if (phase === undefined || phase.outcome !== undefined || phase.killed || this.#sandbox === undefined) {
         timer.due = true; // frozen: fires at the next thaw
+        timer.dueAt = this.#kernel.now();
         return;
       }
       this.#timers.delete(id);
@@ -592,9 +601,19 @@ export class Environment {
     this.#timers.delete(id);
   }
 
-  /** Timers that fell due while frozen fire now, after the invocation's own start. */
+  /**
+   * Timers that fell due while frozen fire as soon as the environment thaws, before the handler
+   * sees the new event (Node's event loop runs its timers phase before it polls for the runtime
+   * API's answer), in the order they fell due.
+   */
   #thaw(): void {
-    for (const [id, t] of this.#timers) if (t.due) this.#armTimer(id, 0, t.ref);
+    const due = [...this.#timers].filter(([, t]) => t.due).sort(([a, x], [b, y]) => x.dueAt - y.dueAt || a - b);
+    for (const [id] of due) {
+      const sandbox = this.#sandbox;
+      if (sandbox === undefined) return;
+      this.#timers.delete(id);
+      this.#call(sandbox.fire, [id]);
+    }
   }
 
   // ---- the sandbox ----
@@ -762,6 +781,8 @@ function cutBoundary(stack: string): string[] {
 /** The error a module threw while loading, as the runtime client reports it. */
 function initErrorBody(e: unknown): ErrorBody {
   if (e instanceof Error) {
+    const marked = /^\u0000([\w.]+)\u0000([\s\S]*)$/.exec(e.message);
+    if (marked !== null) return { errorType: marked[1]!, errorMessage: marked[2]!, trace: `${marked[1]}: ${marked[2]}`.split('\n') };
     const name = e.name;
     if (name === 'SyntaxError') return { errorType: 'Runtime.UserCodeSyntaxError', errorMessage: `SyntaxError: ${e.message}`, trace: [] };
     return { errorType: name, errorMessage: e.message, trace: typeof e.stack === 'string' ? cutBoundary(e.stack) : [] };
@@ -771,6 +792,6 @@ function initErrorBody(e: unknown): ErrorBody {
 }
 
 function syntaxBody(e: unknown): ErrorBody {
-  const message = e instanceof Error ? e.message.replace(/ \[file:\/\/\/.*\]$/, '') : String(e);
+  const message = e instanceof Error ? e.message.replace(/ \[[^\]]*\]$/, '') : String(e);
   return { errorType: 'Runtime.UserCodeSyntaxError', errorMessage: `SyntaxError: ${message}`, trace: [] };
 }

@@ -1,0 +1,34 @@
+import { LambdaSimulator, type CreateFunctionInput, type InvokeOutput, type LambdaSimulatorOptions } from '../src/index.js';
+
+export type Sim = LambdaSimulator;
+
+export function newSim(options: LambdaSimulatorOptions = {}): LambdaSimulator {
+  return new LambdaSimulator({ seed: 1, ...options });
+}
+
+let counter = 0;
+
+/** Creates a function from module text and returns its name. */
+export async function deploy(sim: LambdaSimulator, source: string, extra: Partial<CreateFunctionInput> = {}): Promise<string> {
+  const name = extra.FunctionName ?? `fn${++counter}`;
+  await sim.createFunction({ FunctionName: name, Handler: 'index.handler', Code: { Source: source }, ...extra });
+  return name;
+}
+
+export interface Result {
+  out: InvokeOutput;
+  payload: unknown;
+  text: string;
+  log: string;
+}
+
+export async function call(sim: LambdaSimulator, name: string, event: unknown = {}): Promise<Result> {
+  const out = await sim.invoke({ FunctionName: name, Payload: JSON.stringify(event), LogType: 'Tail' });
+  const text = out.Payload?.transformToString() ?? '';
+  return { out, text, payload: text === '' ? undefined : JSON.parse(text), log: Buffer.from(out.LogResult ?? '', 'base64').toString() };
+}
+
+/** The REPORT line of a tail log. */
+export function report(log: string): string {
+  return log.split('\n').find((l) => l.startsWith('REPORT')) ?? '';
+}
