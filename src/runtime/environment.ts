@@ -142,6 +142,8 @@ export class Environment {
   #ready = false;
   #phase: Phase | undefined;
   #inCall = 0;
+  /** Firing overdue timers before the handler runs: the loop is not "empty" yet. */
+  #thawing = false;
   #disposed = false;
   #busy = false;
   readonly #timers = new Map<number, TimerState>();
@@ -392,7 +394,7 @@ export class Environment {
       if (this.#inCall === 0) this.#finishPhase(phase);
       return;
     }
-    if (this.#inCall === 0 && this.#refTimers() === 0) this.#onLoopEmpty(phase);
+    if (this.#inCall === 0 && !this.#thawing && this.#refTimers() === 0) this.#onLoopEmpty(phase);
   }
 
   #call(fn: Reference<(...args: never[]) => void>, args: unknown[]): void {
@@ -608,11 +610,16 @@ export class Environment {
    */
   #thaw(): void {
     const due = [...this.#timers].filter(([, t]) => t.due).sort(([a, x], [b, y]) => x.dueAt - y.dueAt || a - b);
-    for (const [id] of due) {
-      const sandbox = this.#sandbox;
-      if (sandbox === undefined) return;
-      this.#timers.delete(id);
-      this.#call(sandbox.fire, [id]);
+    this.#thawing = true;
+    try {
+      for (const [id] of due) {
+        const sandbox = this.#sandbox;
+        if (sandbox === undefined) return;
+        this.#timers.delete(id);
+        this.#call(sandbox.fire, [id]);
+      }
+    } finally {
+      this.#thawing = false;
     }
   }
 
