@@ -213,7 +213,7 @@ export class Kernel {
           s.done.reject(
             new SimulationStalledError(
               `settle() ran ${s.maxEvents} events without the simulation becoming idle at ${new Date(this.#now).toISOString()}; ` +
-                `next events: ${this.#heap.describe().join(', ') || 'none'}. Raise maxEvents or stop what keeps scheduling.`,
+                `next events: ${[`${next.label} @${new Date(next.at).toISOString()}`, ...this.#heap.describe(4)].join(', ')}. Raise maxEvents or stop what keeps scheduling.`,
             ),
           );
         }

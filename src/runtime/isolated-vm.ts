@@ -21,8 +21,9 @@ export function hasNoNodeSnapshotFlag(execArgv = process.execArgv, nodeOptions =
   return execArgv.includes(FLAG) || nodeOptions.split(/\s+/).includes(FLAG);
 }
 
-export function loadIsolatedVm(): Ivm {
-  if (loaded !== undefined) return loaded;
+/** `moduleName` exists for tests of the failure path. */
+export function loadIsolatedVm(moduleName = 'isolated-vm'): Ivm {
+  if (loaded !== undefined && moduleName === 'isolated-vm') return loaded;
   const major = Number(process.versions.node.split('.')[0]);
   if (major >= 20 && !hasNoNodeSnapshotFlag()) {
     throw new EnvironmentSetupError(
@@ -34,7 +35,9 @@ export function loadIsolatedVm(): Ivm {
   }
   const require = createRequire(import.meta.url);
   try {
-    loaded = require('isolated-vm') as Ivm;
+    const ivm = require(moduleName) as Ivm;
+    if (moduleName === 'isolated-vm') loaded = ivm;
+    return ivm;
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
     throw new EnvironmentSetupError(
@@ -46,5 +49,4 @@ export function loadIsolatedVm(): Ivm {
       { cause },
     );
   }
-  return loaded;
 }
