@@ -1,0 +1,155 @@
+/**
+ * The `lambda-sim` command line. bin/lambda-sim.js starts Node with --no-node-snapshot and loads
+ * this module; `main(argv)` returns the process exit code.
+ *
+ * Exit codes: 0 success, 1 the function failed (FunctionError), 2 the request was rejected
+ * (a typed Lambda error such as InvalidParameterValueException) or the command line was wrong.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { LambdaSimError } from '../errors.js';
+import { LambdaSimulator } from '../simulator.js';
+import { runDemo } from './demo.js';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readStdin: () => string;
+}
+
+const defaultIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  readStdin: () => readFileSync(0, 'utf8'),
+};
+
+function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got '${value}'`);
+    return n;
+  };
+}
+
+function keyValue(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const i = value.indexOf('=');
+  if (i <= 0) throw new InvalidArgumentError(`--env expects KEY=VALUE, got '${value}'`);
+  return { ...previous, [value.slice(0, i)]: value.slice(i + 1) };
+}
+
+interface InvokeOptions {
+  handler?: string;
+  event?: string;
+  timeout?: number;
+  memory?: number;
+  env?: Record<string, string>;
+  runtime?: string;
+  tail?: boolean;
+  json?: boolean;
+  seed: number;
+  logFormat?: string;
+}
+
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let exitCode = 0;
+  const program = new Command()
+    .name('lambda-sim')
+    .description('AWS Lambda simulated in one Node.js process: real handlers in isolated-vm sandboxes, Lambda semantics, seeded virtual time.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('invoke')
+    .description('Invoke a handler file (or directory) once, synchronously, and print the response payload.')
+    .argument('<path>', 'handler file (.ts .mts .js .mjs .cjs) or deployment directory')
+    .option('--handler <name>', "export to call for a file (default 'handler'); for a directory, the full Handler (default 'index.handler')")
+    .option('--event <file>', "event JSON file, or '-' to read it from stdin (default {})")
+    .option('--timeout <seconds>', 'function Timeout, 1-900', integer('--timeout', 1, 900))
+    .option('--memory <mb>', 'function MemorySize, 128-10240', integer('--memory', 128, 10240))
+    .option('--env <KEY=VALUE>', 'environment variable (repeatable)', keyValue)
+    .option('--runtime <runtime>', 'nodejs20.x, nodejs22.x or nodejs24.x (default: the host Node.js line)')
+    .option('--log-format <format>', 'Text or JSON')
+    .option('--seed <n>', 'simulation seed', integer('--seed', 0, Number.MAX_SAFE_INTEGER), 1)
+    .option('--tail', 'print the invocation log (START … REPORT) to stderr')
+    .option('--json', 'print the whole InvokeCommandOutput as JSON (Payload and log decoded)')
+    .action(async (path: string, options: InvokeOptions) => {
+      exitCode = await invokeCommand(path, options, io);
+    });
+
+  program
+    .command('demo')
+    .description('Run a built-in demo: cold and warm invokes, a function error, a timeout, with their logs.')
+    .action(async () => {
+      exitCode = await runDemo(io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  return exitCode;
+}
+
+async function invokeCommand(path: string, options: InvokeOptions, io: CliIo): Promise<number> {
+  const abs = resolve(path);
+  let isDir: boolean;
+  try {
+    isDir = statSync(abs).isDirectory();
+  } catch {
+    io.stderr(`lambda-sim: ${path}: no such file or directory\n`);
+    return 2;
+  }
+  const handler = isDir ? (options.handler ?? 'index.handler') : `${basename(abs, extname(abs))}.${options.handler ?? 'handler'}`;
+  let payload = '{}';
+  if (options.event !== undefined) {
+    try {
+      payload = options.event === '-' ? io.readStdin() : readFileSync(resolve(options.event), 'utf8');
+    } catch (e) {
+      io.stderr(`lambda-sim: cannot read event ${options.event}: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+  const sim = new LambdaSimulator({ seed: options.seed });
+  try {
+    await sim.createFunction({
+      FunctionName: basename(abs, extname(abs)).replace(/[^a-zA-Z0-9-_]/g, '-').slice(0, 64) || 'function',
+      Handler: handler,
+      Code: { Path: abs },
+      ...(options.timeout === undefined ? {} : { Timeout: options.timeout }),
+      ...(options.memory === undefined ? {} : { MemorySize: options.memory }),
+      ...(options.env === undefined ? {} : { Environment: { Variables: options.env } }),
+      ...(options.runtime === undefined ? {} : { Runtime: options.runtime as never }),
+      ...(options.logFormat === undefined ? {} : { LoggingConfig: { LogFormat: options.logFormat as never } }),
+    });
+    const out = await sim.invoke({ FunctionName: basename(abs, extname(abs)).replace(/[^a-zA-Z0-9-_]/g, '-').slice(0, 64) || 'function', Payload: payload, LogType: 'Tail' });
+    const text = out.Payload?.transformToString() ?? '';
+    const log = Buffer.from(out.LogResult ?? '', 'base64').toString('utf8');
+    if (options.json === true) {
+      const { Payload: _p, LogResult: _l, ...rest } = out;
+      io.stdout(`${JSON.stringify({ ...rest, Payload: parseOr(text), ...(options.tail === true ? { Log: log } : {}) }, null, 2)}\n`);
+    } else {
+      if (options.tail === true) io.stderr(log);
+      io.stdout(`${text}\n`);
+    }
+    return out.FunctionError === undefined ? 0 : 1;
+  } catch (e) {
+    if (e instanceof LambdaSimError) {
+      io.stderr(`${e.name} (${e.$metadata.httpStatusCode}): ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    await sim.close();
+  }
+}
+
+function parseOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

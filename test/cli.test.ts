@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../bin/lambda-sim.js', import.meta.url));
+const fixture = (p: string): string => fileURLToPath(new URL(`./fixtures/${p}`, import.meta.url));
+
+/** Runs the real bin without --no-node-snapshot: it must add the flag itself. */
+function cli(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, env: { ...process.env, NODE_OPTIONS: '' }, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('lambda-sim invoke', () => {
+  it('prints the payload of a TypeScript handler with an event file; --tail prints the log to stderr', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const event = join(dir, 'event.json');
+    writeFileSync(event, JSON.stringify({ name: 'CLI' }));
+    const r = cli(['invoke', fixture('ts-handler/hello.ts'), '--event', event, '--tail']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('{"message":"Hello, CLI!"}\n');
+    expect(r.stderr).toMatch(/^START RequestId: [0-9a-f-]{36} Version: \$LATEST\n/);
+    expect(r.stderr).toMatch(/\nREPORT RequestId: .*\tInit Duration: /);
+  });
+
+  it('reads the event from stdin with --event -, and names another export with --handler', () => {
+    const r = cli(['invoke', fixture('ts-handler/lib/greet.ts'), '--handler', 'greetHandler', '--event', '-'], '"stdin"');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('{"message":"Hello, stdin!"}\n');
+  });
+
+  it('exits 1 on a function error and prints the error payload', () => {
+    const r = cli(['invoke', fixture('ts-handler/hello.ts'), '--event', '-'], '{"fail":true}');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ errorType: 'Error', errorMessage: 'failing on purpose' });
+  });
+
+  it('passes --env, --timeout and --memory into the function; --json prints the whole output', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const file = join(dir, 'env.mjs');
+    writeFileSync(file, 'export const handler = async (e, c) => ({ v: process.env.GREETING, mem: c.memoryLimitInMB, left: c.getRemainingTimeInMillis() });');
+    const r = cli(['invoke', file, '--env', 'GREETING=hi', '--timeout', '9', '--memory', '256', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ StatusCode: 200, ExecutedVersion: '$LATEST', Payload: { v: 'hi', mem: '256', left: 9000 } });
+  });
+
+  it('exits 2 with the typed error for a bad request, and for a bad option', () => {
+    const bad = cli(['invoke', fixture('refused/index.js')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^InvalidParameterValueException \(400\): .*'child_process'/);
+    const opt = cli(['invoke', fixture('ts-handler/hello.ts'), '--timeout', '0']);
+    expect(opt.code).toBe(2);
+    expect(opt.stderr).toContain('--timeout must be an integer from 1 to 900');
+  });
+
+  it('runs the demo with no configuration', () => {
+    const r = cli(['demo']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('== cold start');
+    expect(r.stdout).toContain('Task timed out after 2.00 seconds');
+  });
+});
