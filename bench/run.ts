@@ -18,8 +18,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { LambdaSimulator } from '../src/index.js';
-import { loadIsolatedVm } from '../src/runtime/isolated-vm.js';
+import { LambdaSimulator } from '../dist/index.js';
+import { loadIsolatedVm } from '../dist/runtime/isolated-vm.js';
 
 const require = createRequire(import.meta.url);
 const ivm = loadIsolatedVm();

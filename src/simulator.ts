@@ -242,13 +242,15 @@ export class LambdaSimulator {
     const pool = record.pool;
     const env = pool.acquire();
     const now = this.#kernel.now();
-    this.#events.emit('invocation:start', { requestId, functionName: record.name, time: now, coldStart: !env.initialized, environmentId: env.id });
+    if (this.#events.listenerCount('invocation:start') > 0) {
+      this.#events.emit('invocation:start', { requestId, functionName: record.name, time: now, coldStart: !env.initialized, environmentId: env.id });
+    }
     const done = env.invoke(
       {
         requestId,
         payload: parsed.payload,
         invokedFunctionArn: record.arn,
-        traceId: `Root=1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${this.#traceIds.hex(24)};Parent=${this.#traceIds.hex(16)};Sampled=0`,
+        traceId: traceHeader(now, this.#traceIds.hex(40)),
         ...(parsed.clientContext === undefined ? {} : { clientContext: parsed.clientContext }),
       },
       (result) => {
@@ -295,6 +297,10 @@ export class LambdaSimulator {
   #assertOpen(): void {
     if (this.#closed) throw new Error('This LambdaSimulator was closed; create a new one.');
   }
+}
+
+function traceHeader(now: number, hex: string): string {
+  return `Root=1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${hex.slice(0, 24)};Parent=${hex.slice(24)};Sampled=0`;
 }
 
 function qualified(input: { FunctionName: string; Qualifier?: string | undefined }): string {

@@ -2,12 +2,12 @@
  * `Payload` of an InvokeCommandOutput: a Uint8Array with `transformToString()`, like the AWS SDK's
  * `Uint8ArrayBlobAdapter`, so code written against the SDK reads it unchanged.
  */
+const encoder = new TextEncoder();
+
 export class PayloadBlob extends Uint8Array {
   static fromString(text: string): PayloadBlob {
-    const bytes = Buffer.from(text, 'utf8');
-    const blob = new PayloadBlob(bytes.length);
-    blob.set(bytes);
-    return blob;
+    // One copy: encode, then give the bytes this class's prototype.
+    return Object.setPrototypeOf(encoder.encode(text), PayloadBlob.prototype) as PayloadBlob;
   }
 
   transformToString(encoding: BufferEncoding = 'utf-8'): string {

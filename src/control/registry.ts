@@ -165,6 +165,11 @@ export class FunctionRegistry {
   }
 
   get(nameOrArn: unknown): FunctionRecord {
+    // Fast path: a plain name of an existing function (the usual case, on every invoke).
+    if (typeof nameOrArn === 'string') {
+      const hit = this.#functions.get(nameOrArn);
+      if (hit !== undefined) return hit;
+    }
     const ref = parseFunctionRef(nameOrArn);
     const record = this.#functions.get(ref.name);
     const arn = this.arnOf(ref.name);

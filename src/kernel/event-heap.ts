@@ -53,6 +53,22 @@ export class EventHeap {
     if (event.cancelled) return;
     event.cancelled = true;
     this.#live--;
+    // Cancelled events deep in the heap would pile up while time stands still (every warm invoke
+    // cancels its deadline): compact when they outnumber the live ones.
+    if (this.#items.length > 64 && this.#items.length > 2 * this.#live) this.#compact();
+  }
+
+  /** Events held, cancelled ones included (for tests of the compaction bound). */
+  get stored(): number {
+    return this.#items.length;
+  }
+
+  #compact(): void {
+    const live = this.#items.filter((e) => !e.cancelled);
+    // A sorted array is a valid binary heap.
+    live.sort((x, y) => (before(x, y) ? -1 : 1));
+    this.#items.length = 0;
+    for (const e of live) this.#items.push(e);
   }
 
   /** The earliest live event without removing it. */

@@ -86,24 +86,32 @@ export class Random {
     return bytes;
   }
 
-  /** Lower-case hex string of `n` characters. */
+  /** Lower-case hex string of `n` characters (8 per 32-bit draw). */
   hex(n: number): string {
-    return this.#hex(n);
+    let out = '';
+    while (out.length < n) {
+      const v = this.nextUint32();
+      out += HEX_BYTE[v >>> 24]! + HEX_BYTE[(v >>> 16) & 0xff]! + HEX_BYTE[(v >>> 8) & 0xff]! + HEX_BYTE[v & 0xff]!;
+    }
+    return out.length === n ? out : out.slice(0, n);
   }
 
   /** An RFC 4122 version-4 UUID, the shape of Lambda request ids. */
   uuid(): string {
-    const h = this.#hex(32);
+    const h = this.#uuidHex(32);
     const variant = '89ab'[parseInt(h[16]!, 16) & 3]!;
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
   }
 
   #hexGen: ((size?: number) => string) | undefined;
-  get #hex(): (size?: number) => string {
+  /** Request ids: nanoid's customRandom over this stream (DESIGN.md). */
+  get #uuidHex(): (size?: number) => string {
     this.#hexGen ??= customRandom('0123456789abcdef', 32, (size) => this.fill(new Uint8Array(size)));
     return this.#hexGen;
   }
 }
+
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => (i + 0x100).toString(16).slice(1));
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));

@@ -14,6 +14,19 @@ interface CallSite {
   toString(): string;
 }
 
+const SHIM_FILE = 'file:///var/runtime/index.mjs';
+
+/**
+ * Frames of this shim are shown as the frames Lambda's runtime shows there (stable whatever the
+ * shim's own line numbers), and the shim's internal helpers are left out.
+ */
+function runtimeFrames(cs: CallSite): string[] {
+  const fn = (cs as CallSite & { getFunctionName(): string | null }).getFunctionName();
+  if (fn === 'invoke') return ['Runtime.handleOnceNonStreaming (file:///var/runtime/index.mjs:1173:29)'];
+  if (fn === 'fire') return ['listOnTimeout (node:internal/timers:581:17)', 'process.processTimers (node:internal/timers:519:7)'];
+  return [];
+}
+
 export function prepareStackTrace(error: unknown, callsites: CallSite[]): string {
   let header: string;
   try {
@@ -22,16 +35,17 @@ export function prepareStackTrace(error: unknown, callsites: CallSite[]): string
     header = '<error>';
   }
   const wanted: Array<[string, number, number]> = [];
-  const lines = callsites.map((cs) => {
+  const lines = callsites.flatMap((cs) => {
     const file = cs.getFileName();
+    if (file === SHIM_FILE) return runtimeFrames(cs).map((text) => ({ text, key: '', index: -1 }));
     const line = cs.getLineNumber();
     const col = cs.getColumnNumber();
     const text = cs.toString();
     if (file === BUNDLE_FILE && line !== null && col !== null) {
       wanted.push([file, line, col]);
-      return { text, key: `${file}:${line}:${col}`, index: wanted.length - 1 };
+      return [{ text, key: `${file}:${line}:${col}`, index: wanted.length - 1 }];
     }
-    return { text, key: '', index: -1 };
+    return [{ text, key: '', index: -1 }];
   });
   let mapped: Array<[string, number, number, string | null] | null> = [];
   if (wanted.length > 0) {

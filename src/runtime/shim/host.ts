@@ -29,9 +29,16 @@ declare const globalThis: Record<string, unknown>;
 
 const NAMES = ['log', 'timer', 'clearTimer', 'now', 'done', 'fs', 'map', 'lazy', 'url', 'hash'] as const;
 
+/**
+ * Filled by {@link bindHost} when the environment is set up: the shim itself is evaluated earlier,
+ * into a V8 startup snapshot shared by all environments, where no host callback exists yet.
+ */
 export const host = {} as Host;
-for (const name of NAMES) {
-  const key = `__lh_${name}`;
-  (host as unknown as Record<string, unknown>)[name] = globalThis[key];
-  delete globalThis[key];
+
+export function bindHost(): void {
+  for (const name of NAMES) {
+    const key = `__lh_${name}`;
+    (host as unknown as Record<string, unknown>)[name] = globalThis[key];
+    delete globalThis[key];
+  }
 }

@@ -14,7 +14,7 @@ import { webCrypto } from './crypto.js';
 import { installDate } from './date.js';
 import { prepareStackTrace, runtimeError, toPayload } from './errors.js';
 import { fs, setBufferProvider } from './fs.js';
-import { host } from './host.js';
+import { bindHost, host } from './host.js';
 import { lazy } from './lazy.js';
 import { requireBuiltin } from './modules.js';
 import { process, setProcessStart } from './process.js';
@@ -43,15 +43,6 @@ interface Config {
   logLevel?: string;
 }
 
-interface Request {
-  requestId: string;
-  payload: string;
-  deadline: number;
-  invokedFunctionArn: string;
-  traceId: string;
-  clientContext?: unknown;
-  identity?: unknown;
-}
 
 interface Invocation {
   id: string;
@@ -68,15 +59,11 @@ const hidden = (name: string, value: unknown): void => {
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 };
 
-function setup(json: string): void {
-  config = JSON.parse(json) as Config;
-  seedRandom(config.seedWords);
-  setMinLevel(config.logLevel);
-  process.env = { ...config.env };
-  process.version = `v${config.nodeVersion}`;
-  process.versions = { ...config.versions };
-  setProcessStart(config.startedAt, exit);
-
+/**
+ * Installs the Node.js globals. Runs when the shim is evaluated (into the startup snapshot); what
+ * depends on the function (environment variables, seed, host callbacks) comes in `setup`.
+ */
+function install(): void {
   const g = globalThis;
   installDate(g);
   Math.random = random;
@@ -104,7 +91,9 @@ function setup(json: string): void {
     crypto: webCrypto,
     performance: {
       now: (): number => host.now() - config.startedAt,
-      timeOrigin: config.startedAt,
+      get timeOrigin(): number {
+        return config.startedAt;
+      },
       mark: (): void => {},
       measure: (): void => {},
       toJSON: (): object => ({ timeOrigin: config.startedAt }),
@@ -126,6 +115,17 @@ function setup(json: string): void {
   hidden('__lambdaRequire', requireBuiltin);
   void fs;
   timers.setUncaughtHandler(uncaught);
+}
+
+function setup(json: string): void {
+  bindHost();
+  config = JSON.parse(json) as Config;
+  seedRandom(config.seedWords);
+  setMinLevel(config.logLevel);
+  process.env = { ...config.env };
+  process.version = `v${config.nodeVersion}`;
+  process.versions = { ...config.versions };
+  setProcessStart(config.startedAt, exit);
 }
 
 function exit(code: number): never {
@@ -199,11 +199,13 @@ function finishError(inv: Invocation, error: unknown): void {
   host.done('error', JSON.stringify(toPayload(error)));
 }
 
-function invoke(json: string): void {
-  const req = JSON.parse(json) as Request;
-  const inv: Invocation = { id: req.requestId, finished: false, isAsync: false, callbackResult: undefined };
+function invoke(head: string, payload: string, extraJson: string): void {
+  const [requestId = '', deadlineText = '0', traceId = '', invokedFunctionArn = ''] = head.split('\n');
+  const deadline = Number(deadlineText);
+  const extra = (extraJson === '' ? {} : JSON.parse(extraJson)) as { clientContext?: unknown; identity?: unknown };
+  const inv: Invocation = { id: requestId, finished: false, isAsync: false, callbackResult: undefined };
   current = inv;
-  process.env['_X_AMZN_TRACE_ID'] = req.traceId;
+  process.env['_X_AMZN_TRACE_ID'] = traceId;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
     functionVersion: config.functionVersion,
@@ -211,11 +213,11 @@ function invoke(json: string): void {
     memoryLimitInMB: config.memoryLimitInMB,
     logGroupName: config.logGroupName,
     logStreamName: config.logStreamName,
-    clientContext: req.clientContext,
-    identity: req.identity,
-    invokedFunctionArn: req.invokedFunctionArn,
-    awsRequestId: req.requestId,
-    getRemainingTimeInMillis: (): number => Math.max(0, req.deadline - host.now()),
+    clientContext: extra.clientContext,
+    identity: extra.identity,
+    invokedFunctionArn,
+    awsRequestId: requestId,
+    getRemainingTimeInMillis: (): number => Math.max(0, deadline - host.now()),
     succeed: (value: unknown): void => finishOk(inv, value),
     fail: (error: unknown): void => finishError(inv, error ?? null),
     done: (error: unknown, value: unknown): void => (error === undefined || error === null ? finishOk(inv, value) : finishError(inv, error)),
@@ -229,7 +231,7 @@ function invoke(json: string): void {
   let event: unknown;
   let result: unknown;
   try {
-    event = JSON.parse(req.payload);
+    event = JSON.parse(payload);
     result = handler(event, context, callback);
   } catch (error) {
     if (error instanceof Error && error.message === 'process.exit' && inv.finished) return;
@@ -274,8 +276,12 @@ function fire(id: number): void {
   }
 }
 
-hidden('__lambda_setup', setup);
-hidden('__lambda_register', register);
-hidden('__lambda_invoke', invoke);
-hidden('__lambda_fire', fire);
-hidden('__lambda_drained', drained);
+install();
+const protocol = (name: string, value: unknown): void => {
+  Object.defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
+};
+protocol('__lambda_setup', setup);
+protocol('__lambda_register', register);
+protocol('__lambda_invoke', invoke);
+protocol('__lambda_fire', fire);
+protocol('__lambda_drained', drained);

@@ -3,11 +3,14 @@
  * the environment's own PRNG stream, so `Math.random`, `crypto.getRandomValues` and
  * `crypto.randomUUID` replay exactly from the simulator's seed.
  */
-let a = 1, b = 2, c = 3, d = 4;
+let s0 = 1, s1 = 2, s2 = 3, s3 = 4;
 
 export function seedRandom(words: readonly number[]): void {
-  [a, b, c, d] = words.map((w) => w | 0) as [number, number, number, number];
-  if ((a | b | c | d) === 0) a = 1;
+  s0 = words[0]! | 0;
+  s1 = words[1]! | 0;
+  s2 = words[2]! | 0;
+  s3 = words[3]! | 0;
+  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
 }
 
 function rotl(x: number, k: number): number {
@@ -15,14 +18,14 @@ function rotl(x: number, k: number): number {
 }
 
 export function nextUint32(): number {
-  const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
-  const t = b << 9;
-  c ^= a;
-  d ^= b;
-  b ^= c;
-  a ^= d;
-  c ^= t;
-  d = rotl(d, 11);
+  const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+  const t = s1 << 9;
+  s2 ^= s0;
+  s3 ^= s1;
+  s1 ^= s2;
+  s0 ^= s3;
+  s2 ^= t;
+  s3 = rotl(s3, 11);
   return result;
 }
 
