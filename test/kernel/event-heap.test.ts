@@ -30,3 +30,14 @@ describe('EventHeap', () => {
     );
   });
 });
+
+describe('EventHeap cancellation', () => {
+  it('keeps storage bounded when events are scheduled and cancelled while time stands still', () => {
+    const heap = new EventHeap();
+    const keep = heap.push(10, 'keep', () => {});
+    for (let i = 0; i < 100_000; i++) heap.cancel(heap.push(3000, `deadline ${i}`, () => {}));
+    expect(heap.size).toBe(1);
+    expect(heap.stored).toBeLessThanOrEqual(130);
+    expect(heap.pop()).toBe(keep);
+  });
+});

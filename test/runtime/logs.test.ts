@@ -94,7 +94,7 @@ describe('platform records, byte for byte', () => {
     const a = await call(sim, fn, { n: 1 });
     const b = await call(sim, fn, { n: 2 });
     const mask = (s: string): string => s.replace(/Max Memory Used: \d+ MB/g, 'Max Memory Used: <measured> MB');
-    await expect(mask(a.log + b.log)).toMatchFileSnapshot('../golden/cold-warm.text.log');
+    await expect(mask(a.log + b.log)).toMatchFileSnapshot('../golden/cold-warm.text.golden');
   });
 
   it('matches the golden JSON log', async () => {
@@ -104,6 +104,6 @@ describe('platform records, byte for byte', () => {
     });
     const a = await call(sim, fn, { n: 1 });
     const mask = (s: string): string => s.replace(/"maxMemoryUsedMB":\d+/g, '"maxMemoryUsedMB":"<measured>"').replace(/index\.js:\d+:\d+/g, 'index.js:L:C');
-    await expect(mask(a.log)).toMatchFileSnapshot('../golden/error.json.log');
+    await expect(mask(a.log)).toMatchFileSnapshot('../golden/error.json.golden');
   });
 });

@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The JavaScript of the README's tour, as a newcomer would paste it. */
+function tourCode(): string {
+  const readme = readFileSync(`${root}README.md`, 'utf8');
+  const tour = readme.slice(readme.indexOf('## A five-minute tour'), readme.indexOf('## The CLI'));
+  const blocks = [...tour.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  return blocks.filter((b) => !b.includes('vitest/config')).join('\n');
+}
+
+describe('README', () => {
+  it('tour code runs against the built package, with the results its comments show', () => {
+    const file = `${root}.readme-tour.mjs`;
+    writeFileSync(
+      file,
+      `${tourCode()}
+       const log = Buffer.from(out.LogResult, 'base64').toString();
+       console.log(JSON.stringify({ status: out.StatusCode, payload: out.Payload.transformToString(), log, slowError: slow.FunctionError, slowPayload: slow.Payload.transformToString(), simNow: sim.now() }));
+       await sim.close();`,
+    );
+    try {
+      const r = spawnSync(process.execPath, ['--no-node-snapshot', file], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr).toBe('');
+      const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, string | number>;
+      expect(got['status']).toBe(200);
+      expect(got['payload']).toBe('{"greeting":"Hello, Ada"}');
+      expect(got['log']).toMatch(/^START RequestId: 438045bb-5a04-4add-bc59-674d8a2a3db5 Version: \$LATEST\nEND RequestId: 438045bb-5a04-4add-bc59-674d8a2a3db5\nREPORT RequestId: 438045bb-5a04-4add-bc59-674d8a2a3db5\tDuration: 0\.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: 0\.00 ms\n$/);
+      expect(got['slowError']).toBe('Unhandled');
+      expect(got['slowPayload']).toMatch(/^\{"errorType":"Sandbox\.Timedout","errorMessage":"RequestId: [0-9a-f-]{36} Error: Task timed out after 10\.00 seconds"\}$/);
+      expect(Number(got['simNow']) - Date.UTC(2025, 0, 1)).toBe(10_000);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { HostLimitExceededError, LambdaSimulator, type InvocationRecord } from '../src/index.js';
+import { deploy, newSim } from './helpers.js';
+
+describe('LambdaSimulator options', () => {
+  it.each([
+    [{ seed: 1.5 }, 'Expected `seed` to be a safe integer, got `1.5` (number)'],
+    [{ clock: 'fast' }, "Expected `clock` to be 'virtual' or 'real', got `fast`"],
+    [{ maxEnvironments: 0 }, 'Expected `maxEnvironments` to be an integer >= 1, got `0` (number)'],
+    [{ region: 'mars' }, "Expected `region` to look like 'us-east-1', got `mars`"],
+    [{ accountId: '42' }, 'Expected `accountId` to be 12 digits, got `42`'],
+    [{ colour: 'blue' }, 'Unknown option `colour`'],
+  ])('rejects %j with a message quoting the option and the value', (options, message) => {
+    expect(() => new LambdaSimulator(options as never)).toThrow(message);
+  });
+});
+
+describe('events', () => {
+  it('emits invocation:start/end with the full record, and environment lifecycle events', async () => {
+    const sim = newSim();
+    const seen: string[] = [];
+    const records: InvocationRecord[] = [];
+    sim.on('environment:created', (e) => seen.push(`created ${e.functionName}`));
+    sim.on('invocation:start', (e) => seen.push(`start cold=${e.coldStart}`));
+    sim.on('invocation:end', (r) => records.push(r));
+    sim.on('environment:disposed', (e) => seen.push(`disposed ${e.reason}`));
+    const fn = await deploy(sim, 'export const handler = async () => { console.log("hi"); return 1; };', { FunctionName: 'ev' });
+    await sim.invoke({ FunctionName: fn });
+    await sim.invoke({ FunctionName: fn });
+    await sim.close();
+    expect(seen).toEqual(['created ev', 'start cold=true', 'start cold=false', 'disposed closed']);
+    expect(records.map((r) => [r.status, r.coldStart, r.functionError])).toEqual([
+      ['success', true, undefined],
+      ['success', false, undefined],
+    ]);
+    expect(records[0]!.logs.some((l) => l.endsWith('\tINFO\thi'))).toBe(true);
+    expect(records[0]!.logs.at(-1)).toMatch(/^REPORT RequestId: /);
+  });
+});
+
+describe('the cap on live environments', () => {
+  it('reclaims the least recently used idle environment when the cap is reached', async () => {
+    const sim = newSim({ maxEnvironments: 2 });
+    const disposed: string[] = [];
+    sim.on('environment:disposed', (e) => disposed.push(`${e.functionName}:${e.reason}`));
+    for (const name of ['a', 'b', 'c']) await deploy(sim, 'export const handler = async () => 1;', { FunctionName: name });
+    for (const name of ['a', 'b', 'c']) expect((await sim.invoke({ FunctionName: name })).StatusCode).toBe(200);
+    expect(disposed).toEqual(['a:reaped']);
+    await sim.close();
+  });
+
+  it('fails with HostLimitExceededError when every environment is busy, and recovers', async () => {
+    const sim = newSim({ maxEnvironments: 2 });
+    const fn = await deploy(sim, 'export const handler = async () => { await new Promise((r) => setTimeout(r, 1000)); return "done"; };');
+    const results = await Promise.allSettled([sim.invoke({ FunctionName: fn }), sim.invoke({ FunctionName: fn }), sim.invoke({ FunctionName: fn })]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    const error = (results[2] as PromiseRejectedResult).reason as Error;
+    expect(error).toBeInstanceOf(HostLimitExceededError);
+    expect(error.message).toContain('its cap (maxEnvironments: 2), and none is idle');
+    expect((await sim.invoke({ FunctionName: fn })).Payload!.transformToString()).toBe('"done"');
+    await sim.close();
+  });
+});
+
+describe('real clock', () => {
+  it('runs handlers on scaled wall-clock time', async () => {
+    const sim = new LambdaSimulator({ seed: 1, clock: 'real', timeScale: 1000 });
+    const fn = await deploy(sim, 'export const handler = async () => { const t = Date.now(); await new Promise((r) => setTimeout(r, 2000)); return Date.now() - t; };');
+    const out = await sim.invoke({ FunctionName: fn });
+    expect(Number(out.Payload!.transformToString())).toBeGreaterThanOrEqual(2000);
+    await sim.close();
+  });
+});
+
+describe('close', () => {
+  it('refuses calls after close with a clear error', async () => {
+    const sim = newSim();
+    await sim.close();
+    await expect(sim.invoke({ FunctionName: 'x' })).rejects.toThrow('This LambdaSimulator was closed; create a new one.');
+  });
+});
