@@ -58,11 +58,12 @@ function lambdaSimWarm(): Variant {
       await sim.invoke({ FunctionName: 'bench', Payload: '{"n":0}' }); // cold start outside the measurement
     },
     async run(n) {
+      let out;
       for (let i = 0; i < n; i++) {
-        const out = await sim.invoke({ FunctionName: 'bench', Payload: `{"n":${i}}` });
+        out = await sim.invoke({ FunctionName: 'bench', Payload: `{"n":${i}}` });
         if (out.FunctionError !== undefined) throw new Error(`lambda-sim invoke failed: ${out.Payload?.transformToString()}`);
-        last = (JSON.parse(out.Payload!.transformToString()) as { runs: number }).runs;
       }
+      if (out !== undefined) last = (JSON.parse(out.Payload!.transformToString()) as { runs: number }).runs;
     },
     async runs() {
       return last - 1; // minus the warm-up
@@ -209,6 +210,8 @@ async function measure(variants: Variant[], rounds: number, perRound: number): P
     // Rotate the order every round so no variant always runs first.
     const order = variants.map((_, i) => variants[(i + r) % variants.length]!);
     for (const v of order) {
+      // Start every sample from a clean heap so one variant's garbage is not collected on another's time.
+      (globalThis as { gc?: () => void }).gc?.();
       excluded = 0;
       const t = performance.now();
       await v.run(perRound);

@@ -35,3 +35,4 @@ describe('environment checks at start', () => {
     expect((e as Error).message).toContain('npm rebuild isolated-vm');
   });
 });
+

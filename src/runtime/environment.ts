@@ -22,7 +22,7 @@ import { compileModule, compileScript } from './code-cache.js';
 import { hashOnHost, parseUrlOnHost } from './host-services.js';
 import type { Ivm } from './isolated-vm.js';
 import { LogFormatter, type ErrorBody, type LogFormat } from './logs.js';
-import { lazyChunk, shimChunk, shimSnapshot } from './shim-source.js';
+import { lazyChunk, shimChunk } from './shim-source.js';
 import { TmpFs } from './tmpfs.js';
 
 export type Runtime = 'nodejs20.x' | 'nodejs22.x' | 'nodejs24.x';
@@ -677,9 +677,9 @@ export class Environment {
 
   #createSandbox(): Sandbox {
     const ivm = this.#ivm;
-    const snapshot = shimSnapshot(ivm);
-    const memoryLimit = Math.max(8, this.spec.memoryMB);
-    const isolate = snapshot === undefined ? new ivm.Isolate({ memoryLimit }) : new ivm.Isolate({ memoryLimit, snapshot });
+    // No V8 startup snapshot of the shim: isolated-vm 5's snapshots lose or corrupt single-character
+    // identifiers and strings (test/runtime/snapshot-regression.test.ts), so every environment runs it.
+    const isolate = new ivm.Isolate({ memoryLimit: Math.max(8, this.spec.memoryMB) });
     const context = isolate.createContextSync();
     const g = context.global;
     const callbacks: Record<string, (...args: never[]) => unknown> = {
@@ -697,10 +697,8 @@ export class Environment {
       hash: (algorithm: string, key: Uint8Array | null, data: Uint8Array) => hashOnHost(String(algorithm), key, data),
     };
     for (const [name, fn] of Object.entries(callbacks)) g.setSync(`__lh_${name}`, new ivm.Callback(fn));
-    if (snapshot === undefined) {
-      const shim = shimChunk();
-      compileScript(ivm, isolate, shim, shim.code, shim.filename).runSync(context);
-    }
+    const shim = shimChunk();
+    compileScript(ivm, isolate, shim, shim.code, shim.filename).runSync(context);
     const ref = <T>(name: string): Reference<T> => g.getSync(name, { reference: true }) as Reference<T>;
     const setup = ref<(json: string) => void>('__lambda_setup');
     const sandbox: Sandbox = { isolate, context, invoke: ref('__lambda_invoke'), fire: ref('__lambda_fire'), drained: ref('__lambda_drained') };

@@ -7,8 +7,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
-import type { ExternalCopy } from 'isolated-vm';
-import type { Ivm } from './isolated-vm.js';
 
 export interface SandboxChunk {
   readonly name: string;
@@ -41,25 +39,6 @@ export function shimChunk(): SandboxChunk {
     shim = { name: 'shim', filename: 'file:///var/runtime/index.mjs', code: out.outputFiles[0]!.text };
   }
   return shim;
-}
-
-let snapshot: { value: ExternalCopy<ArrayBuffer> | undefined } | undefined;
-
-/**
- * A V8 startup snapshot with the shim already evaluated, made once per process: a new environment
- * starts from it instead of running the shim (the biggest part of a cold start after the isolate
- * itself). Undefined when this V8 cannot make one; environments then run the shim script.
- */
-export function shimSnapshot(ivm: Ivm): ExternalCopy<ArrayBuffer> | undefined {
-  if (snapshot === undefined) {
-    const chunk = shimChunk();
-    try {
-      snapshot = { value: ivm.Isolate.createSnapshot([{ code: chunk.code, filename: chunk.filename }]) };
-    } catch {
-      snapshot = { value: undefined };
-    }
-  }
-  return snapshot.value;
 }
 
 /** What each lazy chunk is: the package (resolved from lambda-sim's own dependencies). */

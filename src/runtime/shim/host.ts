@@ -30,8 +30,9 @@ declare const globalThis: Record<string, unknown>;
 const NAMES = ['log', 'timer', 'clearTimer', 'now', 'done', 'fs', 'map', 'lazy', 'url', 'hash'] as const;
 
 /**
- * Filled by {@link bindHost} when the environment is set up: the shim itself is evaluated earlier,
- * into a V8 startup snapshot shared by all environments, where no host callback exists yet.
+ * Filled by {@link bindHost} when the environment is set up, so the shim's own evaluation does not
+ * depend on the callbacks (it could then move into a startup snapshot once those work; see
+ * test/runtime/snapshot-regression.test.ts).
  */
 export const host = {} as Host;
 

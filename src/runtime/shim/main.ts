@@ -60,7 +60,7 @@ const hidden = (name: string, value: unknown): void => {
 };
 
 /**
- * Installs the Node.js globals. Runs when the shim is evaluated (into the startup snapshot); what
+ * Installs the Node.js globals. Runs when the shim is evaluated; what
  * depends on the function (environment variables, seed, host callbacks) comes in `setup`.
  */
 function install(): void {
