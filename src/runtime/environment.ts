@@ -22,7 +22,7 @@ import { compileModule, compileScript } from './code-cache.js';
 import { hashOnHost, parseUrlOnHost } from './host-services.js';
 import type { Ivm } from './isolated-vm.js';
 import { LogFormatter, type ErrorBody, type LogFormat } from './logs.js';
-import { lazyChunk, shimChunk } from './shim-source.js';
+import { HOST_CALLBACKS, lazyChunk, shimChunk, shimCodeCache } from './shim-source.js';
 import { TmpFs } from './tmpfs.js';
 
 export type Runtime = 'nodejs20.x' | 'nodejs22.x' | 'nodejs24.x';
@@ -682,7 +682,7 @@ export class Environment {
     const isolate = new ivm.Isolate({ memoryLimit: Math.max(8, this.spec.memoryMB) });
     const context = isolate.createContextSync();
     const g = context.global;
-    const callbacks: Record<string, (...args: never[]) => unknown> = {
+    const callbacks: Record<(typeof HOST_CALLBACKS)[number], (...args: never[]) => unknown> = {
       log: (level: string, message: string) => {
         this.#lines.push(this.#log.console(this.#kernel.now(), this.#phase?.requestId, String(level), String(message)));
       },
@@ -698,7 +698,9 @@ export class Environment {
     };
     for (const [name, fn] of Object.entries(callbacks)) g.setSync(`__lh_${name}`, new ivm.Callback(fn));
     const shim = shimChunk();
-    compileScript(ivm, isolate, shim, shim.code, shim.filename).runSync(context);
+    const cachedData = shimCodeCache(ivm);
+    const script = cachedData === undefined ? compileScript(ivm, isolate, shim, shim.code, shim.filename) : isolate.compileScriptSync(shim.code, { filename: shim.filename, cachedData });
+    script.runSync(context);
     const ref = <T>(name: string): Reference<T> => g.getSync(name, { reference: true }) as Reference<T>;
     const setup = ref<(json: string) => void>('__lambda_setup');
     const sandbox: Sandbox = { isolate, context, invoke: ref('__lambda_invoke'), fire: ref('__lambda_fire'), drained: ref('__lambda_drained') };
