@@ -210,8 +210,6 @@ async function measure(variants: Variant[], rounds: number, perRound: number): P
     // Rotate the order every round so no variant always runs first.
     const order = variants.map((_, i) => variants[(i + r) % variants.length]!);
     for (const v of order) {
-      // Start every sample from a clean heap so one variant's garbage is not collected on another's time.
-      (globalThis as { gc?: () => void }).gc?.();
       excluded = 0;
       const t = performance.now();
       await v.run(perRound);
