@@ -54,6 +54,16 @@ describe('console records (text format)', () => {
 });
 
 describe('JSON log format', () => {
+  it.each(CASES)('console.log(%s) carries exactly Node util.format as its message', async (expr) => {
+    const fn = await deploy(sim, `export const handler = async () => { console.log(${expr}); };`, { LoggingConfig: { LogFormat: 'JSON' } });
+    const r = await call(sim, fn);
+    const record = r.log
+      .split('\n')
+      .filter((l) => l.startsWith('{"timestamp"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)[0];
+    expect(record).toEqual({ timestamp: '2025-01-01T00:00:00.000Z', level: 'INFO', requestId: r.out.$metadata.requestId, message: format(...hostArgs(expr)) });
+  });
+
   it('writes console records as JSON objects with timestamp, level, requestId, message', async () => {
     const fn = await deploy(sim, `export const handler = async () => { console.log('%s and %j', 'x', { y: 1 }); console.warn('multi\\nline'); };`, {
       LoggingConfig: { LogFormat: 'JSON' },
