@@ -5,6 +5,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { logTail, parseInvokeInput, type InvokeInput, type InvokeOutput } from './api/invoke.js';
 import { PayloadBlob } from './api/payload.js';
+import { HostRouter, type Latency } from './control/host-router.js';
 import { display } from './control/names.js';
 import {
   FunctionRegistry,
@@ -43,9 +44,23 @@ export interface LambdaSimulatorOptions {
   cpuTimeBudgetMs?: number;
   /** Directory `Code.Path` is resolved against. Default: process.cwd(). */
   cwd?: string;
+  /**
+   * Host modules: `require('name')` / `import … from 'name'` inside handlers returns a bridge to
+   * this host object (functions called on the host, values copied). For fakes of your own
+   * infrastructure.
+   */
+  modules?: Record<string, unknown>;
+  /**
+   * Simulated latency of asynchronous host calls, by host module name: milliseconds, or a function
+   * of a seeded `random()` returning milliseconds.
+   */
+  hostLatency?: Record<string, Latency>;
 }
 
-const OPTION_KEYS = new Set(['seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd']);
+const OPTION_KEYS = new Set([
+  'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
+  'modules', 'hostLatency',
+]);
 
 function checkOptions(o: LambdaSimulatorOptions): void {
   for (const key of Object.keys(o)) {
@@ -71,6 +86,15 @@ function checkOptions(o: LambdaSimulatorOptions): void {
   }
   if (o.epoch !== undefined && (typeof o.epoch !== 'number' || !Number.isFinite(o.epoch))) {
     throw new TypeError(`Expected \`epoch\` to be epoch milliseconds, got \`${display(o.epoch)}\``);
+  }
+  if (o.modules !== undefined && (o.modules === null || typeof o.modules !== 'object' || Array.isArray(o.modules))) {
+    throw new TypeError(`Expected \`modules\` to be an object of host modules by name, got \`${display(o.modules)}\``);
+  }
+  for (const [name, l] of Object.entries(o.hostLatency ?? {})) {
+    if (!(typeof l === 'function' || (typeof l === 'number' && Number.isFinite(l) && l >= 0))) {
+      throw new TypeError(`Expected \`hostLatency.${name}\` to be milliseconds >= 0 or a function of random(), got \`${display(l)}\``);
+    }
+    if (o.modules?.[name] === undefined) throw new TypeError(`\`hostLatency.${name}\` names no host module in \`modules\``);
   }
 }
 
@@ -132,6 +156,7 @@ export class LambdaSimulator {
       defaultRuntime,
       cpuBudgetMs: options.cpuTimeBudgetMs ?? 10_000,
       cwd: options.cwd,
+      hostCalls: new HostRouter({ modules: options.modules ?? {}, latency: options.hostLatency ?? {}, random: this.#kernel.random.fork('host-latency') }),
       onRuntimeWarning: (message) => {
         this.#events.emit('warning', { message, time: this.#kernel.now() });
         process.emitWarning(message, { code: 'LAMBDA_SIM_RUNTIME_NEWER_THAN_HOST' });

@@ -10,6 +10,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Random } from '../kernel/random.js';
 import { bundleCode, type FunctionCode, type HandlerBundle } from '../runtime/bundle.js';
 import type { EnvironmentSpec, Runtime } from '../runtime/environment.js';
+import type { HostCallRouter } from '../runtime/host-calls.js';
 import type { Ivm } from '../runtime/isolated-vm.js';
 import { EnvironmentPool, type EnvironmentBudget, type EnvironmentHooks } from '../runtime/pool.js';
 import { display, parseFunctionRef } from './names.js';
@@ -100,6 +101,7 @@ export interface RegistryDeps {
   defaultRuntime: Runtime;
   cpuBudgetMs: number;
   cwd: string | undefined;
+  hostCalls: HostCallRouter;
   onRuntimeWarning(message: string): void;
 }
 
@@ -249,7 +251,12 @@ export class FunctionRegistry {
 
   #bundle(code: FunctionCode, handler: string): Promise<HandlerBundle> {
     const major = Number(process.versions.node.split('.')[0]);
-    return bundleCode(code, handler, { ivm: this.#deps.ivm, nodeMajor: major, ...(this.#deps.cwd === undefined ? {} : { cwd: this.#deps.cwd }) });
+    return bundleCode(code, handler, {
+      ivm: this.#deps.ivm,
+      nodeMajor: major,
+      hostModules: new Set(this.#deps.hostCalls.hostModules.keys()),
+      ...(this.#deps.cwd === undefined ? {} : { cwd: this.#deps.cwd }),
+    });
   }
 
   #configure(input: CreateFunctionInput, name: string, previous: FunctionConfiguration | undefined): Omit<FunctionConfiguration, 'CodeSize' | 'CodeSha256' | 'RevisionId' | 'LastModified'> {
@@ -329,6 +336,7 @@ export class FunctionRegistry {
       bundle,
       cpuBudgetMs: this.#deps.cpuBudgetMs,
       initTimeoutMs: 10_000,
+      hostCalls: this.#deps.hostCalls,
     };
     return new EnvironmentPool(spec, this.#deps.ivm, this.#deps.kernel, this.#deps.random.fork(`pool:${configuration.FunctionName}:${configuration.RevisionId}`), this.#deps.budget, this.#deps.hooks);
   }

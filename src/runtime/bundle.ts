@@ -54,6 +54,14 @@ function importModuleError(module: string, requireStack: string): InitFailure {
   };
 }
 
+export interface BundleOptions {
+  ivm: Ivm;
+  nodeMajor: number;
+  cwd?: string;
+  /** Names of host modules: imports of them are served by the host (see host-modules.ts). */
+  hostModules?: ReadonlySet<string>;
+}
+
 interface Entry {
   kind: 'file';
   file: string;
@@ -64,7 +72,7 @@ interface Entry {
 export async function bundleCode(
   code: FunctionCode,
   handler: string,
-  options: { ivm: Ivm; nodeMajor: number; cwd?: string },
+  options: BundleOptions,
 ): Promise<HandlerBundle> {
   const parsed = parseHandlerName(handler);
   const cwd = options.cwd ?? process.cwd();
@@ -141,7 +149,7 @@ function displayName(file: string, entry: Entry): string {
   return file;
 }
 
-async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, options: { ivm: Ivm; nodeMajor: number }): Promise<HandlerBundle> {
+async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, options: BundleOptions): Promise<HandlerBundle> {
   const refused: Array<{ module: string; importer: string }> = [];
   const missing = new Set<string>();
   const outdir = dirname(entry.file);
@@ -150,6 +158,14 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
   const plugin: Plugin = {
     name: 'lambda-sim',
     setup(b) {
+      const hostModules = options.hostModules ?? new Set<string>();
+      if (hostModules.size > 0) {
+        b.onResolve({ filter: /.*/ }, (args) => (hostModules.has(args.path) ? { path: args.path, namespace: 'lambda-host' } : undefined));
+        b.onLoad({ filter: /.*/, namespace: 'lambda-host' }, (args) => ({
+          contents: `module.exports = globalThis.__lambdaRequire(${JSON.stringify(`host:${args.path}`)});`,
+          loader: 'js',
+        }));
+      }
       b.onResolve({ filter: BUILTIN_FILTER }, (args) => {
         const name = builtinName(args.path);
         if (name === undefined) return undefined;

@@ -19,7 +19,9 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Random } from '../kernel/random.js';
 import { BUNDLE_FILENAME, type HandlerBundle } from './bundle.js';
 import { compileModule, compileScript } from './code-cache.js';
+import type { HostCallAnswer, HostCallRouter } from './host-calls.js';
 import { hashOnHost, parseUrlOnHost } from './host-services.js';
+import { decode, encode, encodeError } from './shim/codec.js';
 import type { Ivm } from './isolated-vm.js';
 import { LogFormatter, type ErrorBody, type LogFormat } from './logs.js';
 import { HOST_CALLBACKS, lazyChunk, shimChunk, shimCodeCache } from './shim-source.js';
@@ -51,6 +53,8 @@ export interface EnvironmentSpec {
   /** Real milliseconds of sandbox CPU an invocation (or init) may use before it is stopped as a timeout. */
   cpuBudgetMs: number;
   initTimeoutMs: number;
+  /** Who answers the sandbox's calls to host modules and the AWS SDK. */
+  hostCalls: HostCallRouter;
 }
 
 export interface InvokeRequest {
@@ -148,9 +152,17 @@ interface TimerState {
   dueAt: number;
 }
 
+interface PendingCall {
+  /** The sandbox generation the call came from: answers to a reset sandbox are dropped. */
+  sandbox: Sandbox;
+  /** Set when the answer arrived while the environment was frozen. */
+  due: { ok: boolean; json: string; at: number } | undefined;
+}
+
 interface Sandbox {
   isolate: Isolate;
   context: Context;
+  settle: Reference<(id: number, ok: boolean, json: string) => void>;
   invoke: Reference<(head: string, payload: string, extra: string) => void>;
   fire: Reference<(id: number) => void>;
   drained: Reference<() => void>;
@@ -178,8 +190,11 @@ export class Environment {
   #disposed = false;
   #busy = false;
   readonly #timers = new Map<number, TimerState>();
+  readonly #calls = new Map<number, PendingCall>();
   #lines: string[] = [];
   #onEnd: ((record: InvocationRecord) => void) | undefined;
+  /** X-Ray trace header of the current invocation (carried into host calls). */
+  #traceId: string | undefined;
   #resets = 0;
   #peakMB = 0;
   #sinceSample = 0;
@@ -226,6 +241,7 @@ export class Environment {
     if (this.#disposed) throw new Error(`lambda-sim internal error: environment ${this.id} is disposed`);
     this.#busy = true;
     this.#lines = [];
+    this.#traceId = request.traceId;
     const result = new Deferred<InvocationRecord>();
     if (onEnd !== undefined) this.#onEnd = onEnd;
     else this.#onEnd = undefined;
@@ -426,7 +442,7 @@ export class Environment {
       if (this.#inCall === 0) this.#finishPhase(phase);
       return;
     }
-    if (this.#inCall === 0 && !this.#thawing && this.#refTimers() === 0) this.#onLoopEmpty(phase);
+    if (this.#inCall === 0 && !this.#thawing && this.#refTimers() === 0 && this.#calls.size === 0) this.#onLoopEmpty(phase);
   }
 
   #call(fn: Reference<(...args: never[]) => void>, args: unknown[]): void {
@@ -660,6 +676,7 @@ export class Environment {
    */
   #thaw(): void {
     const due = [...this.#timers].filter(([, t]) => t.due).sort(([a, x], [b, y]) => x.dueAt - y.dueAt || a - b);
+    const answers = [...this.#calls].filter(([, c]) => c.due !== undefined).sort(([a, x], [b, y]) => x.due!.at - y.due!.at || a - b);
     this.#thawing = true;
     try {
       for (const [id] of due) {
@@ -668,9 +685,75 @@ export class Environment {
         this.#timers.delete(id);
         this.#call(sandbox.fire, [id]);
       }
+      for (const [id, c] of answers) {
+        const sandbox = this.#sandbox;
+        if (sandbox === undefined || c.sandbox !== sandbox) return;
+        this.#calls.delete(id);
+        this.#call(sandbox.settle, [id, c.due!.ok, c.due!.json]);
+      }
     } finally {
       this.#thawing = false;
     }
+  }
+
+  // ---- host calls ----
+
+  /** The sandbox called a host module or the AWS SDK (see host-calls.ts for the answers). */
+  #hostCall(target: string, path: string, argsJson: string, id: number): string {
+    const sandbox = this.#sandbox;
+    if (sandbox === undefined) return `e${encodeError(new Error('lambda-sim: the environment was reset'))}`;
+    let answer: HostCallAnswer;
+    try {
+      answer = this.spec.hostCalls.call(target, path, decode(argsJson) as unknown[], {
+        functionName: this.spec.functionName,
+        functionArn: this.spec.functionArn,
+        requestId: this.#phase?.requestId,
+        traceId: this.#traceId,
+      });
+    } catch (error) {
+      answer = { kind: 'error', error };
+    }
+    switch (answer.kind) {
+      case 'value':
+        try {
+          return `v${encode(answer.value)}`;
+        } catch (error) {
+          return `e${encodeError(error)}`;
+        }
+      case 'error':
+        return `e${encodeError(answer.error)}`;
+      case 'promise':
+      case 'simulated': {
+        const pending: PendingCall = { sandbox, due: undefined };
+        this.#calls.set(id, pending);
+        const latency = Math.max(0, answer.latencyMs);
+        const finish = (ok: boolean, value: unknown): void => {
+          let json: string;
+          try {
+            json = ok ? encode(value) : encodeError(value);
+          } catch (error) {
+            ok = false;
+            json = encodeError(error);
+          }
+          this.#kernel.after(latency, `${this.id} host call ${id} (${target} ${path})`, () => this.#deliver(id, pending, ok, json));
+        };
+        if (answer.kind === 'promise') {
+          void this.#kernel.hold(answer.promise.then((v) => finish(true, v), (e: unknown) => finish(false, e)));
+        } else answer.start(finish);
+        return 'p';
+      }
+    }
+  }
+
+  #deliver(id: number, pending: PendingCall, ok: boolean, json: string): void {
+    if (this.#calls.get(id) !== pending || this.#sandbox !== pending.sandbox) return;
+    const phase = this.#phase;
+    if (phase === undefined || phase.outcome !== undefined || phase.killed) {
+      pending.due = { ok, json, at: this.#kernel.now() }; // frozen: delivered at the next thaw
+      return;
+    }
+    this.#calls.delete(id);
+    this.#call(pending.sandbox.settle, [id, ok, json]);
   }
 
   // ---- the sandbox ----
@@ -695,6 +778,7 @@ export class Environment {
       lazy: (name: string) => this.#loadLazy(String(name)),
       url: (input: string, base: string | undefined, prop: string | undefined, value: string | undefined) => parseUrlOnHost(input, base, prop, value),
       hash: (algorithm: string, key: Uint8Array | null, data: Uint8Array) => hashOnHost(String(algorithm), key, data),
+      call: (target: string, path: string, argsJson: string, id: number) => this.#hostCall(String(target), String(path), String(argsJson), Number(id)),
     };
     for (const [name, fn] of Object.entries(callbacks)) g.setSync(`__lh_${name}`, new ivm.Callback(fn));
     const shim = shimChunk();
@@ -703,7 +787,14 @@ export class Environment {
     script.runSync(context);
     const ref = <T>(name: string): Reference<T> => g.getSync(name, { reference: true }) as Reference<T>;
     const setup = ref<(json: string) => void>('__lambda_setup');
-    const sandbox: Sandbox = { isolate, context, invoke: ref('__lambda_invoke'), fire: ref('__lambda_fire'), drained: ref('__lambda_drained') };
+    const sandbox: Sandbox = {
+      isolate,
+      context,
+      invoke: ref('__lambda_invoke'),
+      fire: ref('__lambda_fire'),
+      drained: ref('__lambda_drained'),
+      settle: ref('__lambda_settle'),
+    };
     this.#sandbox = sandbox;
     const spec = this.spec;
     setup.applySync(undefined, [
@@ -721,6 +812,7 @@ export class Environment {
         runtime: spec.runtime,
         exportPath: spec.bundle.exportPath,
         handlerString: spec.handler,
+        hostModules: Object.fromEntries(spec.hostCalls.hostModules),
         ...(spec.logFormat === 'JSON' && spec.applicationLogLevel !== undefined ? { logLevel: spec.applicationLogLevel } : {}),
       }),
     ]);
@@ -803,7 +895,8 @@ export class Environment {
     this.#ready = false;
     if (countReset) this.#resets++;
     if (sandbox === undefined) return;
-    for (const r of [sandbox.invoke, sandbox.fire, sandbox.drained]) {
+    this.#calls.clear();
+    for (const r of [sandbox.invoke, sandbox.fire, sandbox.drained, sandbox.settle]) {
       try {
         r.release();
       } catch {

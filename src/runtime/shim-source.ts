@@ -84,7 +84,7 @@ export function shimCodeCache(ivm: Ivm): ExternalCopy<ArrayBuffer> | undefined {
 }
 
 /** Names of the host callbacks the shim expects as `__lh_<name>` globals (see shim/host.ts). */
-export const HOST_CALLBACKS = ['log', 'timer', 'clearTimer', 'now', 'done', 'fs', 'map', 'lazy', 'url', 'hash'] as const;
+export const HOST_CALLBACKS = ['log', 'timer', 'clearTimer', 'now', 'done', 'fs', 'map', 'lazy', 'url', 'hash', 'call'] as const;
 
 /** What each lazy chunk is: the package (resolved from lambda-sim's own dependencies). */
 const LAZY_SOURCES: Record<string, string> = {

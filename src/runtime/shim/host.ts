@@ -23,11 +23,16 @@ export interface Host {
   url(input: string, base: string | undefined, setProp?: string, setValue?: string): string;
   /** Hash/HMAC digest of bytes on the host (node:crypto). */
   hash(algorithm: string, key: Uint8Array | null, data: Uint8Array): Uint8Array;
+  /**
+   * A host call (host module function, AWS SDK command): `'v' + value`, `'e' + error`, or `'p'`
+   * when the answer comes later through `__lambda_settle(id, ok, json)`.
+   */
+  call(target: string, path: string, argsJson: string, id: number): string;
 }
 
 declare const globalThis: Record<string, unknown>;
 
-const NAMES = ['log', 'timer', 'clearTimer', 'now', 'done', 'fs', 'map', 'lazy', 'url', 'hash'] as const;
+const NAMES = ['log', 'timer', 'clearTimer', 'now', 'done', 'fs', 'map', 'lazy', 'url', 'hash', 'call'] as const;
 
 /**
  * Filled by {@link bindHost} when the environment is set up, so the shim's own evaluation does not

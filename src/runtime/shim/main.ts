@@ -16,7 +16,8 @@ import { prepareStackTrace, runtimeError, toPayload } from './errors.js';
 import { fs, setBufferProvider } from './fs.js';
 import { bindHost, host } from './host.js';
 import { lazy } from './lazy.js';
-import { requireBuiltin } from './modules.js';
+import { registerHostModules, requireBuiltin } from './modules.js';
+import { settle } from './hostcall.js';
 import { process, setProcessStart } from './process.js';
 import { random, seedRandom } from './random.js';
 import { atob, btoa, TextDecoder, TextEncoder } from './text.js';
@@ -41,6 +42,7 @@ interface Config {
   exportPath: string;
   handlerString: string;
   logLevel?: string;
+  hostModules?: Record<string, { functions: string[]; values: string }>;
 }
 
 
@@ -126,6 +128,7 @@ function setup(json: string): void {
   process.version = `v${config.nodeVersion}`;
   process.versions = { ...config.versions };
   setProcessStart(config.startedAt, exit);
+  registerHostModules(config.hostModules ?? {});
 }
 
 function exit(code: number): never {
@@ -285,3 +288,10 @@ protocol('__lambda_register', register);
 protocol('__lambda_invoke', invoke);
 protocol('__lambda_fire', fire);
 protocol('__lambda_drained', drained);
+protocol('__lambda_settle', (id: number, ok: boolean, json: string): void => {
+  try {
+    settle(id, ok, json);
+  } catch (e) {
+    uncaught(e);
+  }
+});

@@ -5,6 +5,7 @@
  */
 import { cryptoModule } from './crypto.js';
 import { fs, fsPromises } from './fs.js';
+import { hostModule } from './hostcall.js';
 import { lazy, inspectModule } from './lazy.js';
 import { process } from './process.js';
 import * as timers from './timers.js';
@@ -99,9 +100,30 @@ const table: Record<string, Factory> = {
 };
 
 const cache = new Map<string, unknown>();
+let hostShapes: Record<string, { functions: string[]; values: string }> = {};
+
+/** The host modules this environment may import (set up by main.ts). */
+export function registerHostModules(shapes: Record<string, { functions: string[]; values: string }>): void {
+  hostShapes = shapes;
+}
 
 /** `require` for built-ins, as the bundle's virtual modules call it. */
 export function requireBuiltin(name: string): unknown {
+  if (name.startsWith('host:')) {
+    let m = cache.get(name);
+    if (m === undefined) {
+      const moduleName = name.slice(5);
+      const shape = hostShapes[moduleName];
+      if (shape === undefined) {
+        const e = new Error(`Cannot find module '${moduleName}'`) as Error & { code: string };
+        e.code = 'MODULE_NOT_FOUND';
+        throw e;
+      }
+      m = hostModule(moduleName, shape);
+      cache.set(name, m);
+    }
+    return m;
+  }
   const bare = name.startsWith('node:') ? name.slice(5) : name;
   let m = cache.get(bare);
   if (m === undefined) {

@@ -1,0 +1,46 @@
+/**
+ * Routes the sandbox's host calls: `host:<name>` to the host modules given in the simulator
+ * options. Each route can be given a simulated latency (fixed, or drawn from the simulator's
+ * seeded randomness), applied to asynchronous answers.
+ */
+import type { Random } from '../kernel/random.js';
+import type { HostCallAnswer, HostCallContext, HostCallRouter, HostModuleShape } from '../runtime/host-calls.js';
+import { callHostModule, describeHostModule } from '../runtime/host-modules.js';
+
+export type Latency = number | ((random: () => number) => number);
+
+export interface HostRouterOptions {
+  modules: Record<string, unknown>;
+  latency: Record<string, Latency>;
+  random: Random;
+}
+
+export class HostRouter implements HostCallRouter {
+  readonly hostModules: ReadonlyMap<string, HostModuleShape>;
+  readonly #modules: Map<string, unknown>;
+  readonly #latency: Record<string, Latency>;
+  readonly #random: Random;
+
+  constructor(options: HostRouterOptions) {
+    this.#modules = new Map(Object.entries(options.modules));
+    this.hostModules = new Map([...this.#modules].map(([name, value]) => [name, describeHostModule(value)]));
+    this.#latency = options.latency;
+    this.#random = options.random;
+  }
+
+  latencyOf(route: string): number {
+    const l = this.#latency[route];
+    if (l === undefined) return 0;
+    const ms = typeof l === 'number' ? l : l(() => this.#random.next());
+    return Number.isFinite(ms) && ms > 0 ? ms : 0;
+  }
+
+  call(target: string, path: string, args: unknown[], _context: HostCallContext): HostCallAnswer {
+    if (target.startsWith('host:')) {
+      const name = target.slice(5);
+      if (!this.#modules.has(name)) return { kind: 'error', error: new Error(`lambda-sim: no host module named '${name}'`) };
+      return callHostModule(name, this.#modules.get(name), path, args, this.latencyOf(name));
+    }
+    return { kind: 'error', error: new Error(`lambda-sim: no route for host call ${target}`) };
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The host side of calls from the sandbox: who answers a call (the simulator decides: host
+ * modules, AWS SDK routes) and how. Host work that returns a promise is real work: the kernel
+ * waits for it (virtual time does not move meanwhile), and the answer reaches the sandbox as a
+ * simulated event `latencyMs` later.
+ */
+export type HostCallAnswer =
+  | { kind: 'value'; value: unknown }
+  | { kind: 'error'; error: unknown }
+  /** Real host work: held by the kernel until it settles. */
+  | { kind: 'promise'; promise: Promise<unknown>; latencyMs: number }
+  /** Work inside this simulation (a nested invoke): `done` is called from a kernel event. */
+  | { kind: 'simulated'; start(done: (ok: boolean, value: unknown) => void): void; latencyMs: number };
+
+export interface HostCallContext {
+  functionName: string;
+  functionArn: string;
+  requestId: string | undefined;
+  traceId: string | undefined;
+}
+
+export interface HostCallRouter {
+  /** Shapes of the host modules a bundle may import, by module name. */
+  readonly hostModules: ReadonlyMap<string, HostModuleShape>;
+  call(target: string, path: string, args: unknown[], context: HostCallContext): HostCallAnswer;
+}
+
+export interface HostModuleShape {
+  /** Dotted paths of the functions ('' when the module itself is a function). */
+  functions: string[];
+  /** The module's plain data, encoded (functions left out). */
+  values: string;
+}
+
+export const NO_HOST_CALLS: HostCallRouter = {
+  hostModules: new Map(),
+  call(target) {
+    return { kind: 'error', error: new Error(`lambda-sim: nothing on the host answers calls to ${target}`) };
+  },
+};

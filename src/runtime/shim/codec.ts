@@ -1,0 +1,85 @@
+/**
+ * The value codec of host calls (host modules, the runtime-provided AWS SDK): JSON, plus the types
+ * AWS SDK inputs and outputs carry that JSON loses (bytes, dates, bigints, undefined in objects is
+ * simply dropped as JSON does) and errors with their name, message and own fields
+ * ($metadata, $fault, code…). Used on both sides of the isolate boundary, so it is plain ES2022.
+ */
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+function toBase64(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + (i + 1 < bytes.length ? B64[(n >> 6) & 63]! : '=') + (i + 2 < bytes.length ? B64[n & 63]! : '=');
+  }
+  return out;
+}
+
+function fromBase64(s: string): Uint8Array {
+  const clean = s.replace(/=+$/, '');
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0, acc = 0, o = 0;
+  for (let i = 0; i < clean.length; i++) {
+    acc = (acc << 6) | B64.indexOf(clean[i]!);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+export interface EncodedError {
+  name: string;
+  message: string;
+  stack?: string;
+  fields: Record<string, unknown>;
+}
+
+export function encode(value: unknown): string {
+  return JSON.stringify(value, function replacer(this: Record<string, unknown>, key: string, v: unknown) {
+    const raw = this[key];
+    if (raw instanceof Uint8Array) return { $bytes: toBase64(raw) };
+    if (raw instanceof ArrayBuffer) return { $bytes: toBase64(new Uint8Array(raw)) };
+    if (raw instanceof Date) return { $date: raw.getTime() };
+    if (typeof raw === 'bigint') return { $bigint: raw.toString() };
+    if (raw instanceof Set) return { $set: [...raw] };
+    if (raw instanceof Map) return { $map: [...raw] };
+    return v;
+  }) ?? 'null';
+}
+
+export function decode(json: string, makeBytes: (bytes: Uint8Array) => Uint8Array = (b) => b): unknown {
+  return JSON.parse(json, (_key, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      if (keys.length === 1) {
+        if (typeof o['$bytes'] === 'string') return makeBytes(fromBase64(o['$bytes']));
+        if (typeof o['$date'] === 'number') return new Date(o['$date']);
+        if (typeof o['$bigint'] === 'string') return BigInt(o['$bigint']);
+        if (Array.isArray(o['$set'])) return new Set(o['$set']);
+        if (Array.isArray(o['$map'])) return new Map(o['$map'] as Array<[unknown, unknown]>);
+      }
+    }
+    return v;
+  });
+}
+
+export function encodeError(error: unknown): string {
+  if (error instanceof Error || (error !== null && typeof error === 'object' && 'message' in error)) {
+    const e = error as Error & Record<string, unknown>;
+    const fields: Record<string, unknown> = {};
+    for (const k of Object.keys(e)) if (k !== 'stack' && k !== 'message' && k !== 'name') fields[k] = e[k];
+    let fieldsJson: unknown;
+    try {
+      fieldsJson = JSON.parse(encode(fields));
+    } catch {
+      fieldsJson = {};
+    }
+    return JSON.stringify({ name: String(e.name ?? 'Error'), message: String(e.message ?? ''), ...(typeof e.stack === 'string' ? { stack: e.stack } : {}), fields: fieldsJson });
+  }
+  return JSON.stringify({ name: 'Error', message: String(error), fields: {} });
+}
