@@ -3,12 +3,15 @@
  * own clock, seed, functions and execution environments.
  */
 import { EventEmitter } from 'eventemitter3';
-import { logTail, parseInvokeInput, type InvokeInput, type InvokeOutput } from './api/invoke.js';
+import { createHash } from 'node:crypto';
+import { logTail, parseInvokeInput, type InvokeInput, type InvokeOutput, type ParsedInvoke } from './api/invoke.js';
+import { AwsSdkRouter, type AwsOptions } from './control/aws-sdk.js';
 import { PayloadBlob } from './api/payload.js';
 import { HostRouter, type Latency } from './control/host-router.js';
 import { display } from './control/names.js';
 import {
   FunctionRegistry,
+  type FunctionRecord,
   type CreateFunctionInput,
   type FunctionConfiguration,
   type UpdateFunctionCodeInput,
@@ -18,7 +21,9 @@ import { InvalidParameterValueException, NotImplementedException, type ResponseM
 import { Kernel, type ClockMode } from './kernel/kernel.js';
 import type { Random } from './kernel/random.js';
 import type { SimulatorEvents } from './observe/events.js';
+import type { Deferred } from './kernel/deferred.js';
 import type { InvocationRecord, Runtime } from './runtime/environment.js';
+import type { HostCallContext } from './runtime/host-calls.js';
 import { loadIsolatedVm, type Ivm } from './runtime/isolated-vm.js';
 import { EnvironmentBudget } from './runtime/pool.js';
 
@@ -55,11 +60,18 @@ export interface LambdaSimulatorOptions {
    * of a seeded `random()` returning milliseconds.
    */
   hostLatency?: Record<string, Latency>;
+  /**
+   * Where the runtime-provided AWS SDK's calls go, by service: `lambda` defaults to this simulator;
+   * other services must be routed ('sdk' for the real client answered by your mocks, `{ endpoint }`,
+   * `{ requestHandler }`, `{ client }`). `packages` gives SDK module namespaces to use on the host.
+   * Latency: `hostLatency['aws:dynamodb']`.
+   */
+  aws?: AwsOptions;
 }
 
 const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
-  'modules', 'hostLatency',
+  'modules', 'hostLatency', 'aws',
 ]);
 
 function checkOptions(o: LambdaSimulatorOptions): void {
@@ -94,7 +106,9 @@ function checkOptions(o: LambdaSimulatorOptions): void {
     if (!(typeof l === 'function' || (typeof l === 'number' && Number.isFinite(l) && l >= 0))) {
       throw new TypeError(`Expected \`hostLatency.${name}\` to be milliseconds >= 0 or a function of random(), got \`${display(l)}\``);
     }
-    if (o.modules?.[name] === undefined) throw new TypeError(`\`hostLatency.${name}\` names no host module in \`modules\``);
+    if (o.modules?.[name] === undefined && !name.startsWith('aws:')) {
+      throw new TypeError(`\`hostLatency.${name}\` names no host module in \`modules\` (AWS services are 'aws:<service>')`);
+    }
   }
 }
 
@@ -141,6 +155,13 @@ export class LambdaSimulator {
     this.#traceIds = this.#kernel.random.fork('trace-ids');
     const major = Number(process.versions.node.split('.')[0]);
     const defaultRuntime: Runtime = major >= 24 ? 'nodejs24.x' : major >= 22 ? 'nodejs22.x' : 'nodejs20.x';
+    const router = new HostRouter({ modules: options.modules ?? {}, latency: options.hostLatency ?? {}, random: this.#kernel.random.fork('host-latency') });
+    const aws = new AwsSdkRouter(
+      options.aws ?? {},
+      { invoke: (input, caller, done) => this.#invokeFromFunction(input, caller, done), send: (name, input) => this.send({ input, constructor: { name } }) },
+      (route) => router.latencyOf(route),
+    );
+    router.sdk = aws;
     this.#registry = new FunctionRegistry({
       ivm: this.#ivm,
       kernel: this.#kernel,
@@ -156,7 +177,8 @@ export class LambdaSimulator {
       defaultRuntime,
       cpuBudgetMs: options.cpuTimeBudgetMs ?? 10_000,
       cwd: options.cwd,
-      hostCalls: new HostRouter({ modules: options.modules ?? {}, latency: options.hostLatency ?? {}, random: this.#kernel.random.fork('host-latency') }),
+      hostCalls: router,
+      describeSdk: (packages) => (packages.length === 0 ? Promise.resolve({}) : aws.describe(packages)),
       onRuntimeWarning: (message) => {
         this.#events.emit('warning', { message, time: this.#kernel.now() });
         process.emitWarning(message, { code: 'LAMBDA_SIM_RUNTIME_NEWER_THAN_HOST' });
@@ -263,28 +285,55 @@ export class LambdaSimulator {
         "InvocationType 'Event' (asynchronous invocation with the event queue, retries, DLQ and destinations) is not implemented in this version of lambda-sim yet. Use 'RequestResponse' for now.",
       );
     }
+    const done = this.#start(record, parsed, traceHeader(this.#kernel.now(), this.#traceIds.hex(40)));
+    const result = await this.#kernel.wait(done);
+    return toOutput(result, parsed.logType === 'Tail');
+  }
+
+  /**
+   * An Invoke sent by a handler through the runtime-provided SDK: runs in this simulation, started
+   * from a kernel event and answered through `done` from the event that ends it (no host promise
+   * in between, so simulated time stays ordered). The callee's trace header carries the caller's
+   * lineage (recursion detection comes with the async queue).
+   */
+  #invokeFromFunction(input: Record<string, unknown>, caller: HostCallContext, done: (ok: boolean, value: unknown) => void): void {
+    try {
+      const parsed = parseInvokeInput(input as unknown as InvokeInput);
+      const record = this.#registry.get(qualified({ FunctionName: parsed.functionName, Qualifier: parsed.qualifier }));
+      if (parsed.invocationType === 'DryRun') {
+        done(true, { StatusCode: 204, $metadata: metadata(204, this.#ids.uuid()) });
+        return;
+      }
+      if (parsed.invocationType === 'Event') {
+        throw new NotImplementedException("InvocationType 'Event' is not implemented in this version of lambda-sim yet.");
+      }
+      this.#start(record, parsed, childTrace(caller, this.#traceIds.hex(16)), (result) => done(true, toOutput(result, parsed.logType === 'Tail')));
+    } catch (error) {
+      done(false, error);
+    }
+  }
+
+  #start(record: FunctionRecord, parsed: ParsedInvoke, traceId: string, onEnd?: (record: InvocationRecord) => void): Deferred<InvocationRecord> {
     const requestId = this.#ids.uuid();
     const pool = record.pool;
     const env = pool.acquire();
-    const now = this.#kernel.now();
     if (this.#events.listenerCount('invocation:start') > 0) {
-      this.#events.emit('invocation:start', { requestId, functionName: record.name, time: now, coldStart: !env.initialized, environmentId: env.id });
+      this.#events.emit('invocation:start', { requestId, functionName: record.name, time: this.#kernel.now(), coldStart: !env.initialized, environmentId: env.id });
     }
-    const done = env.invoke(
+    return env.invoke(
       {
         requestId,
         payload: parsed.payload,
         invokedFunctionArn: record.arn,
-        traceId: traceHeader(now, this.#traceIds.hex(40)),
+        traceId,
         ...(parsed.clientContext === undefined ? {} : { clientContext: parsed.clientContext }),
       },
       (result) => {
         pool.release(env);
         this.#events.emit('invocation:end', result);
+        onEnd?.(result);
       },
     );
-    const result = await this.#kernel.wait(done);
-    return toOutput(result, parsed.logType === 'Tail');
   }
 
   /** Accepts real `@aws-sdk/client-lambda` command objects (`new InvokeCommand({...})`). */
@@ -322,6 +371,16 @@ export class LambdaSimulator {
   #assertOpen(): void {
     if (this.#closed) throw new Error('This LambdaSimulator was closed; create a new one.');
   }
+}
+
+/** The trace header of a function invoked by another: same root, new parent, lineage + 1. */
+function childTrace(caller: HostCallContext, parentHex: string): string {
+  const parent = caller.traceId ?? '';
+  const root = /Root=([^;]+)/.exec(parent)?.[1] ?? '1-00000000-000000000000000000000000';
+  const lineage = /Lineage=([0-9a-f]+):(\d+)/.exec(parent);
+  const count = lineage === null ? 1 : Number(lineage[2]) + 1;
+  const hash = createHash('sha256').update(caller.functionArn).digest('hex').slice(0, 8);
+  return `Root=${root};Parent=${parentHex};Sampled=0;Lineage=${hash}:${count}`;
 }
 
 function traceHeader(now: number, hex: string): string {

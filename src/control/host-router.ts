@@ -15,11 +15,18 @@ export interface HostRouterOptions {
   random: Random;
 }
 
+/** Answers `sdk` calls (the runtime-provided AWS SDK); see aws-sdk.ts. */
+export interface SdkCalls {
+  call(args: unknown[], context: HostCallContext): HostCallAnswer;
+}
+
 export class HostRouter implements HostCallRouter {
   readonly hostModules: ReadonlyMap<string, HostModuleShape>;
   readonly #modules: Map<string, unknown>;
   readonly #latency: Record<string, Latency>;
   readonly #random: Random;
+  /** Set by the simulator once its AWS SDK router exists. */
+  sdk: SdkCalls | undefined;
 
   constructor(options: HostRouterOptions) {
     this.#modules = new Map(Object.entries(options.modules));
@@ -35,7 +42,8 @@ export class HostRouter implements HostCallRouter {
     return Number.isFinite(ms) && ms > 0 ? ms : 0;
   }
 
-  call(target: string, path: string, args: unknown[], _context: HostCallContext): HostCallAnswer {
+  call(target: string, path: string, args: unknown[], context: HostCallContext): HostCallAnswer {
+    if (target === 'sdk' && this.sdk !== undefined) return this.sdk.call(args, context);
     if (target.startsWith('host:')) {
       const name = target.slice(5);
       if (!this.#modules.has(name)) return { kind: 'error', error: new Error(`lambda-sim: no host module named '${name}'`) };

@@ -12,6 +12,7 @@ import { bundleCode, type FunctionCode, type HandlerBundle } from '../runtime/bu
 import type { EnvironmentSpec, Runtime } from '../runtime/environment.js';
 import type { HostCallRouter } from '../runtime/host-calls.js';
 import type { Ivm } from '../runtime/isolated-vm.js';
+import type { SdkShape } from '../runtime/shim/sdk.js';
 import { EnvironmentPool, type EnvironmentBudget, type EnvironmentHooks } from '../runtime/pool.js';
 import { display, parseFunctionRef } from './names.js';
 import {
@@ -86,6 +87,7 @@ export interface FunctionRecord {
   configuration: FunctionConfiguration;
   code: FunctionCode;
   bundle: HandlerBundle;
+  sdk: Record<string, SdkShape>;
   pool: EnvironmentPool;
   tags: Record<string, string>;
 }
@@ -102,6 +104,8 @@ export interface RegistryDeps {
   cpuBudgetMs: number;
   cwd: string | undefined;
   hostCalls: HostCallRouter;
+  /** Loads and describes the AWS SDK packages a bundle imports (fails when one is not installed). */
+  describeSdk(packages: readonly string[]): Promise<Record<string, SdkShape>>;
   onRuntimeWarning(message: string): void;
 }
 
@@ -149,6 +153,7 @@ export class FunctionRegistry {
     this.#creating.add(name);
     try {
       const bundle = await this.#bundle(code, draft.Handler);
+      const sdk = await this.#deps.describeSdk(bundle.sdkPackages);
       const configuration = this.#finish(draft, bundle, code);
       const record: FunctionRecord = {
         name,
@@ -156,7 +161,8 @@ export class FunctionRegistry {
         configuration,
         code,
         bundle,
-        pool: this.#pool(configuration, bundle),
+        sdk,
+        pool: this.#pool(configuration, bundle, sdk),
         tags: { ...(input.Tags ?? {}) },
       };
       this.#functions.set(name, record);
@@ -202,8 +208,9 @@ export class FunctionRegistry {
     const record = this.get(input?.FunctionName);
     const code = pickCode(input as unknown as FunctionCode);
     const bundle = await this.#bundle(code, record.configuration.Handler);
+    const sdk = await this.#deps.describeSdk(bundle.sdkPackages);
     record.code = code;
-    this.#replace(record, this.#finish(record.configuration, bundle, code), bundle);
+    this.#replace(record, this.#finish(record.configuration, bundle, code), bundle, sdk);
     return structuredClone(record.configuration);
   }
 
@@ -233,7 +240,8 @@ export class FunctionRegistry {
     };
     const draft = this.#configure(merged, record.name, current);
     const bundle = draft.Handler === current.Handler ? record.bundle : await this.#bundle(record.code, draft.Handler);
-    this.#replace(record, this.#finish(draft, bundle, record.code), bundle);
+    const sdk = bundle === record.bundle ? record.sdk : await this.#deps.describeSdk(bundle.sdkPackages);
+    this.#replace(record, this.#finish(draft, bundle, record.code), bundle, sdk);
     return structuredClone(record.configuration);
   }
 
@@ -242,11 +250,12 @@ export class FunctionRegistry {
     for (const r of this.#functions.values()) r.pool.retire('closed');
   }
 
-  #replace(record: FunctionRecord, configuration: FunctionConfiguration, bundle: HandlerBundle): void {
+  #replace(record: FunctionRecord, configuration: FunctionConfiguration, bundle: HandlerBundle, sdk: Record<string, SdkShape>): void {
     record.pool.retire();
     record.configuration = configuration;
     record.bundle = bundle;
-    record.pool = this.#pool(configuration, bundle);
+    record.sdk = sdk;
+    record.pool = this.#pool(configuration, bundle, sdk);
   }
 
   #bundle(code: FunctionCode, handler: string): Promise<HandlerBundle> {
@@ -317,7 +326,7 @@ export class FunctionRegistry {
     };
   }
 
-  #pool(configuration: FunctionConfiguration, bundle: HandlerBundle): EnvironmentPool {
+  #pool(configuration: FunctionConfiguration, bundle: HandlerBundle, sdk: Record<string, SdkShape>): EnvironmentPool {
     const spec: EnvironmentSpec = {
       functionName: configuration.FunctionName,
       functionArn: configuration.FunctionArn,
@@ -337,6 +346,7 @@ export class FunctionRegistry {
       cpuBudgetMs: this.#deps.cpuBudgetMs,
       initTimeoutMs: 10_000,
       hostCalls: this.#deps.hostCalls,
+      sdk,
     };
     return new EnvironmentPool(spec, this.#deps.ivm, this.#deps.kernel, this.#deps.random.fork(`pool:${configuration.FunctionName}:${configuration.RevisionId}`), this.#deps.budget, this.#deps.hooks);
   }

@@ -37,6 +37,8 @@ export interface HandlerBundle {
   readonly initError: InitFailure | undefined;
   /** Size of the deployment package in bytes (CodeSize). */
   readonly codeSize: number;
+  /** Runtime-provided AWS SDK packages the code imports (served by the host). */
+  readonly sdkPackages: readonly string[];
   /** Maps a position in the bundle to the user's file, line and column. */
   mapPosition(line: number, column: number): [string, number, number] | undefined;
 }
@@ -44,7 +46,7 @@ export interface HandlerBundle {
 const EXTENSIONS = ['', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
 
 function failed(initError: InitFailure, exportPath = 'handler', codeSize = 0): HandlerBundle {
-  return { code: '', exportPath, initError, codeSize, mapPosition: () => undefined };
+  return { code: '', exportPath, initError, codeSize, sdkPackages: [], mapPosition: () => undefined };
 }
 
 function importModuleError(module: string, requireStack: string): InitFailure {
@@ -62,8 +64,13 @@ export interface BundleOptions {
   hostModules?: ReadonlySet<string>;
 }
 
+/** AWS SDK v3 packages Lambda's Node.js runtime provides (served by the host, see src/control/aws-sdk.ts). */
+export const SDK_FILTER = /^@aws-sdk\/(client-[a-z0-9-]+|lib-dynamodb)$/;
+
 interface Entry {
   kind: 'file';
+  /** A ZIP deployment package: its own node_modules/@aws-sdk copies win over the runtime's. */
+  zip?: boolean;
   file: string;
   /** Directory whose files appear under /var/task (Zip, directory Path), for naming in traces. */
   taskRoot: string | undefined;
@@ -113,7 +120,7 @@ export async function bundleCode(
       }
       const file = findModule(join(dir, parsed.moduleRoot), parsed.module);
       if (file === undefined) return failed(importModuleError(parsed.module, '/var/runtime/index.mjs'), parsed.exportPath, bytes.length);
-      return await bundleEntry({ kind: 'file', file, taskRoot: dir }, parsed.exportPath, bytes.length, options);
+      return await bundleEntry({ kind: 'file', file, taskRoot: dir, zip: true }, parsed.exportPath, bytes.length, options);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -151,6 +158,7 @@ function displayName(file: string, entry: Entry): string {
 
 async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, options: BundleOptions): Promise<HandlerBundle> {
   const refused: Array<{ module: string; importer: string }> = [];
+  const sdkPackages = new Set<string>();
   const missing = new Set<string>();
   const outdir = dirname(entry.file);
   const outfile = join(outdir, '__lambda_sim_bundle.mjs');
@@ -166,6 +174,16 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
           loader: 'js',
         }));
       }
+      // The runtime-provided AWS SDK, unless a deployment package ships its own copy (which wins, as on Lambda).
+      b.onResolve({ filter: SDK_FILTER }, (args) => {
+        if (entry.taskRoot !== undefined && entry.zip === true && existsSync(join(entry.taskRoot, 'node_modules', args.path))) return undefined;
+        sdkPackages.add(args.path);
+        return { path: args.path, namespace: 'lambda-sdk' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'lambda-sdk' }, (args) => ({
+        contents: `module.exports = globalThis.__lambdaRequire(${JSON.stringify(`sdk:${args.path}`)});`,
+        loader: 'js',
+      }));
       b.onResolve({ filter: BUILTIN_FILTER }, (args) => {
         const name = builtinName(args.path);
         if (name === undefined) return undefined;
@@ -219,6 +237,7 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
   let result;
   for (let attempt = 0; ; attempt++) {
     refused.length = 0;
+    sdkPackages.clear();
     try {
       result = await run();
       break;
@@ -248,6 +267,7 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
     exportPath,
     initError: undefined,
     codeSize,
+    sdkPackages: [...sdkPackages].sort(),
     mapPosition(line, column) {
       if (mapText === undefined) return undefined;
       traceMap ??= new TraceMap(mapText);

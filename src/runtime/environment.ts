@@ -22,6 +22,7 @@ import { compileModule, compileScript } from './code-cache.js';
 import type { HostCallAnswer, HostCallRouter } from './host-calls.js';
 import { hashOnHost, parseUrlOnHost } from './host-services.js';
 import { decode, encode, encodeError } from './shim/codec.js';
+import type { SdkShape } from './shim/sdk.js';
 import type { Ivm } from './isolated-vm.js';
 import { LogFormatter, type ErrorBody, type LogFormat } from './logs.js';
 import { HOST_CALLBACKS, lazyChunk, shimChunk, shimCodeCache } from './shim-source.js';
@@ -55,6 +56,8 @@ export interface EnvironmentSpec {
   initTimeoutMs: number;
   /** Who answers the sandbox's calls to host modules and the AWS SDK. */
   hostCalls: HostCallRouter;
+  /** Descriptions of the runtime-provided AWS SDK packages the bundle imports. */
+  sdk: Record<string, SdkShape>;
 }
 
 export interface InvokeRequest {
@@ -739,7 +742,11 @@ export class Environment {
         };
         if (answer.kind === 'promise') {
           void this.#kernel.hold(answer.promise.then((v) => finish(true, v), (e: unknown) => finish(false, e)));
-        } else answer.start(finish);
+        } else {
+          // Simulated work (a nested invoke) starts as its own event, not inside this sandbox call.
+          const start = answer.start;
+          this.#kernel.after(0, `${this.id} host call ${id} start`, () => start(finish));
+        }
         return 'p';
       }
     }
@@ -813,6 +820,7 @@ export class Environment {
         exportPath: spec.bundle.exportPath,
         handlerString: spec.handler,
         hostModules: Object.fromEntries(spec.hostCalls.hostModules),
+        sdk: spec.sdk,
         ...(spec.logFormat === 'JSON' && spec.applicationLogLevel !== undefined ? { logLevel: spec.applicationLogLevel } : {}),
       }),
     ]);

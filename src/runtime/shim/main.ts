@@ -16,7 +16,8 @@ import { prepareStackTrace, runtimeError, toPayload } from './errors.js';
 import { fs, setBufferProvider } from './fs.js';
 import { bindHost, host } from './host.js';
 import { lazy } from './lazy.js';
-import { registerHostModules, requireBuiltin } from './modules.js';
+import { registerHostModules, registerSdkShapes, requireBuiltin } from './modules.js';
+import type { SdkShape } from './sdk.js';
 import { settle } from './hostcall.js';
 import { process, setProcessStart } from './process.js';
 import { random, seedRandom } from './random.js';
@@ -43,6 +44,7 @@ interface Config {
   handlerString: string;
   logLevel?: string;
   hostModules?: Record<string, { functions: string[]; values: string }>;
+  sdk?: Record<string, SdkShape>;
 }
 
 
@@ -129,6 +131,7 @@ function setup(json: string): void {
   process.versions = { ...config.versions };
   setProcessStart(config.startedAt, exit);
   registerHostModules(config.hostModules ?? {});
+  registerSdkShapes(config.sdk ?? {});
 }
 
 function exit(code: number): never {

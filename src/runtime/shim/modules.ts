@@ -6,6 +6,7 @@
 import { cryptoModule } from './crypto.js';
 import { fs, fsPromises } from './fs.js';
 import { hostModule } from './hostcall.js';
+import { sdkModule, type SdkShape } from './sdk.js';
 import { lazy, inspectModule } from './lazy.js';
 import { process } from './process.js';
 import * as timers from './timers.js';
@@ -107,19 +108,38 @@ export function registerHostModules(shapes: Record<string, { functions: string[]
   hostShapes = shapes;
 }
 
-/** `require` for built-ins, as the bundle's virtual modules call it. */
+let sdkShapes: Record<string, SdkShape> = {};
+
+/** Descriptions of the AWS SDK packages this environment's bundle imports (set up by main.ts). */
+export function registerSdkShapes(shapes: Record<string, SdkShape>): void {
+  sdkShapes = shapes;
+}
+
+function notFound(name: string): Error {
+  const e = new Error(`Cannot find module '${name}'`) as Error & { code: string };
+  e.code = 'MODULE_NOT_FOUND';
+  return e;
+}
+
+/** Host-served modules: `sdk:<package>` (the runtime-provided AWS SDK) and `host:<name>` (host modules). */
+function hostServed(name: string): unknown {
+  const [kind, target] = [name.slice(0, name.indexOf(':')), name.slice(name.indexOf(':') + 1)];
+  if (kind === 'sdk') {
+    const shape = sdkShapes[target];
+    if (shape === undefined) throw notFound(target);
+    return sdkModule(target, shape, (other) => (sdkShapes[other] === undefined ? undefined : (requireBuiltin(`sdk:${other}`) as Record<string, unknown>)));
+  }
+  const shape = hostShapes[target];
+  if (shape === undefined) throw notFound(target);
+  return hostModule(target, shape);
+}
+
+/** `require` for built-ins and host-served modules, as the bundle's virtual modules call it. */
 export function requireBuiltin(name: string): unknown {
-  if (name.startsWith('host:')) {
+  if (name.startsWith('sdk:') || name.startsWith('host:')) {
     let m = cache.get(name);
     if (m === undefined) {
-      const moduleName = name.slice(5);
-      const shape = hostShapes[moduleName];
-      if (shape === undefined) {
-        const e = new Error(`Cannot find module '${moduleName}'`) as Error & { code: string };
-        e.code = 'MODULE_NOT_FOUND';
-        throw e;
-      }
-      m = hostModule(moduleName, shape);
+      m = hostServed(name);
       cache.set(name, m);
     }
     return m;
@@ -128,11 +148,7 @@ export function requireBuiltin(name: string): unknown {
   let m = cache.get(bare);
   if (m === undefined) {
     const f = table[bare];
-    if (f === undefined) {
-      const e = new Error(`Cannot find module '${name}'`) as Error & { code: string };
-      e.code = 'MODULE_NOT_FOUND';
-      throw e;
-    }
+    if (f === undefined) throw notFound(name);
     m = f();
     cache.set(bare, m);
   }

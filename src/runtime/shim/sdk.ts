@@ -1,0 +1,187 @@
+/**
+ * The runtime-provided AWS SDK v3 inside the sandbox: `@aws-sdk/client-*` and
+ * `@aws-sdk/lib-dynamodb` resolve to thin modules built here from a description of the real
+ * package (its client, command and exception classes, its enums). `client.send(command)` is
+ * marshalled to the host and executed there by the real SDK (or routed into the simulator for
+ * Lambda); errors come back as instances of this module's exception classes, so `instanceof`
+ * checks in handler code work.
+ */
+import { callHost } from './hostcall.js';
+import { utf8Decode } from './text.js';
+import { lazy } from './lazy.js';
+
+export interface SdkShape {
+  clients: string[];
+  commands: string[];
+  exceptions: string[];
+  serviceException: string | undefined;
+  enums: Record<string, Record<string, string | number>>;
+  paginators: string[];
+}
+
+const middlewareStack = {
+  add(): void {},
+  addRelativeTo(): void {},
+  use(): void {},
+  remove(): boolean {
+    return false;
+  },
+  clone(): unknown {
+    return middlewareStack;
+  },
+};
+
+/** Bytes of SDK outputs are `Uint8Array`s with `transformToString()`, like the SDK's Uint8ArrayBlobAdapter. */
+class BlobAdapter extends Uint8Array {
+  transformToString(encoding = 'utf-8'): string {
+    if (encoding === 'utf-8' || encoding === 'utf8') return utf8Decode(this, false);
+    return (lazy<{ Buffer: { from(b: Uint8Array): { toString(e: string): string } } }>('buffer')).Buffer.from(this).toString(encoding);
+  }
+  transformToByteArray(): Uint8Array {
+    return new Uint8Array(this);
+  }
+}
+const toBlob = (bytes: Uint8Array): Uint8Array => Object.setPrototypeOf(bytes, BlobAdapter.prototype) as Uint8Array;
+
+function named<T extends abstract new (...args: never[]) => unknown>(cls: T, name: string): T {
+  Object.defineProperty(cls, 'name', { value: name });
+  return cls;
+}
+
+/** What travels to the host to identify a client: its package, class and (serialisable) config. */
+interface ClientRef {
+  pkg: string;
+  client: string;
+  config: unknown;
+  document?: { base: ClientRef; translateConfig: unknown };
+}
+
+export function sdkModule(pkg: string, shape: SdkShape, resolveBase: (pkg: string) => Record<string, unknown> | undefined): Record<string, unknown> {
+  const mod: Record<string, unknown> = { ...shape.enums };
+  const errors = (name: string): (new (message: string) => Error) | undefined => {
+    const own = mod[name];
+    if (typeof own === 'function') return own as new (message: string) => Error;
+    // lib-dynamodb throws the DynamoDB client's exceptions.
+    const base = resolveBase('@aws-sdk/client-dynamodb')?.[name];
+    return typeof base === 'function' ? (base as new (message: string) => Error) : undefined;
+  };
+
+  class ServiceException extends Error {
+    $fault: 'client' | 'server' = 'client';
+    $metadata: Record<string, unknown> = {};
+    constructor(options?: string | { message?: string; $fault?: 'client' | 'server'; $metadata?: Record<string, unknown> }) {
+      super(typeof options === 'string' ? options : (options?.message ?? ''));
+      Object.defineProperty(this, 'name', { value: new.target.name, writable: true, configurable: true, enumerable: false });
+      if (typeof options === 'object' && options !== null) {
+        if (options.$fault !== undefined) this.$fault = options.$fault;
+        if (options.$metadata !== undefined) this.$metadata = options.$metadata;
+      }
+    }
+  }
+  const baseName = shape.serviceException ?? 'ServiceException';
+  mod[baseName] = named(ServiceException, baseName);
+  for (const name of shape.exceptions) {
+    if (name === baseName) continue;
+    mod[name] = named(class extends ServiceException {}, name);
+  }
+  for (const name of shape.commands) {
+    mod[name] = named(
+      class {
+        readonly input: unknown;
+        readonly middlewareStack = middlewareStack;
+        constructor(input: unknown = {}) {
+          this.input = input;
+        }
+      },
+      name,
+    );
+  }
+
+  const send = (ref: ClientRef, command: { input?: unknown; constructor: { name: string } }, rest: unknown[]): Promise<unknown> | undefined => {
+    const callback = rest.find((x) => typeof x === 'function') as ((e: unknown, v?: unknown) => void) | undefined;
+    const name = command?.constructor?.name;
+    const promise = Promise.resolve().then(() => {
+      if (typeof name !== 'string' || !name.endsWith('Command')) throw new TypeError(`send() expects an AWS SDK command object, got ${String(command)}`);
+      return callHost('sdk', ref.pkg, [ref, name, command.input ?? {}], { errors, bytes: toBlob });
+    });
+    if (callback === undefined) return promise;
+    promise.then((v) => callback(null, v), (e: unknown) => callback(e));
+    return undefined;
+  };
+
+  for (const name of shape.clients) {
+    mod[name] = named(
+      class {
+        readonly config: Record<string, unknown>;
+        readonly middlewareStack = middlewareStack;
+        constructor(config: Record<string, unknown> = {}) {
+          this.config = { ...config };
+        }
+        /** @internal */
+        get _ref(): ClientRef {
+          return { pkg, client: name, config: this.config };
+        }
+        send(command: { input?: unknown; constructor: { name: string } }, ...rest: unknown[]): Promise<unknown> | undefined {
+          return send(this._ref, command, rest);
+        }
+        destroy(): void {}
+      },
+      name,
+    );
+  }
+
+  if (pkg === '@aws-sdk/lib-dynamodb') {
+    class DynamoDBDocumentClient {
+      readonly config: Record<string, unknown>;
+      readonly middlewareStack = middlewareStack;
+      readonly #ref: ClientRef;
+      constructor(client: { _ref?: ClientRef; config?: Record<string, unknown> }, translateConfig?: unknown) {
+        const base = client?._ref ?? { pkg: '@aws-sdk/client-dynamodb', client: 'DynamoDBClient', config: client?.config ?? {} };
+        this.config = { ...(client?.config ?? {}), translateConfig };
+        this.#ref = { pkg, client: 'DynamoDBDocumentClient', config: {}, document: { base, translateConfig: translateConfig ?? {} } };
+      }
+      static from(client: { _ref?: ClientRef }, translateConfig?: unknown): DynamoDBDocumentClient {
+        return new DynamoDBDocumentClient(client, translateConfig);
+      }
+      send(command: { input?: unknown; constructor: { name: string } }, ...rest: unknown[]): Promise<unknown> | undefined {
+        return send(this.#ref, command, rest);
+      }
+      destroy(): void {}
+    }
+    mod['DynamoDBDocumentClient'] = DynamoDBDocumentClient;
+  }
+
+  // Paginators: repeat the command while the output carries a continuation token.
+  for (const name of shape.paginators) {
+    const commandName = `${name.slice('paginate'.length)}Command`;
+    const Command = mod[commandName] as (new (input: unknown) => { input: unknown; constructor: { name: string } }) | undefined;
+    if (Command === undefined) continue;
+    mod[name] = async function* paginate(config: { client: { send(c: unknown): Promise<unknown> }; pageSize?: number }, input: Record<string, unknown> = {}) {
+      let next: Record<string, unknown> = { ...input };
+      for (;;) {
+        const page = (await config.client.send(new Command(next))) as Record<string, unknown>;
+        yield page;
+        const token = continuation(page);
+        if (token === undefined) return;
+        next = { ...next, [token.inputKey]: token.value };
+      }
+    };
+  }
+  return mod;
+}
+
+const TOKENS: Array<[string, string]> = [
+  ['LastEvaluatedKey', 'ExclusiveStartKey'],
+  ['NextToken', 'NextToken'],
+  ['NextMarker', 'Marker'],
+  ['NextContinuationToken', 'ContinuationToken'],
+  ['Marker', 'Marker'],
+];
+
+function continuation(page: Record<string, unknown>): { inputKey: string; value: unknown } | undefined {
+  for (const [outKey, inputKey] of TOKENS) {
+    const v = page[outKey];
+    if (v !== undefined && v !== null && v !== '') return { inputKey, value: v };
+  }
+  return undefined;
+}
