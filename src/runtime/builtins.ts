@@ -8,9 +8,24 @@ import { builtinModules } from 'node:module';
 
 /** Built-ins the shim implements (the basics handlers use; see README "Node built-ins"). */
 export const PROVIDED_BUILTINS: ReadonlySet<string> = new Set([
-  'fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'crypto',
-  'timers', 'timers/promises', 'url', 'process', 'os',
+  'fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'crypto',
+  'timers', 'timers/promises', 'url', 'process', 'os', 'stream', 'stream/promises', 'string_decoder',
+  'querystring', 'assert', 'assert/strict', 'zlib',
 ]);
+
+/** What to use instead of a refused built-in (named in the create-time error). */
+export const REFUSED_ALTERNATIVES: Readonly<Record<string, string>> = {
+  http: 'the runtime-provided AWS SDK (simulator option `aws`) or a host module (option `modules`)',
+  https: 'the runtime-provided AWS SDK (simulator option `aws`) or a host module (option `modules`)',
+  http2: 'a host module (option `modules`)',
+  net: 'a host module (option `modules`)',
+  tls: 'a host module (option `modules`)',
+  dgram: 'a host module (option `modules`)',
+  dns: 'a host module (option `modules`)',
+  child_process: 'a host module (option `modules`) that does the work on the host',
+  worker_threads: 'plain async code (one environment runs one invocation at a time, as on Lambda)',
+  cluster: 'plain async code (one environment runs one invocation at a time, as on Lambda)',
+};
 
 const ALL = new Set(builtinModules);
 

@@ -16,7 +16,7 @@ import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { build, type BuildFailure, type Message, type Plugin } from 'esbuild';
 import { unzipSync } from 'fflate';
 import { InvalidParameterValueException } from '../errors.js';
-import { BUILTIN_FILTER, PROVIDED_BUILTINS, builtinName } from './builtins.js';
+import { BUILTIN_FILTER, PROVIDED_BUILTINS, REFUSED_ALTERNATIVES, builtinName } from './builtins.js';
 import { parseHandlerName } from './handler-name.js';
 import type { Ivm } from './isolated-vm.js';
 
@@ -254,7 +254,12 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
     const list = [...new Map(refused.map((r) => [`${r.module}@${r.importer}`, r])).values()];
     throw new InvalidParameterValueException(
       `The handler code imports Node built-in module(s) that lambda-sim's sandbox does not provide: ` +
-        list.map((r) => `'${r.module}' (imported by ${r.importer})`).join(', ') +
+        list
+          .map((r) => {
+            const alternative = REFUSED_ALTERNATIVES[builtinName(r.module) ?? ''];
+            return `'${r.module}' (imported by ${r.importer}${alternative === undefined ? '' : `; use ${alternative} instead`})`;
+          })
+          .join(', ') +
         `. Provided built-ins: ${[...PROVIDED_BUILTINS].join(', ')}.`,
     );
   }

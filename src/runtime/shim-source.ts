@@ -5,6 +5,7 @@
  * tested is the one that runs.
  */
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import type { ExternalCopy } from 'isolated-vm';
@@ -92,7 +93,17 @@ const LAZY_SOURCES: Record<string, string> = {
   buffer: 'buffer/',
   events: 'events/',
   path: 'path-browserify',
+  stream: 'readable-stream',
+  string_decoder: 'string_decoder/',
+  zlib: './zlib.ts',
 };
+
+/**
+ * Node built-ins that chunks import from each other: served by the sandbox's module table, so every
+ * chunk shares one Buffer, one EventEmitter, one process (Buffer.isBuffer works across them).
+ * (esbuild's synchronous API takes no plugins, so they are externals plus a `require` in scope.)
+ */
+const SHARED_NAMES = ['buffer', 'events', 'string_decoder', 'process', 'util', 'stream'];
 
 const lazyChunks = new Map<string, SandboxChunk>();
 
@@ -104,7 +115,8 @@ export function lazyChunk(name: string): SandboxChunk | undefined {
     const out = buildSync({
       stdin: {
         contents: `(globalThis.__lambdaLazy ??= {})[${JSON.stringify(name)}] = require(${JSON.stringify(pkg)});`,
-        resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+        // Packages resolve from lambda-sim's dependencies; './x.ts' chunks are shim sources.
+        resolveDir: pkg.startsWith('./') ? dirname(shimEntry()) : fileURLToPath(new URL('.', import.meta.url)),
         loader: 'js',
       },
       bundle: true,
@@ -115,8 +127,11 @@ export function lazyChunk(name: string): SandboxChunk | undefined {
       logLevel: 'silent',
       legalComments: 'none',
       define: { 'process.env.NODE_DEBUG': 'undefined' },
+      // Shared built-ins stay `require` calls, answered by the sandbox's module table.
+      external: SHARED_NAMES.filter((n) => LAZY_SOURCES[name]?.replace(/\/$/, '') !== n).flatMap((n) => [n, `${n}/`]),
     });
-    chunk = { name, filename: `file:///var/runtime/node_modules/${name}.js`, code: out.outputFiles[0]!.text };
+    const code = `(function (require) {\n${out.outputFiles[0]!.text}\n})((id) => globalThis.__lambdaRequire(id.replace(/\\/$/, '')));`;
+    chunk = { name, filename: `file:///var/runtime/node_modules/${name}.js`, code };
     lazyChunks.set(name, chunk);
   }
   return chunk;

@@ -56,7 +56,7 @@ describe('Code.Path', () => {
   it('refuses at create time an import of a Node built-in the sandbox does not provide, naming module and importer', async () => {
     const attempt = sim.createFunction({ FunctionName: 'refused', Handler: 'index.handler', Code: { Path: fixture('refused') } });
     await expect(attempt).rejects.toBeInstanceOf(InvalidParameterValueException);
-    await expect(attempt).rejects.toThrow(`'child_process' (imported by ${fixture('refused/index.js')})`);
+    await expect(attempt).rejects.toThrow(`'child_process' (imported by ${fixture('refused/index.js')}; use a host module (option \`modules\`) that does the work on the host instead)`);
     // and the simulator keeps working
     await sim.createFunction({ FunctionName: 'ok', Handler: 'index.handler', Code: { Source: 'export const handler = async () => 1;' } });
     expect((await call(sim, 'ok')).payload).toBe(1);

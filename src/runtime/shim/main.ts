@@ -8,6 +8,7 @@
  * the shim answers through the host callbacks of ./host.ts, chiefly `done(kind, body)` once per
  * phase.
  */
+import { AbortController, AbortSignal, Event, EventTarget } from './abort.js';
 import { structuredClone } from './clone.js';
 import { console, setMinLevel } from './console.js';
 import { webCrypto } from './crypto.js';
@@ -86,6 +87,10 @@ function install(): void {
       void Promise.resolve().then(fn);
     },
     structuredClone,
+    Event,
+    EventTarget,
+    AbortController,
+    AbortSignal,
     TextEncoder,
     TextDecoder,
     URL,

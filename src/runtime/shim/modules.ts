@@ -9,6 +9,7 @@ import { hostModule } from './hostcall.js';
 import { sdkModule, type SdkShape } from './sdk.js';
 import { lazy, inspectModule } from './lazy.js';
 import { process } from './process.js';
+import { assert, querystring } from './extra-modules.js';
 import * as timers from './timers.js';
 import { TextDecoder, TextEncoder } from './text.js';
 import { URL, URLSearchParams } from './url.js';
@@ -98,6 +99,14 @@ const table: Record<string, Factory> = {
   url: () => ({ URL, URLSearchParams, fileURLToPath: (u: unknown) => decodeURIComponent(new URL(String(u)).pathname), pathToFileURL: (p: string) => new URL(`file://${encodeURI(p)}`) }),
   process: () => process,
   os,
+  stream: () => lazy('stream'),
+  'stream/promises': () => (lazy<{ promises?: unknown }>('stream')).promises,
+  string_decoder: () => lazy('string_decoder'),
+  querystring: () => querystring,
+  assert: () => assert,
+  'assert/strict': () => assert,
+  zlib: () => (lazy<{ default: unknown }>('zlib')).default,
+  'util/types': () => (util() as { types: unknown }).types,
 };
 
 const cache = new Map<string, unknown>();

@@ -1,0 +1,64 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { call, deploy, newSim, type Sim } from '../helpers.js';
+
+let sim: Sim;
+beforeEach(() => {
+  sim = newSim();
+});
+afterEach(async () => {
+  await sim.close();
+});
+
+const run = async (source: string): Promise<unknown> => {
+  const fn = await deploy(sim, source);
+  const r = await call(sim, fn);
+  if (r.out.FunctionError !== undefined) throw new Error(r.text);
+  return r.payload;
+};
+
+describe('Node built-ins in the sandbox', () => {
+  it('stream: Readable, Transform and pipeline work, with Buffers from the shared Buffer', async () => {
+    expect(
+      await run(`import { Readable, Transform } from 'node:stream'; import { pipeline } from 'node:stream/promises';
+        export const handler = async () => {
+          const chunks = [];
+          const upper = new Transform({ transform(chunk, _enc, cb) { cb(null, Buffer.from(String(chunk).toUpperCase())); } });
+          await pipeline(Readable.from(['a', 'b', 'c']), upper, async function* (source) { for await (const c of source) chunks.push(Buffer.isBuffer(c) ? c.toString() : 'not a buffer'); });
+          return chunks.join('');
+        };`),
+    ).toBe('ABC');
+  });
+
+  it('zlib: gzip round trip, and deflate interoperable with the host zlib', async () => {
+    const { deflateSync } = await import('node:zlib');
+    const hostDeflated = deflateSync(Buffer.from('hello from the host')).toString('base64');
+    expect(
+      await run(`import zlib from 'node:zlib'; import { promisify } from 'node:util';
+        export const handler = async () => {
+          const gz = await promisify(zlib.gzip)('x'.repeat(1000));
+          return [gz.length < 100, zlib.gunzipSync(gz).toString().length, zlib.inflateSync(Buffer.from('${hostDeflated}', 'base64')).toString()];
+        };`),
+    ).toEqual([true, 1000, 'hello from the host']);
+  });
+
+  it('querystring, string_decoder and assert', async () => {
+    expect(
+      await run(`import qs from 'node:querystring'; import { StringDecoder } from 'node:string_decoder'; import assert from 'node:assert';
+        export const handler = async () => {
+          const d = new StringDecoder('utf8'); const euro = Buffer.from('€');
+          const text = d.write(euro.subarray(0, 1)) + d.write(euro.subarray(1)) + d.end();
+          let failed; try { assert.deepStrictEqual({ a: [1] }, { a: [2] }); } catch (e) { failed = [e.name, e.code]; }
+          assert.strictEqual(1, 1);
+          return [qs.parse('a=1&b=x%20y&a=2'), qs.stringify({ q: 'a b', n: 1 }), text, failed];
+        };`),
+    ).toEqual([{ a: ['1', '2'], b: 'x y' }, 'q=a%20b&n=1', '€', ['AssertionError', 'ERR_ASSERTION']]);
+  });
+
+  it.each([
+    ['node:https', 'the runtime-provided AWS SDK'],
+    ['child_process', 'a host module (option `modules`) that does the work on the host'],
+    ['worker_threads', 'plain async code'],
+  ])('refuses %s at create time, naming the alternative', async (module, alternative) => {
+    await expect(deploy(sim, `import m from '${module}'; export const handler = async () => typeof m;`)).rejects.toThrow(alternative);
+  });
+});
