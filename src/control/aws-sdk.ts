@@ -155,7 +155,8 @@ export class AwsSdkRouter {
       const mod = this.#loaded.get(ref.pkg);
       const Command = mod?.[commandName] as (new (input: unknown) => unknown) | undefined;
       if (Command === undefined) throw new TypeError(`${ref.pkg} has no ${commandName}`);
-      return { kind: 'promise', latencyMs, promise: client.send(new Command(input)) };
+      // Mocks may answer synchronously (aws-sdk-client-mock's callsFake): normalise to a promise.
+      return { kind: 'promise', latencyMs, promise: Promise.resolve(client.send(new Command(input))) };
     } catch (error) {
       return { kind: 'error', error };
     }

@@ -10,7 +10,7 @@ import { builtinModules } from 'node:module';
 export const PROVIDED_BUILTINS: ReadonlySet<string> = new Set([
   'fs', 'fs/promises', 'path', 'path/posix', 'events', 'buffer', 'util', 'util/types', 'crypto',
   'timers', 'timers/promises', 'url', 'process', 'os', 'stream', 'stream/promises', 'string_decoder',
-  'querystring', 'assert', 'assert/strict', 'zlib',
+  'querystring', 'assert', 'assert/strict', 'zlib', 'console', 'async_hooks', 'stream/web',
 ]);
 
 /** What to use instead of a refused built-in (named in the create-time error). */

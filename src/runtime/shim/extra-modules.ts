@@ -111,3 +111,108 @@ export const assert = Object.assign(ok, {
   match: (s: string, re: RegExp, m?: string | Error): void => void (re.test(s) || fail(m, s, re, 'match')),
 });
 (assert as unknown as Record<string, unknown>)['strict'] = assert;
+
+interface Writable {
+  write(chunk: string): unknown;
+}
+
+/** `node:console`'s Console: formats like the global console and writes lines to the given streams. */
+export class Console {
+  readonly #out: Writable;
+  readonly #err: Writable;
+  constructor(stdoutOrOptions: Writable | { stdout: Writable; stderr?: Writable }, stderr?: Writable) {
+    const options = 'stdout' in stdoutOrOptions ? stdoutOrOptions : { stdout: stdoutOrOptions, stderr };
+    this.#out = options.stdout;
+    this.#err = options.stderr ?? options.stdout;
+    for (const k of ['log', 'info', 'debug', 'trace', 'dir'] as const) (this as unknown as Record<string, unknown>)[k] = (...a: unknown[]) => this.#write(this.#out, a);
+    for (const k of ['warn', 'error'] as const) (this as unknown as Record<string, unknown>)[k] = (...a: unknown[]) => this.#write(this.#err, a);
+  }
+  #write(stream: Writable, args: unknown[]): void {
+    stream.write(`${inspectModule().format(...args)}\n`);
+  }
+}
+
+/**
+ * `AsyncLocalStorage`. V8 inside an isolate has no async context tracking, so a store set by
+ * `run(store, fn)` stays current until fn's returned promise settles. One environment runs one
+ * invocation at a time (as on Lambda), which is what makes this enough for request-scoped stores.
+ */
+export class AsyncLocalStorage<T> {
+  #store: T | undefined;
+  #enabled = true;
+  getStore(): T | undefined {
+    return this.#enabled ? this.#store : undefined;
+  }
+  run<R>(store: T, fn: (...args: unknown[]) => R, ...args: unknown[]): R {
+    const previous = this.#store;
+    this.#store = store;
+    let result: R;
+    try {
+      result = fn(...args);
+    } catch (e) {
+      this.#store = previous;
+      throw e;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as { finally?: unknown }).finally === 'function') {
+      return (result as unknown as Promise<unknown>).finally(() => {
+        this.#store = previous;
+      }) as R;
+    }
+    this.#store = previous;
+    return result;
+  }
+  enterWith(store: T): void {
+    this.#store = store;
+  }
+  exit<R>(fn: (...args: unknown[]) => R, ...args: unknown[]): R {
+    const previous = this.#store;
+    this.#store = undefined;
+    try {
+      return fn(...args);
+    } finally {
+      this.#store = previous;
+    }
+  }
+  disable(): void {
+    this.#enabled = false;
+  }
+}
+
+export const asyncHooks = {
+  AsyncLocalStorage,
+  AsyncResource: class AsyncResource {
+    constructor(readonly type: string) {}
+    runInAsyncScope<R>(fn: (...a: unknown[]) => R, thisArg?: unknown, ...args: unknown[]): R {
+      return fn.apply(thisArg, args);
+    }
+    static bind<F>(fn: F): F {
+      return fn;
+    }
+    bind<F>(fn: F): F {
+      return fn;
+    }
+    emitDestroy(): this {
+      return this;
+    }
+  },
+  executionAsyncId: (): number => 1,
+  triggerAsyncId: (): number => 0,
+  createHook: () => ({ enable: (): unknown => undefined, disable: (): unknown => undefined }),
+};
+
+function unsupported(name: string): new () => never {
+  const C = class {
+    constructor() {
+      throw new Error(`${name} (node:stream/web) is not available in lambda-sim's sandbox yet`);
+    }
+  };
+  Object.defineProperty(C, 'name', { value: name });
+  return C as unknown as new () => never;
+}
+
+/** `node:stream/web`: the classes exist (so `instanceof` checks work); constructing them is not supported yet. */
+export const streamWeb = {
+  ReadableStream: unsupported('ReadableStream'),
+  WritableStream: unsupported('WritableStream'),
+  TransformStream: unsupported('TransformStream'),
+};

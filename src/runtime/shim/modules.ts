@@ -9,7 +9,7 @@ import { hostModule } from './hostcall.js';
 import { sdkModule, type SdkShape } from './sdk.js';
 import { lazy, inspectModule } from './lazy.js';
 import { process } from './process.js';
-import { assert, querystring } from './extra-modules.js';
+import { assert, asyncHooks, Console, querystring, streamWeb } from './extra-modules.js';
 import * as timers from './timers.js';
 import { TextDecoder, TextEncoder } from './text.js';
 import { URL, URLSearchParams } from './url.js';
@@ -103,6 +103,9 @@ const table: Record<string, Factory> = {
   'stream/promises': () => (lazy<{ promises?: unknown }>('stream')).promises,
   string_decoder: () => lazy('string_decoder'),
   querystring: () => querystring,
+  console: () => Object.assign(Object.create((globalThis as unknown as { console: object }).console) as object, { Console }),
+  async_hooks: () => asyncHooks,
+  'stream/web': () => streamWeb,
   assert: () => assert,
   'assert/strict': () => assert,
   zlib: () => (lazy<{ default: unknown }>('zlib')).default,

@@ -19,7 +19,14 @@ export interface SdkShape {
   paginators: string[];
 }
 
+/**
+ * Middleware added inside the sandbox is accepted and not run: the host runs the real client with
+ * its own stack. (Libraries such as Powertools check for this interface.)
+ */
 const middlewareStack = {
+  identify(): string[] {
+    return [];
+  },
   add(): void {},
   addRelativeTo(): void {},
   use(): void {},
