@@ -196,6 +196,64 @@ function bareIsolate(): Variant {
   };
 }
 
+// ---- host-bridged AWS SDK call ----
+/** A DynamoDB client stand-in that answers at once and counts its calls. */
+function fakeDynamo(): { sends: number; send(command: { input: { Key: { id: { S: string } } } }): Promise<unknown> } {
+  return {
+    sends: 0,
+    async send(command) {
+      this.sends++;
+      return { Item: { id: { S: command.input.Key.id.S } }, $metadata: { httpStatusCode: 200 } };
+    },
+  };
+}
+
+function sdkFromSandbox(): Variant {
+  let sim: LambdaSimulator;
+  const client = fakeDynamo();
+  return {
+    name: 'SDK call from the sandbox (round trip)',
+    async setup() {
+      sim = new LambdaSimulator({ seed: 1, aws: { dynamodb: { client: () => client } } });
+      await sim.createFunction({
+        FunctionName: 'sdk',
+        Handler: 'index.handler',
+        Code: {
+          Source: `import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+            const c = new DynamoDBClient({});
+            export const handler = async (e) => { for (let i = 0; i < e.k; i++) await c.send(new GetItemCommand({ TableName: 't', Key: { id: { S: String(i) } } })); };`,
+        },
+      });
+    },
+    async run(n) {
+      // One invocation that sends n commands: the invocation's own cost is noise next to n calls.
+      const out = await sim.invoke({ FunctionName: 'sdk', Payload: JSON.stringify({ k: n }) });
+      if (out.FunctionError !== undefined) throw new Error(out.Payload!.transformToString());
+    },
+    async runs() {
+      return client.sends;
+    },
+    async close() {
+      await sim.close();
+    },
+  };
+}
+
+function sdkOnHost(): Variant {
+  const client = fakeDynamo();
+  return {
+    name: 'same client called on the host',
+    async setup() {},
+    async run(n) {
+      for (let i = 0; i < n; i++) await client.send({ input: { Key: { id: { S: String(i) } } } });
+    },
+    async runs() {
+      return client.sends;
+    },
+    async close() {},
+  };
+}
+
 /** Time inside `run` that is not part of what is measured (set-up between iterations). */
 let excluded = 0;
 
@@ -237,6 +295,9 @@ const local = warm.get('lambda-local 2.x execute')!;
 const cold = await measure([lambdaSimCold(), bareIsolate()], COLD_ROUNDS, COLD_PER_ROUND);
 const simCold = cold.get('lambda-sim cold start + invoke')!;
 const bare = cold.get('bare isolate + context')!;
+const sdk = await measure([sdkFromSandbox(), sdkOnHost()], 9, 1000);
+const viaSandbox = sdk.get('SDK call from the sandbox (round trip)')!;
+const onHost = sdk.get('same client called on the host')!;
 
 const rows: Array<[string, string, string]> = [
   ['lambda-sim warm invoke', us(sim), ''],
@@ -244,6 +305,8 @@ const rows: Array<[string, string, string]> = [
   ['lambda-local 2.x execute', us(local), `lambda-sim is ${(local / sim).toFixed(1)}× faster (goal ≥ 10×)`],
   ['lambda-sim cold start + invoke', us(simCold), ''],
   ['bare isolate + context', us(bare), `lambda-sim = ${(simCold / bare).toFixed(2)}× bare (goal ≤ 2×)`],
+  ['SDK call from the sandbox (round trip)', us(viaSandbox), ''],
+  ['same client called on the host', us(onHost), `bridge adds ${us(viaSandbox - onHost)} per call (goal: a few tens of µs)`],
 ];
 const w = Math.max(...rows.map((r) => r[0].length));
 for (const [name, t, ratio] of rows) console.log(`${name.padEnd(w)}  ${t.padStart(10)}  ${ratio}`);

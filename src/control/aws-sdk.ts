@@ -10,7 +10,6 @@
  * - `{ client: (config) => client }`: your own client object;
  * - unconfigured services fail the call with an error that says how to configure them.
  */
-import { createHash } from 'node:crypto';
 import { InvalidParameterValueException } from '../errors.js';
 import type { HostCallAnswer, HostCallContext } from '../runtime/host-calls.js';
 import type { SdkShape } from '../runtime/shim/sdk.js';
@@ -163,7 +162,7 @@ export class AwsSdkRouter {
   }
 
   #client(ref: ClientRef, route: AwsRoute): { send(command: unknown): Promise<unknown> } {
-    const key = createHash('sha1').update(JSON.stringify(ref)).digest('hex');
+    const key = JSON.stringify(ref);
     const cached = this.#clients.get(key);
     if (cached !== undefined) return cached;
     let client: { send(command: unknown): Promise<unknown> };

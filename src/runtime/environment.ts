@@ -678,6 +678,7 @@ export class Environment {
    * API's answer), in the order they fell due.
    */
   #thaw(): void {
+    if (this.#timers.size === 0 && this.#calls.size === 0) return;
     const due = [...this.#timers].filter(([, t]) => t.due).sort(([a, x], [b, y]) => x.dueAt - y.dueAt || a - b);
     const answers = [...this.#calls].filter(([, c]) => c.due !== undefined).sort(([a, x], [b, y]) => x.due!.at - y.due!.at || a - b);
     this.#thawing = true;
