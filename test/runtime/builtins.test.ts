@@ -62,3 +62,17 @@ describe('Node built-ins in the sandbox', () => {
     await expect(deploy(sim, `import m from '${module}'; export const handler = async () => typeof m;`)).rejects.toThrow(alternative);
   });
 });
+
+describe('a realistic handler using built-ins (TypeScript, ESM)', () => {
+  it('hashes with crypto, signals with EventEmitter, waits with util.promisify, and keeps /tmp across warm invocations', async () => {
+    const { fileURLToPath } = await import('node:url');
+    const { createHash } = await import('node:crypto');
+    await sim.createFunction({ FunctionName: 'cache', Handler: 'index.handler', Code: { Path: fileURLToPath(new URL('../fixtures/tmp-cache/index.ts', import.meta.url)) } });
+    const first = await call(sim, 'cache', { text: 'hello' });
+    const second = await call(sim, 'cache', { text: 'hello' });
+    const digest = createHash('sha256').update('hello').digest('hex');
+    expect(first.payload).toEqual({ digest, seen: 1, events: ['hashed', 'cached'], slept: 'waited 50' });
+    expect(second.payload).toEqual({ digest, seen: 2, events: ['hashed', 'cached'], slept: 'waited 50' });
+    expect(second.log).not.toContain('Init Duration'); // the same warm environment
+  });
+});
