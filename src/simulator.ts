@@ -17,10 +17,11 @@ import {
   type UpdateFunctionCodeInput,
   type UpdateFunctionConfigurationInput,
 } from './control/registry.js';
-import { InvalidParameterValueException, NotImplementedException, type ResponseMetadata } from './errors.js';
+import { InvalidParameterValueException, NotImplementedException, TooManyRequestsException, type ResponseMetadata } from './errors.js';
 import { Kernel, type ClockMode } from './kernel/kernel.js';
 import type { Random } from './kernel/random.js';
 import type { SimulatorEvents } from './observe/events.js';
+import { ConcurrencyGovernor } from './scheduler/governor.js';
 import type { Deferred } from './kernel/deferred.js';
 import type { InvocationRecord, Runtime } from './runtime/environment.js';
 import type { HostCallContext } from './runtime/host-calls.js';
@@ -38,8 +39,10 @@ export interface LambdaSimulatorOptions {
   timeScale?: number;
   region?: string;
   accountId?: string;
-  /** Account concurrency limit (enforced by the scheduler; default 1000). */
+  /** Account concurrency limit: concurrent executions in this simulated region. Default 1000. */
   accountConcurrency?: number;
+  /** Concurrency that reservations may never take from the unreserved pool. Default 100. */
+  unreservedConcurrencyMinimum?: number;
   /** Cap on live execution environments (isolates) in this process. Default 1000. */
   maxEnvironments?: number;
   /**
@@ -71,7 +74,7 @@ export interface LambdaSimulatorOptions {
 
 const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
-  'modules', 'hostLatency', 'aws',
+  'modules', 'hostLatency', 'aws', 'unreservedConcurrencyMinimum',
 ]);
 
 function checkOptions(o: LambdaSimulatorOptions): void {
@@ -87,6 +90,13 @@ function checkOptions(o: LambdaSimulatorOptions): void {
   positiveInt('maxEnvironments');
   positiveInt('cpuTimeBudgetMs');
   positiveInt('accountConcurrency');
+  const minimum = o.unreservedConcurrencyMinimum;
+  if (minimum !== undefined && (typeof minimum !== 'number' || !Number.isInteger(minimum) || minimum < 0)) {
+    throw new TypeError(`Expected \`unreservedConcurrencyMinimum\` to be an integer >= 0, got \`${display(minimum)}\` (${typeof minimum})`);
+  }
+  if ((minimum ?? 100) > (o.accountConcurrency ?? 1000)) {
+    throw new TypeError(`Expected \`unreservedConcurrencyMinimum\` (${minimum ?? 100}) to be at most \`accountConcurrency\` (${o.accountConcurrency ?? 1000})`);
+  }
   if (o.clock !== undefined && o.clock !== 'virtual' && o.clock !== 'real') {
     throw new TypeError(`Expected \`clock\` to be 'virtual' or 'real', got \`${display(o.clock)}\``);
   }
@@ -121,6 +131,10 @@ const COMMANDS: Record<string, string> = {
   DeleteFunctionCommand: 'deleteFunction',
   UpdateFunctionCodeCommand: 'updateFunctionCode',
   UpdateFunctionConfigurationCommand: 'updateFunctionConfiguration',
+  PutFunctionConcurrencyCommand: 'putFunctionConcurrency',
+  GetFunctionConcurrencyCommand: 'getFunctionConcurrency',
+  DeleteFunctionConcurrencyCommand: 'deleteFunctionConcurrency',
+  GetAccountSettingsCommand: 'getAccountSettings',
 };
 
 const metadata = (httpStatusCode: number, requestId?: string): ResponseMetadata => ({
@@ -142,6 +156,7 @@ export class LambdaSimulator {
   readonly #events = new EventEmitter<SimulatorEvents>();
   readonly #ids: Random;
   readonly #traceIds: Random;
+  readonly #governor: ConcurrencyGovernor;
   #closed = false;
 
   constructor(options: LambdaSimulatorOptions = {}) {
@@ -152,6 +167,7 @@ export class LambdaSimulator {
     this.accountId = options.accountId ?? '123456789012';
     this.#kernel = new Kernel({ seed: this.seed, clock: options.clock ?? 'virtual', epoch: options.epoch, timeScale: options.timeScale });
     this.#ids = this.#kernel.random.fork('request-ids');
+    this.#governor = new ConcurrencyGovernor({ accountLimit: options.accountConcurrency ?? 1000, unreservedMinimum: options.unreservedConcurrencyMinimum ?? 100 });
     this.#traceIds = this.#kernel.random.fork('trace-ids');
     const major = Number(process.versions.node.split('.')[0]);
     const defaultRuntime: Runtime = major >= 24 ? 'nodejs24.x' : major >= 22 ? 'nodejs22.x' : 'nodejs20.x';
@@ -254,7 +270,9 @@ export class LambdaSimulator {
 
   async deleteFunction(input: { FunctionName: string; Qualifier?: string }): Promise<WithMetadata<object>> {
     this.#assertOpen();
+    const name = this.#registry.get(qualified(input)).name;
     this.#registry.delete(qualified(input));
+    this.#governor.deleteReservation(name);
     return { $metadata: metadata(204) };
   }
 
@@ -266,6 +284,55 @@ export class LambdaSimulator {
   async updateFunctionConfiguration(input: UpdateFunctionConfigurationInput): Promise<WithMetadata<FunctionConfiguration>> {
     this.#assertOpen();
     return { ...(await this.#registry.updateConfiguration(input)), $metadata: metadata(200) };
+  }
+
+  // ---- concurrency ----
+
+  /** Reserves concurrency for a function (0 throttles every invocation). */
+  async putFunctionConcurrency(input: { FunctionName: string; ReservedConcurrentExecutions: number }): Promise<WithMetadata<{ ReservedConcurrentExecutions: number }>> {
+    this.#assertOpen();
+    const record = this.#registry.get(input?.FunctionName);
+    const value = input.ReservedConcurrentExecutions;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new InvalidParameterValueException(
+        `1 validation error detected: Value '${display(value)}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0`,
+      );
+    }
+    this.#governor.setReservation(record.name, value);
+    return { ReservedConcurrentExecutions: value, $metadata: metadata(200) };
+  }
+
+  async getFunctionConcurrency(input: { FunctionName: string }): Promise<WithMetadata<{ ReservedConcurrentExecutions?: number }>> {
+    this.#assertOpen();
+    const reserved = this.#governor.reservation(this.#registry.get(input?.FunctionName).name);
+    return { ...(reserved === undefined ? {} : { ReservedConcurrentExecutions: reserved }), $metadata: metadata(200) };
+  }
+
+  async deleteFunctionConcurrency(input: { FunctionName: string }): Promise<WithMetadata<object>> {
+    this.#assertOpen();
+    this.#governor.deleteReservation(this.#registry.get(input?.FunctionName).name);
+    return { $metadata: metadata(204) };
+  }
+
+  async getAccountSettings(): Promise<
+    WithMetadata<{
+      AccountLimit: { TotalCodeSize: number; CodeSizeUnzipped: number; CodeSizeZipped: number; ConcurrentExecutions: number; UnreservedConcurrentExecutions: number };
+      AccountUsage: { TotalCodeSize: number; FunctionCount: number };
+    }>
+  > {
+    this.#assertOpen();
+    const functions = this.#registry.list();
+    return {
+      AccountLimit: {
+        TotalCodeSize: 80_530_636_800,
+        CodeSizeUnzipped: 262_144_000,
+        CodeSizeZipped: 52_428_800,
+        ConcurrentExecutions: this.#governor.accountLimit,
+        UnreservedConcurrentExecutions: this.#governor.unreservedCapacity,
+      },
+      AccountUsage: { TotalCodeSize: functions.reduce((n, r) => n + r.configuration.CodeSize, 0), FunctionCount: functions.length },
+      $metadata: metadata(200),
+    };
   }
 
   // ---- data plane ----
@@ -314,9 +381,21 @@ export class LambdaSimulator {
   }
 
   #start(record: FunctionRecord, parsed: ParsedInvoke, traceId: string, onEnd?: (record: InvocationRecord) => void): Deferred<InvocationRecord> {
+    const name = record.name;
+    const reason = this.#governor.tryAcquire(name);
+    if (reason !== undefined) {
+      this.#events.emit('invocation:throttle', { functionName: name, reason, time: this.#kernel.now() });
+      throw new TooManyRequestsException(reason);
+    }
     const requestId = this.#ids.uuid();
     const pool = record.pool;
-    const env = pool.acquire();
+    let env;
+    try {
+      env = pool.acquire();
+    } catch (error) {
+      this.#governor.release(name);
+      throw error;
+    }
     if (this.#events.listenerCount('invocation:start') > 0) {
       this.#events.emit('invocation:start', { requestId, functionName: record.name, time: this.#kernel.now(), coldStart: !env.initialized, environmentId: env.id });
     }
@@ -330,6 +409,7 @@ export class LambdaSimulator {
       },
       (result) => {
         pool.release(env);
+        this.#governor.release(name);
         this.#events.emit('invocation:end', result);
         onEnd?.(result);
       },

@@ -176,12 +176,23 @@ export class Kernel {
   #kick(): void {
     if (this.mode === 'real' || this.#driving || this.#closed) return;
     this.#driving = true;
-    void this.#drive().finally(() => {
-      this.#driving = false;
-    });
+    void this.#drive();
   }
 
+  /**
+   * The driver loop. `#driving` is cleared in a `finally` that runs synchronously with the loop's
+   * `return`: a caller that acts in the continuation of a result this loop delivered (its own
+   * microtask, queued before the loop's promise settles) must be able to start a new drive.
+   */
   async #drive(): Promise<void> {
+    try {
+      await this.#driveLoop();
+    } finally {
+      this.#driving = false;
+    }
+  }
+
+  async #driveLoop(): Promise<void> {
     let yieldedAt = Number.NaN;
     while (!this.#closed) {
       if (this.#inFlight > 0) {
@@ -194,7 +205,10 @@ export class Kernel {
         for (const s of this.#settles) s.done.resolve();
         this.#settles = [];
       }
-      if (this.#waiting.size === 0 && this.#settles.length === 0 && this.#advances.length === 0) return;
+      if (this.#waiting.size === 0 && this.#settles.length === 0 && this.#advances.length === 0) {
+        this.#driving = false; // synchronously, before any continuation of what this loop delivered runs
+        return;
+      }
       if (next === undefined || next.at > this.#now) {
         // Somebody may still act at this instant: let the host run once before time moves on.
         if (yieldedAt !== this.#now) {

@@ -58,6 +58,21 @@ describe('Kernel (virtual clock)', () => {
     await expect(k.wait(new Deferred<void>())).rejects.toBeInstanceOf(SimulationStalledError);
   });
 
+  it('drives a wait started in the continuation of an advance that just finished (regression: the driver flag was cleared a microtask late)', async () => {
+    const k = virtual();
+    const first = new Deferred<string>();
+    k.after(8, 'first', () => first.resolve('first'));
+    void k.wait(first);
+    await k.advance(36);
+    // This continuation runs before the finished drive's promise settles.
+    const second = new Deferred<string>();
+    k.after(5, 'second', () => second.resolve('second'));
+    const waited = k.wait(second);
+    await k.advance(24);
+    expect(await waited).toBe('second');
+    expect(k.now() - DEFAULT_EPOCH).toBe(60);
+  });
+
   it('does not move time while held host work is in flight', async () => {
     const k = virtual();
     let release!: () => void;
