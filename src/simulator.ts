@@ -43,6 +43,13 @@ export interface LambdaSimulatorOptions {
   accountConcurrency?: number;
   /** Concurrency that reservations may never take from the unreserved pool. Default 100. */
   unreservedConcurrencyMinimum?: number;
+  /**
+   * Simulated time the platform spends on a cold start before the module's own init code runs
+   * (added to Init Duration): milliseconds, or a function of a seeded `random()`. Default 0.
+   */
+  initLatency?: Latency;
+  /** Simulated ms an idle execution environment lives before it is reaped. Default 600 000 (10 min); Infinity keeps them. */
+  idleEnvironmentTtlMs?: number;
   /** Cap on live execution environments (isolates) in this process. Default 1000. */
   maxEnvironments?: number;
   /**
@@ -74,7 +81,7 @@ export interface LambdaSimulatorOptions {
 
 const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
-  'modules', 'hostLatency', 'aws', 'unreservedConcurrencyMinimum',
+  'modules', 'hostLatency', 'aws', 'unreservedConcurrencyMinimum', 'initLatency', 'idleEnvironmentTtlMs',
 ]);
 
 function checkOptions(o: LambdaSimulatorOptions): void {
@@ -108,6 +115,12 @@ function checkOptions(o: LambdaSimulatorOptions): void {
   }
   if (o.epoch !== undefined && (typeof o.epoch !== 'number' || !Number.isFinite(o.epoch))) {
     throw new TypeError(`Expected \`epoch\` to be epoch milliseconds, got \`${display(o.epoch)}\``);
+  }
+  if (o.initLatency !== undefined && !(typeof o.initLatency === 'function' || (typeof o.initLatency === 'number' && Number.isFinite(o.initLatency) && o.initLatency >= 0))) {
+    throw new TypeError(`Expected \`initLatency\` to be milliseconds >= 0 or a function of random(), got \`${display(o.initLatency)}\``);
+  }
+  if (o.idleEnvironmentTtlMs !== undefined && !(typeof o.idleEnvironmentTtlMs === 'number' && o.idleEnvironmentTtlMs > 0)) {
+    throw new TypeError(`Expected \`idleEnvironmentTtlMs\` to be milliseconds > 0 (or Infinity), got \`${display(o.idleEnvironmentTtlMs)}\``);
   }
   if (o.modules !== undefined && (o.modules === null || typeof o.modules !== 'object' || Array.isArray(o.modules))) {
     throw new TypeError(`Expected \`modules\` to be an object of host modules by name, got \`${display(o.modules)}\``);
@@ -194,6 +207,8 @@ export class LambdaSimulator {
       cpuBudgetMs: options.cpuTimeBudgetMs ?? 10_000,
       cwd: options.cwd,
       hostCalls: router,
+      initLatencyMs: latencyFunction(options.initLatency ?? 0, this.#kernel.random.fork('init-latency')),
+      idleTtlMs: options.idleEnvironmentTtlMs ?? 600_000,
       describeSdk: (packages) => (packages.length === 0 ? Promise.resolve({}) : aws.describe(packages)),
       onRuntimeWarning: (message) => {
         this.#events.emit('warning', { message, time: this.#kernel.now() });
@@ -451,6 +466,14 @@ export class LambdaSimulator {
   #assertOpen(): void {
     if (this.#closed) throw new Error('This LambdaSimulator was closed; create a new one.');
   }
+}
+
+function latencyFunction(latency: Latency, random: Random): () => number {
+  if (typeof latency === 'number') return () => latency;
+  return () => {
+    const ms = latency(() => random.next());
+    return Number.isFinite(ms) && ms > 0 ? ms : 0;
+  };
 }
 
 /** The trace header of a function invoked by another: same root, new parent, lineage + 1. */

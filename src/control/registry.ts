@@ -104,6 +104,10 @@ export interface RegistryDeps {
   cpuBudgetMs: number;
   cwd: string | undefined;
   hostCalls: HostCallRouter;
+  /** Simulated platform time of a cold start before the module runs. */
+  initLatencyMs: () => number;
+  /** Simulated ms an idle environment lives before it is reaped. */
+  idleTtlMs: number;
   /** Loads and describes the AWS SDK packages a bundle imports (fails when one is not installed). */
   describeSdk(packages: readonly string[]): Promise<Record<string, SdkShape>>;
   onRuntimeWarning(message: string): void;
@@ -347,8 +351,9 @@ export class FunctionRegistry {
       initTimeoutMs: 10_000,
       hostCalls: this.#deps.hostCalls,
       sdk,
+      initLatencyMs: this.#deps.initLatencyMs,
     };
-    return new EnvironmentPool(spec, this.#deps.ivm, this.#deps.kernel, this.#deps.random.fork(`pool:${configuration.FunctionName}:${configuration.RevisionId}`), this.#deps.budget, this.#deps.hooks);
+    return new EnvironmentPool(spec, this.#deps.ivm, this.#deps.kernel, this.#deps.random.fork(`pool:${configuration.FunctionName}:${configuration.RevisionId}`), this.#deps.budget, this.#deps.hooks, this.#deps.idleTtlMs);
   }
 }
 

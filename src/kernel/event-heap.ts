@@ -17,6 +17,8 @@ export interface SimEvent {
   readonly label: string;
   readonly run: () => void;
   cancelled: boolean;
+  /** Housekeeping (e.g. reaping idle environments): does not keep `settle()` running. */
+  readonly background: boolean;
 }
 
 export function before(x: SimEvent, y: SimEvent): boolean {
@@ -26,14 +28,21 @@ export function before(x: SimEvent, y: SimEvent): boolean {
 export class EventHeap {
   readonly #items: SimEvent[] = [];
   #live = 0;
+  #foreground = 0;
   #seq = 0;
 
   get size(): number {
     return this.#live;
   }
 
-  push(at: number, label: string, run: () => void): SimEvent {
-    const event: SimEvent = { at, seq: this.#seq++, label, run, cancelled: false };
+  /** Live events that are not background housekeeping. */
+  get foreground(): number {
+    return this.#foreground;
+  }
+
+  push(at: number, label: string, run: () => void, background = false): SimEvent {
+    const event: SimEvent = { at, seq: this.#seq++, label, run, cancelled: false, background };
+    if (!background) this.#foreground++;
     const items = this.#items;
     items.push(event);
     let i = items.length - 1;
@@ -53,6 +62,7 @@ export class EventHeap {
     if (event.cancelled) return;
     event.cancelled = true;
     this.#live--;
+    if (!event.background) this.#foreground--;
     // Cancelled events deep in the heap would pile up while time stands still (every warm invoke
     // cancels its deadline): compact when they outnumber the live ones.
     if (this.#items.length > 64 && this.#items.length > 2 * this.#live) this.#compact();
@@ -84,6 +94,7 @@ export class EventHeap {
     if (top === undefined) return undefined;
     this.#removeTop();
     this.#live--;
+    if (!top.background) this.#foreground--;
     return top;
   }
 

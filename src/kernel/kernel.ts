@@ -85,17 +85,20 @@ export class Kernel {
     return this.epoch + (realNow() - this.#realStart) * this.timeScale;
   }
 
-  /** Schedules `run` at simulated time `at` (clamped to now). */
-  schedule(at: number, label: string, run: () => void): SimEvent {
+  /**
+   * Schedules `run` at simulated time `at` (clamped to now). A `background` event (housekeeping
+   * such as reaping idle environments) runs when time reaches it but does not keep `settle()` busy.
+   */
+  schedule(at: number, label: string, run: () => void, background = false): SimEvent {
     const now = this.now();
-    const event = this.#heap.push(at < now ? now : at, label, run);
+    const event = this.#heap.push(at < now ? now : at, label, run, background);
     if (this.mode === 'real') this.#armRealTimer();
     return event;
   }
 
   /** Schedules `run` after `delayMs` of simulated time. */
-  after(delayMs: number, label: string, run: () => void): SimEvent {
-    return this.schedule(this.now() + Math.max(0, delayMs), label, run);
+  after(delayMs: number, label: string, run: () => void, background = false): SimEvent {
+    return this.schedule(this.now() + Math.max(0, delayMs), label, run, background);
   }
 
   cancel(event: SimEvent): void {
@@ -201,10 +204,11 @@ export class Kernel {
       }
       let next = this.#heap.peek();
       this.#resolveAdvances(next);
-      if (next === undefined && this.#settles.length > 0) {
+      if (this.#heap.foreground === 0 && this.#settles.length > 0) {
         for (const s of this.#settles) s.done.resolve();
         this.#settles = [];
       }
+      // Only background events left and nobody waiting for anything: stop (they run when time moves).
       if (this.#waiting.size === 0 && this.#settles.length === 0 && this.#advances.length === 0) {
         this.#driving = false; // synchronously, before any continuation of what this loop delivered runs
         return;
@@ -299,7 +303,7 @@ export class Kernel {
   }
 
   #realCheckGoals(): void {
-    if (this.#heap.size === 0 && this.#inFlight === 0 && this.#settles.length > 0) {
+    if (this.#heap.foreground === 0 && this.#inFlight === 0 && this.#settles.length > 0) {
       for (const s of this.#settles) s.done.resolve();
       this.#settles = [];
     }

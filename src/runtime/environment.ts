@@ -58,6 +58,8 @@ export interface EnvironmentSpec {
   hostCalls: HostCallRouter;
   /** Descriptions of the runtime-provided AWS SDK packages the bundle imports. */
   sdk: Record<string, SdkShape>;
+  /** Simulated time a cold start spends before the module runs (the platform's part of Init). */
+  initLatencyMs: () => number;
 }
 
 export interface InvokeRequest {
@@ -269,7 +271,8 @@ export class Environment {
     }
 
     // Cold start: the init phase (10 s), and on failure Lambda's second try inside the invoke phase.
-    this.#runInit('init', this.spec.initTimeoutMs, undefined, startedAt, (outcome) => {
+    const latency = Math.max(0, this.spec.initLatencyMs());
+    const runInit = (): void => this.#runInit('init', this.spec.initTimeoutMs, undefined, this.#kernel.now(), (outcome) => {
       const initDuration = this.#kernel.now() - startedAt;
       if (outcome.kind === 'ok') {
         runHandler(initDuration, this.#kernel.now());
@@ -297,6 +300,8 @@ export class Environment {
         this.#complete(result, request, second, { cold, initDurationMs: undefined, start: invokeStart, initFailed: true });
       });
     });
+    if (latency > 0) this.#kernel.after(latency, `${this.id} cold start`, runInit);
+    else runInit();
     return result;
   }
 

@@ -63,6 +63,8 @@ export class EnvironmentPool {
     random: Random,
     readonly budget: EnvironmentBudget,
     readonly hooks: EnvironmentHooks,
+    /** Simulated ms an idle environment lives before it is reaped (Infinity: never). */
+    readonly idleTtlMs = Number.POSITIVE_INFINITY,
   ) {
     this.#random = random;
     budget.register(this);
@@ -95,6 +97,18 @@ export class EnvironmentPool {
       return;
     }
     this.#idle.push(env);
+    if (Number.isFinite(this.idleTtlMs)) {
+      const since = env.lastUsed;
+      // Background: reaping is housekeeping, it does not keep settle() busy.
+      this.kernel.after(
+        this.idleTtlMs,
+        `reap ${env.id}`,
+        () => {
+          if (!env.busy && !env.disposed && env.lastUsed === since && this.#idle.includes(env)) this.remove(env, 'reaped');
+        },
+        true,
+      );
+    }
   }
 
   oldestIdle(): Environment | undefined {
