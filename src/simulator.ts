@@ -17,11 +17,12 @@ import {
   type UpdateFunctionCodeInput,
   type UpdateFunctionConfigurationInput,
 } from './control/registry.js';
-import { InvalidParameterValueException, NotImplementedException, TooManyRequestsException, type ResponseMetadata } from './errors.js';
+import { InvalidParameterValueException, NotImplementedException, TooManyRequestsException, type ResponseMetadata, type ThrottleReason } from './errors.js';
 import { Kernel, type ClockMode } from './kernel/kernel.js';
 import type { Random } from './kernel/random.js';
 import type { SimulatorEvents } from './observe/events.js';
 import { ConcurrencyGovernor } from './scheduler/governor.js';
+import { RateLimits } from './scheduler/rate-limits.js';
 import type { Deferred } from './kernel/deferred.js';
 import type { InvocationRecord, Runtime } from './runtime/environment.js';
 import type { HostCallContext } from './runtime/host-calls.js';
@@ -50,6 +51,10 @@ export interface LambdaSimulatorOptions {
   initLatency?: Latency;
   /** Simulated ms an idle execution environment lives before it is reaped. Default 600 000 (10 min); Infinity keeps them. */
   idleEnvironmentTtlMs?: number;
+  /** Each function adds at most `environments` new execution environments per `perMs` of simulated time. Default 1000 per 10 000 ms. */
+  scalingRate?: { environments: number; perMs: number };
+  /** Requests per second a function serves per unit of its concurrency limit. Default 10. */
+  requestsPerSecondPerConcurrency?: number;
   /** Cap on live execution environments (isolates) in this process. Default 1000. */
   maxEnvironments?: number;
   /**
@@ -82,6 +87,7 @@ export interface LambdaSimulatorOptions {
 const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
   'modules', 'hostLatency', 'aws', 'unreservedConcurrencyMinimum', 'initLatency', 'idleEnvironmentTtlMs',
+  'scalingRate', 'requestsPerSecondPerConcurrency',
 ]);
 
 function checkOptions(o: LambdaSimulatorOptions): void {
@@ -121,6 +127,14 @@ function checkOptions(o: LambdaSimulatorOptions): void {
   }
   if (o.idleEnvironmentTtlMs !== undefined && !(typeof o.idleEnvironmentTtlMs === 'number' && o.idleEnvironmentTtlMs > 0)) {
     throw new TypeError(`Expected \`idleEnvironmentTtlMs\` to be milliseconds > 0 (or Infinity), got \`${display(o.idleEnvironmentTtlMs)}\``);
+  }
+  const sr = o.scalingRate;
+  if (sr !== undefined && !(sr !== null && typeof sr === 'object' && Number.isInteger(sr.environments) && sr.environments >= 1 && typeof sr.perMs === 'number' && sr.perMs > 0)) {
+    throw new TypeError(`Expected \`scalingRate\` to be { environments: integer >= 1, perMs: ms > 0 }, got \`${display(sr)}\``);
+  }
+  const rps = o.requestsPerSecondPerConcurrency;
+  if (rps !== undefined && !(typeof rps === 'number' && rps > 0)) {
+    throw new TypeError(`Expected \`requestsPerSecondPerConcurrency\` to be a number > 0, got \`${display(rps)}\``);
   }
   if (o.modules !== undefined && (o.modules === null || typeof o.modules !== 'object' || Array.isArray(o.modules))) {
     throw new TypeError(`Expected \`modules\` to be an object of host modules by name, got \`${display(o.modules)}\``);
@@ -170,6 +184,7 @@ export class LambdaSimulator {
   readonly #ids: Random;
   readonly #traceIds: Random;
   readonly #governor: ConcurrencyGovernor;
+  readonly #rates: RateLimits;
   #closed = false;
 
   constructor(options: LambdaSimulatorOptions = {}) {
@@ -180,6 +195,10 @@ export class LambdaSimulator {
     this.accountId = options.accountId ?? '123456789012';
     this.#kernel = new Kernel({ seed: this.seed, clock: options.clock ?? 'virtual', epoch: options.epoch, timeScale: options.timeScale });
     this.#ids = this.#kernel.random.fork('request-ids');
+    this.#rates = new RateLimits({
+      scaling: options.scalingRate ?? { environments: 1000, perMs: 10_000 },
+      requestsPerSecondPerConcurrency: options.requestsPerSecondPerConcurrency ?? 10,
+    });
     this.#governor = new ConcurrencyGovernor({ accountLimit: options.accountConcurrency ?? 1000, unreservedMinimum: options.unreservedConcurrencyMinimum ?? 100 });
     this.#traceIds = this.#kernel.random.fork('trace-ids');
     const major = Number(process.versions.node.split('.')[0]);
@@ -288,6 +307,7 @@ export class LambdaSimulator {
     const name = this.#registry.get(qualified(input)).name;
     this.#registry.delete(qualified(input));
     this.#governor.deleteReservation(name);
+    this.#rates.forget(name);
     return { $metadata: metadata(204) };
   }
 
@@ -397,13 +417,13 @@ export class LambdaSimulator {
 
   #start(record: FunctionRecord, parsed: ParsedInvoke, traceId: string, onEnd?: (record: InvocationRecord) => void): Deferred<InvocationRecord> {
     const name = record.name;
-    const reason = this.#governor.tryAcquire(name);
+    const pool = record.pool;
+    const reason = this.#admit(name, pool.idleCount === 0);
     if (reason !== undefined) {
       this.#events.emit('invocation:throttle', { functionName: name, reason, time: this.#kernel.now() });
       throw new TooManyRequestsException(reason);
     }
     const requestId = this.#ids.uuid();
-    const pool = record.pool;
     let env;
     try {
       env = pool.acquire();
@@ -429,6 +449,29 @@ export class LambdaSimulator {
         onEnd?.(result);
       },
     );
+  }
+
+  /**
+   * Admission of one invocation, in this order: concurrency (the governor), request rate, then
+   * scaling rate when it needs a new environment. Returns the throttle Reason, or undefined once
+   * the invocation holds its unit of concurrency.
+   */
+  #admit(name: string, needsNewEnvironment: boolean): ThrottleReason | undefined {
+    const reason = this.#governor.tryAcquire(name);
+    if (reason !== undefined) return reason;
+    const now = this.#kernel.now();
+    const reserved = this.#governor.reservation(name);
+    let refused: ThrottleReason | undefined;
+    if (!this.#rates.tryRequest(name, now, reserved ?? this.#governor.unreservedCapacity)) {
+      refused = reserved === undefined ? 'FunctionInvocationRateLimitExceeded' : 'ReservedFunctionInvocationRateLimitExceeded';
+    } else if (needsNewEnvironment && !this.#rates.tryScale(name, now)) {
+      // AWS does not document the Reason of a scaling-rate throttle: lambda-sim reports it as a
+      // concurrency limit (README, "Choices where AWS is silent").
+      refused = 'ConcurrentInvocationLimitExceeded';
+      this.#rates.returnRequest(name);
+    }
+    if (refused !== undefined) this.#governor.release(name);
+    return refused;
   }
 
   /** Accepts real `@aws-sdk/client-lambda` command objects (`new InvokeCommand({...})`). */

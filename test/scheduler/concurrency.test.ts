@@ -92,13 +92,51 @@ describe('the unreserved pool and the account limit', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('serves at most N requests per second per unit of concurrency (ReservedFunctionInvocationRateLimitExceeded / FunctionInvocationRateLimitExceeded)', async () => {
+    sim = new LambdaSimulator({ seed: 1, accountConcurrency: 2, unreservedConcurrencyMinimum: 1, requestsPerSecondPerConcurrency: 3 });
+    const reserved = await deploy(sim, 'export const handler = async () => "ok";');
+    const open = await deploy(sim, 'export const handler = async () => "ok";');
+    await sim.putFunctionConcurrency({ FunctionName: reserved, ReservedConcurrentExecutions: 1 });
+    const burst = async (fn: string, n: number): Promise<unknown[]> => {
+      const out: unknown[] = [];
+      for (let i = 0; i < n; i++) out.push(await throttleOf(sim!.invoke({ FunctionName: fn })));
+      return out;
+    };
+    // reservation 1 → 3 per second; unreserved pool 1 → 3 per second
+    expect(await burst(reserved, 4)).toMatchObject(['ran', 'ran', 'ran', { Reason: 'ReservedFunctionInvocationRateLimitExceeded' }]);
+    expect(await burst(open, 4)).toMatchObject(['ran', 'ran', 'ran', { Reason: 'FunctionInvocationRateLimitExceeded' }]);
+    await sim.advance(1000); // a new one-second window: unused capacity does not carry over, used capacity comes back
+    expect(await burst(reserved, 1)).toEqual(['ran']);
+  });
+
+  it('adds at most N new environments per window (scaling rate); the throttle Reason is ConcurrentInvocationLimitExceeded', async () => {
+    sim = new LambdaSimulator({ seed: 1, scalingRate: { environments: 2, perMs: 10_000 } });
+    const fn = await deploy(sim, SLEEPER);
+    const first = await Promise.all([1, 2, 3].map(() => throttleOf(sim!.invoke({ FunctionName: fn, Payload: '{"ms":100}' }))));
+    expect(first).toMatchObject(['ran', 'ran', { Reason: 'ConcurrentInvocationLimitExceeded' }]);
+    // warm environments are reused without counting against the scaling rate
+    const warm = await Promise.all([1, 2].map(() => throttleOf(sim!.invoke({ FunctionName: fn, Payload: '{"ms":100}' }))));
+    expect(warm).toEqual(['ran', 'ran']);
+    await sim.advance(10_000);
+    const later = await Promise.all([1, 2, 3].map(() => throttleOf(sim!.invoke({ FunctionName: fn, Payload: '{"ms":100}' }))));
+    expect(later).toEqual(['ran', 'ran', 'ran']);
+  });
+
+  it('rejects bad rate options', () => {
+    expect(() => new LambdaSimulator({ scalingRate: { environments: 0, perMs: 10 } })).toThrow('Expected `scalingRate` to be { environments: integer >= 1, perMs: ms > 0 }');
+    expect(() => new LambdaSimulator({ requestsPerSecondPerConcurrency: 0 })).toThrow('Expected `requestsPerSecondPerConcurrency` to be a number > 0');
+  });
+});
+
 /** A random workload: a small account, some reservations, arrivals and sleep durations. */
 const workload = fc
   .record({
     account: fc.integer({ min: 2, max: 6 }),
+    rps: fc.oneof(fc.constant(10), fc.integer({ min: 1, max: 2 })),
     minimum: fc.integer({ min: 0, max: 2 }),
-    reservations: fc.array(fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }), { minLength: 1, maxLength: 3 }),
-    calls: fc.array(fc.record({ fn: fc.nat(2), at: fc.integer({ min: 0, max: 300 }), ms: fc.integer({ min: 1, max: 250 }) }), { minLength: 1, maxLength: 25 }),
+    reservations: fc.array(fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined, freq: 2 }), { minLength: 1, maxLength: 3 }),
+    calls: fc.array(fc.record({ fn: fc.nat(2), at: fc.integer({ min: 0, max: 200 }), ms: fc.integer({ min: 1, max: 120 }) }), { minLength: 5, maxLength: 40 }),
   })
   .map((w) => {
     // Keep reservations legal: drop those that would break the unreserved minimum.
@@ -111,14 +149,15 @@ const workload = fc
     return { ...w, minimum: Math.min(w.minimum, w.account), reservations, calls: w.calls.map((c) => ({ ...c, fn: c.fn % reservations.length })) };
   });
 
-type Trace = Array<{ kind: 'start' | 'end'; fn: string } | { kind: 'throttle'; fn: string; reason: ThrottleReason }>;
+type Trace = Array<{ kind: 'start' | 'end'; fn: string; t: number } | { kind: 'throttle'; fn: string; reason: ThrottleReason; t: number }>;
 
 describe('properties (random workloads in virtual time, checked against the event trace)', () => {
   it('never exceeds a reservation, the unreserved pool or the account limit; throttles only when the named limit is full; counts every call once', async () => {
-    const hits = { runs: 0, reserved: 0, unreserved: 0 };
+    const hits = { runs: 0, reserved: 0, unreserved: 0, rate: 0 };
+    const reasons = new Set<ThrottleReason>();
     await fc.assert(
       fc.asyncProperty(workload, async (w) => {
-        const s = new LambdaSimulator({ seed: 3, accountConcurrency: w.account, unreservedConcurrencyMinimum: w.minimum });
+        const s = new LambdaSimulator({ seed: 3, accountConcurrency: w.account, unreservedConcurrencyMinimum: w.minimum, requestsPerSecondPerConcurrency: w.rps });
         try {
           const names: string[] = [];
           for (let i = 0; i < w.reservations.length; i++) {
@@ -127,9 +166,9 @@ describe('properties (random workloads in virtual time, checked against the even
             if (r !== undefined) await s.putFunctionConcurrency({ FunctionName: `f${i}`, ReservedConcurrentExecutions: r });
           }
           const trace: Trace = [];
-          s.on('invocation:start', (e) => trace.push({ kind: 'start', fn: e.functionName }));
-          s.on('invocation:end', (e) => trace.push({ kind: 'end', fn: e.functionName }));
-          s.on('invocation:throttle', (e) => trace.push({ kind: 'throttle', fn: e.functionName, reason: e.reason }));
+          s.on('invocation:start', (e) => trace.push({ kind: 'start', fn: e.functionName, t: s.now() }));
+          s.on('invocation:end', (e) => trace.push({ kind: 'end', fn: e.functionName, t: s.now() }));
+          s.on('invocation:throttle', (e) => trace.push({ kind: 'throttle', fn: e.functionName, reason: e.reason, t: s.now() }));
           const calls = [...w.calls].sort((a, b) => a.at - b.at);
           const pending: Array<Promise<unknown>> = [];
           let now = 0;
@@ -145,9 +184,13 @@ describe('properties (random workloads in virtual time, checked against the even
           const reservedOf = (fn: string): number | undefined => w.reservations[Number(fn.slice(1))];
           const unreservedCapacity = w.account - w.reservations.reduce<number>((n, r) => n + (r ?? 0), 0);
           const unreservedRunning = (): number => [...running].filter(([fn]) => reservedOf(fn) === undefined).reduce((n, [, v]) => n + v, 0);
+          const startsInSecond = new Map<string, number>();
+          const second = (fn: string, t: number): string => `${fn}@${Math.floor(t / 1000)}`;
           for (const e of trace) {
             const r = reservedOf(e.fn);
+            if (e.kind === 'throttle') reasons.add(e.reason);
             if (e.kind === 'start') {
+              startsInSecond.set(second(e.fn, e.t), (startsInSecond.get(second(e.fn, e.t)) ?? 0) + 1);
               running.set(e.fn, (running.get(e.fn) ?? 0) + 1);
               total++;
               if (r !== undefined) expect(running.get(e.fn)!).toBeLessThanOrEqual(r);
@@ -156,6 +199,11 @@ describe('properties (random workloads in virtual time, checked against the even
             } else if (e.kind === 'end') {
               running.set(e.fn, running.get(e.fn)! - 1);
               total--;
+            } else if ('reason' in e && (e.reason === 'ReservedFunctionInvocationRateLimitExceeded' || e.reason === 'FunctionInvocationRateLimitExceeded')) {
+              // rps requests per second per unit of the function's concurrency limit were already served.
+              const limit = r ?? unreservedCapacity;
+              expect(e.reason === 'ReservedFunctionInvocationRateLimitExceeded').toBe(r !== undefined);
+              expect(startsInSecond.get(second(e.fn, e.t)) ?? 0).toBeGreaterThanOrEqual(w.rps * limit);
             } else if ('reason' in e && e.reason === 'ReservedFunctionConcurrentInvocationLimitExceeded') {
               expect(r).toBeDefined();
               expect(running.get(e.fn) ?? 0).toBeGreaterThanOrEqual(r!);
@@ -174,15 +222,24 @@ describe('properties (random workloads in virtual time, checked against the even
           hits.runs++;
           if (throttles.some((t) => t.kind === 'throttle' && t.reason === 'ReservedFunctionConcurrentInvocationLimitExceeded')) hits.reserved++;
           if (throttles.some((t) => t.kind === 'throttle' && t.reason === 'ConcurrentInvocationLimitExceeded')) hits.unreserved++;
+          if (throttles.some((t) => t.kind === 'throttle' && t.reason.endsWith('InvocationRateLimitExceeded'))) hits.rate++;
         } finally {
           await s.close();
         }
       }),
       { seed: 20261126, numRuns: 40 },
     );
-    // The generated workloads really exercise both limits.
+    if (process.env['LAMBDA_SIM_DEBUG_STATS'] !== undefined) console.log(hits, [...reasons]);
+    // The generated workloads really exercise every limit.
     expect(hits.reserved / hits.runs).toBeGreaterThanOrEqual(0.3);
     expect(hits.unreserved / hits.runs).toBeGreaterThanOrEqual(0.3);
+    expect(hits.rate / hits.runs).toBeGreaterThanOrEqual(0.3);
+    expect([...reasons].sort()).toEqual([
+      'ConcurrentInvocationLimitExceeded',
+      'FunctionInvocationRateLimitExceeded',
+      'ReservedFunctionConcurrentInvocationLimitExceeded',
+      'ReservedFunctionInvocationRateLimitExceeded',
+    ]);
   }, 120_000);
 
   it('the same seed and inputs give the identical event trace', async () => {
