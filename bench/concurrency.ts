@@ -1,0 +1,54 @@
+/**
+ * `npm run bench:concurrency`: 1,000 concurrently running invocations of one function, each
+ * awaiting a 100 ms simulated timer, on 1,000 execution environments; against creating 1,000 bare
+ * isolates. Reports real time and process RSS (goals: under 1.5 GB RSS, at most 2× the bare time).
+ */
+import { performance } from 'node:perf_hooks';
+import { LambdaSimulator } from '../dist/index.js';
+import { loadIsolatedVm } from '../dist/runtime/isolated-vm.js';
+
+const N = Number(process.env['BENCH_CONCURRENT'] ?? 1000);
+const ivm = loadIsolatedVm();
+const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MB`;
+
+async function bare(): Promise<{ ms: number; rss: number }> {
+  const t = performance.now();
+  const isolates = [];
+  for (let i = 0; i < N; i++) {
+    const iso = new ivm.Isolate({ memoryLimit: 128 });
+    iso.createContextSync();
+    isolates.push(iso);
+  }
+  const ms = performance.now() - t;
+  const rss = process.memoryUsage.rss();
+  for (const iso of isolates) iso.dispose();
+  return { ms, rss };
+}
+
+async function simulated(): Promise<{ ms: number; rss: number; ran: number }> {
+  const sim = new LambdaSimulator({ seed: 1, maxEnvironments: N });
+  await sim.createFunction({
+    FunctionName: 'wide',
+    Handler: 'index.handler',
+    Code: { Source: 'export const handler = async (e) => { await new Promise((r) => setTimeout(r, 100)); return e.i; };' },
+  });
+  let peak = 0;
+  sim.on('invocation:end', () => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  });
+  const t = performance.now();
+  const outs = await Promise.all(Array.from({ length: N }, (_, i) => sim.invoke({ FunctionName: 'wide', Payload: JSON.stringify({ i }) })));
+  const ms = performance.now() - t;
+  const ran = outs.filter((o, i) => o.Payload?.transformToString() === String(i)).length;
+  await sim.close();
+  return { ms, rss: peak, ran };
+}
+
+const base = process.memoryUsage.rss();
+const b = await bare();
+const s = await simulated();
+if (s.ran !== N) throw new Error(`only ${s.ran} of ${N} invocations returned their own payload`);
+console.log(`lambda-sim bench:concurrency — Node ${process.version}, ${N} concurrent invocations`);
+console.log(`bare isolates + contexts     ${b.ms.toFixed(0).padStart(6)} ms   RSS ${mb(b.rss)}`);
+console.log(`lambda-sim, ${N} × 100 ms    ${s.ms.toFixed(0).padStart(6)} ms   peak RSS ${mb(s.rss)}   = ${(s.ms / b.ms).toFixed(2)}× bare time (goal ≤ 2×), RSS goal < 1.5 GB`);
+console.log(`(process RSS before: ${mb(base)})`);
