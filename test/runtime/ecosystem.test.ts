@@ -61,6 +61,19 @@ describe('the Lambda ecosystem runs unchanged', () => {
     expect(first.log).not.toContain('Failed to add user agent middleware');
   });
 
+  it('Powertools Batch (partial SQS batch response) and Metrics (an EMF record on stdout)', async () => {
+    sim = new LambdaSimulator({ seed: 1 });
+    await sim.createFunction({ FunctionName: 'batch', Handler: 'index.handler', Code: { Path: fixture('powertools-batch/index.ts') } });
+    const rec = (id: string, ok: boolean): Record<string, unknown> => ({
+      messageId: id, receiptHandle: 'r', body: JSON.stringify({ ok }), attributes: {}, messageAttributes: {}, md5OfBody: '',
+      eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:q', awsRegion: 'us-east-1',
+    });
+    const r = await call(sim, 'batch', { Records: [rec('m1', true), rec('m2', false), rec('m3', true)] });
+    expect(r.payload).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }] });
+    const emf = JSON.parse(r.log.split('\n').find((l) => l.startsWith('{"_aws"'))!) as Record<string, unknown>;
+    expect(emf).toMatchObject({ _aws: { Timestamp: Date.UTC(2025, 0, 1), CloudWatchMetrics: [{ Namespace: 'shop' }] }, service: 'orders', processed: [1, 1] });
+  });
+
   it('a Middy handler with header normalizer, JSON body parser and error handler', async () => {
     sim = new LambdaSimulator({ seed: 1 });
     await sim.createFunction({ FunctionName: 'api', Handler: 'index.handler', Code: { Path: fixture('middy/index.ts') } });
