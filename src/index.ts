@@ -12,6 +12,7 @@ export type {
 export type { FunctionCode } from './runtime/bundle.js';
 export type { InvocationRecord, InvocationStatus, Runtime } from './runtime/environment.js';
 export type { SimulatorEvents } from './observe/events.js';
+export type { DurationStats, FunctionMetrics, MetricsSnapshot } from './observe/metrics.js';
 export type { ClockMode } from './kernel/kernel.js';
 export { DEFAULT_EPOCH } from './kernel/kernel.js';
 export {

@@ -21,6 +21,7 @@ import { InvalidParameterValueException, NotImplementedException, TooManyRequest
 import { Kernel, type ClockMode } from './kernel/kernel.js';
 import type { Random } from './kernel/random.js';
 import type { SimulatorEvents } from './observe/events.js';
+import { MetricsRecorder, type MetricsSnapshot } from './observe/metrics.js';
 import { ConcurrencyGovernor } from './scheduler/governor.js';
 import { RateLimits } from './scheduler/rate-limits.js';
 import type { Deferred } from './kernel/deferred.js';
@@ -185,6 +186,7 @@ export class LambdaSimulator {
   readonly #traceIds: Random;
   readonly #governor: ConcurrencyGovernor;
   readonly #rates: RateLimits;
+  readonly #metrics: MetricsRecorder;
   #closed = false;
 
   constructor(options: LambdaSimulatorOptions = {}) {
@@ -195,6 +197,7 @@ export class LambdaSimulator {
     this.accountId = options.accountId ?? '123456789012';
     this.#kernel = new Kernel({ seed: this.seed, clock: options.clock ?? 'virtual', epoch: options.epoch, timeScale: options.timeScale });
     this.#ids = this.#kernel.random.fork('request-ids');
+    this.#metrics = new MetricsRecorder(this.#kernel.random.fork('metrics'));
     this.#rates = new RateLimits({
       scaling: options.scalingRate ?? { environments: 1000, perMs: 10_000 },
       requestsPerSecondPerConcurrency: options.requestsPerSecondPerConcurrency ?? 10,
@@ -420,9 +423,12 @@ export class LambdaSimulator {
     const pool = record.pool;
     const reason = this.#admit(name, pool.idleCount === 0);
     if (reason !== undefined) {
+      this.#metrics.throttled(name);
       this.#events.emit('invocation:throttle', { functionName: name, reason, time: this.#kernel.now() });
       throw new TooManyRequestsException(reason);
     }
+    // Whether it counts against the unreserved pool is fixed at admission (reservations can change while it runs).
+    const reserved = this.#governor.reservation(name) !== undefined;
     const requestId = this.#ids.uuid();
     let env;
     try {
@@ -431,6 +437,7 @@ export class LambdaSimulator {
       this.#governor.release(name);
       throw error;
     }
+    this.#metrics.started(name, !env.initialized, reserved);
     if (this.#events.listenerCount('invocation:start') > 0) {
       this.#events.emit('invocation:start', { requestId, functionName: record.name, time: this.#kernel.now(), coldStart: !env.initialized, environmentId: env.id });
     }
@@ -445,6 +452,7 @@ export class LambdaSimulator {
       (result) => {
         pool.release(env);
         this.#governor.release(name);
+        this.#metrics.ended(name, result.functionError !== undefined, result.durationMs, reserved);
         this.#events.emit('invocation:end', result);
         onEnd?.(result);
       },
@@ -482,6 +490,11 @@ export class LambdaSimulator {
       throw new NotImplementedException(`lambda-sim does not implement ${name ?? String(command)} yet; supported commands: ${Object.keys(COMMANDS).join(', ')}`);
     }
     return (this as unknown as Record<string, (input: unknown) => Promise<unknown>>)[method]!(command.input ?? {});
+  }
+
+  /** Metrics under CloudWatch's names, from everything this simulator ran (see observe/metrics.ts). */
+  metrics(): MetricsSnapshot {
+    return this.#metrics.snapshot();
   }
 
   // ---- time ----

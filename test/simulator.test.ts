@@ -79,3 +79,24 @@ describe('close', () => {
     await expect(sim.invoke({ FunctionName: 'x' })).rejects.toThrow('This LambdaSimulator was closed; create a new one.');
   });
 });
+
+describe('metrics', () => {
+  it('counts Invocations, Errors, Throttles, ColdStarts and Duration percentiles under CloudWatch names', async () => {
+    const sim = newSim();
+    const fn = await deploy(sim, 'export const handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms)); if (e.fail) throw new Error("x"); };', { FunctionName: 'm' });
+    for (const ms of [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]) await sim.invoke({ FunctionName: fn, Payload: JSON.stringify({ ms, fail: ms === 100 }) });
+    await sim.putFunctionConcurrency({ FunctionName: fn, ReservedConcurrentExecutions: 0 });
+    await sim.invoke({ FunctionName: fn }).catch(() => undefined);
+    const m = sim.metrics();
+    expect(m.functions['m']).toEqual({
+      Invocations: 10,
+      Errors: 1,
+      Throttles: 1,
+      ColdStarts: 1,
+      Duration: { count: 10, sum: 550, min: 10, max: 100, p50: 50, p90: 90, p99: 100 },
+      ConcurrentExecutions: 1,
+    });
+    expect(m.account).toEqual({ ConcurrentExecutions: 1, UnreservedConcurrentExecutions: 1, Throttles: 1 });
+    await sim.close();
+  });
+});

@@ -219,6 +219,21 @@ describe('properties (random workloads in virtual time, checked against the even
           expect(trace.filter((e) => e.kind === 'end')).toHaveLength(outcomes.filter((o) => o === 'ran').length);
           expect(throttles).toHaveLength(outcomes.filter((o) => o instanceof TooManyRequestsException).length);
           expect(outcomes.length).toBe(w.calls.length);
+          // Metrics agree with the event stream.
+          const m = s.metrics();
+          for (const name of names) {
+            const starts = trace.filter((e) => e.fn === name && e.kind === 'start').length;
+            const thr = trace.filter((e) => e.fn === name && e.kind === 'throttle').length;
+            let run = 0;
+            let max = 0;
+            for (const e of trace) {
+              if (e.fn !== name) continue;
+              if (e.kind === 'start') max = Math.max(max, ++run);
+              else if (e.kind === 'end') run--;
+            }
+            expect(m.functions[name] ?? { Invocations: 0, Throttles: 0, ConcurrentExecutions: 0 }).toMatchObject({ Invocations: starts, Throttles: thr, ConcurrentExecutions: max });
+          }
+          expect(m.account.Throttles).toBe(throttles.length);
           hits.runs++;
           if (throttles.some((t) => t.kind === 'throttle' && t.reason === 'ReservedFunctionConcurrentInvocationLimitExceeded')) hits.reserved++;
           if (throttles.some((t) => t.kind === 'throttle' && t.reason === 'ConcurrentInvocationLimitExceeded')) hits.unreserved++;
