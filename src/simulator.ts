@@ -11,7 +11,8 @@ import { HostRouter, type Latency } from './control/host-router.js';
 import { display } from './control/names.js';
 import {
   FunctionRegistry,
-  type FunctionRecord,
+  type AliasConfiguration,
+  type Resolved,
   type CreateFunctionInput,
   type FunctionConfiguration,
   type UpdateFunctionCodeInput,
@@ -163,7 +164,22 @@ const COMMANDS: Record<string, string> = {
   GetFunctionConcurrencyCommand: 'getFunctionConcurrency',
   DeleteFunctionConcurrencyCommand: 'deleteFunctionConcurrency',
   GetAccountSettingsCommand: 'getAccountSettings',
+  PublishVersionCommand: 'publishVersion',
+  ListVersionsByFunctionCommand: 'listVersionsByFunction',
+  CreateAliasCommand: 'createAlias',
+  UpdateAliasCommand: 'updateAlias',
+  GetAliasCommand: 'getAlias',
+  DeleteAliasCommand: 'deleteAlias',
+  ListAliasesCommand: 'listAliases',
 };
+
+export interface AliasInput {
+  FunctionName: string;
+  Name: string;
+  FunctionVersion?: string;
+  Description?: string;
+  RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> };
+}
 
 const metadata = (httpStatusCode: number, requestId?: string): ResponseMetadata => ({
   httpStatusCode,
@@ -187,6 +203,8 @@ export class LambdaSimulator {
   readonly #governor: ConcurrencyGovernor;
   readonly #rates: RateLimits;
   readonly #metrics: MetricsRecorder;
+  /** Weighted alias routing draws from here. */
+  readonly #routing: Random;
   #closed = false;
 
   constructor(options: LambdaSimulatorOptions = {}) {
@@ -197,6 +215,7 @@ export class LambdaSimulator {
     this.accountId = options.accountId ?? '123456789012';
     this.#kernel = new Kernel({ seed: this.seed, clock: options.clock ?? 'virtual', epoch: options.epoch, timeScale: options.timeScale });
     this.#ids = this.#kernel.random.fork('request-ids');
+    this.#routing = this.#kernel.random.fork('alias-routing');
     this.#metrics = new MetricsRecorder(this.#kernel.random.fork('metrics'));
     this.#rates = new RateLimits({
       scaling: options.scalingRate ?? { environments: 1000, perMs: 10_000 },
@@ -270,9 +289,9 @@ export class LambdaSimulator {
     WithMetadata<{ Configuration: FunctionConfiguration; Code: { RepositoryType: string; Location: string }; Tags: Record<string, string> }>
   > {
     this.#assertOpen();
-    const record = this.#registry.get(qualified(input));
+    const { record, target } = this.#registry.resolve(qualified(input), () => 0);
     return {
-      Configuration: structuredClone(record.configuration),
+      Configuration: structuredClone(target.configuration),
       Code: { RepositoryType: 'S3', Location: `lambda-sim://${this.region}/${record.name}/${record.configuration.CodeSha256}` },
       Tags: { ...record.tags },
       $metadata: metadata(200),
@@ -281,7 +300,7 @@ export class LambdaSimulator {
 
   async getFunctionConfiguration(input: { FunctionName: string; Qualifier?: string }): Promise<WithMetadata<FunctionConfiguration>> {
     this.#assertOpen();
-    return { ...structuredClone(this.#registry.get(qualified(input)).configuration), $metadata: metadata(200) };
+    return { ...structuredClone(this.#registry.resolve(qualified(input), () => 0).target.configuration), $metadata: metadata(200) };
   }
 
   async listFunctions(input: { Marker?: string; MaxItems?: number } = {}): Promise<WithMetadata<{ Functions: FunctionConfiguration[]; NextMarker?: string }>> {
@@ -322,6 +341,48 @@ export class LambdaSimulator {
   async updateFunctionConfiguration(input: UpdateFunctionConfigurationInput): Promise<WithMetadata<FunctionConfiguration>> {
     this.#assertOpen();
     return { ...(await this.#registry.updateConfiguration(input)), $metadata: metadata(200) };
+  }
+
+  // ---- versions and aliases ----
+
+  /** Publishes `$LATEST` as a new immutable version with its own environments. */
+  async publishVersion(input: { FunctionName: string; Description?: string }): Promise<WithMetadata<FunctionConfiguration>> {
+    this.#assertOpen();
+    return { ...this.#registry.publishVersion(input?.FunctionName, input?.Description), $metadata: metadata(201) };
+  }
+
+  async listVersionsByFunction(input: { FunctionName: string }): Promise<WithMetadata<{ Versions: FunctionConfiguration[] }>> {
+    this.#assertOpen();
+    return { Versions: this.#registry.listVersions(input?.FunctionName), $metadata: metadata(200) };
+  }
+
+  /** An alias names a version; `RoutingConfig.AdditionalVersionWeights` sends a share of its invocations to others (seeded). */
+  async createAlias(input: AliasInput): Promise<WithMetadata<AliasConfiguration>> {
+    this.#assertOpen();
+    return { ...this.#registry.putAlias(input?.FunctionName, input, 'create'), $metadata: metadata(201) };
+  }
+
+  async updateAlias(input: AliasInput): Promise<WithMetadata<AliasConfiguration>> {
+    this.#assertOpen();
+    return { ...this.#registry.putAlias(input?.FunctionName, input, 'update'), $metadata: metadata(200) };
+  }
+
+  async getAlias(input: { FunctionName: string; Name: string }): Promise<WithMetadata<AliasConfiguration>> {
+    this.#assertOpen();
+    return { ...this.#registry.alias(input?.FunctionName, input?.Name), $metadata: metadata(200) };
+  }
+
+  async deleteAlias(input: { FunctionName: string; Name: string }): Promise<WithMetadata<object>> {
+    this.#assertOpen();
+    this.#registry.deleteAlias(input?.FunctionName, input?.Name);
+    return { $metadata: metadata(204) };
+  }
+
+  async listAliases(input: { FunctionName: string; FunctionVersion?: string }): Promise<WithMetadata<{ Aliases: AliasConfiguration[] }>> {
+    this.#assertOpen();
+    const record = this.#registry.get(input?.FunctionName);
+    const aliases = [...record.aliases.values()].filter((a) => input.FunctionVersion === undefined || a.FunctionVersion === input.FunctionVersion);
+    return { Aliases: aliases.map((a) => structuredClone(a)), $metadata: metadata(200) };
   }
 
   // ---- concurrency ----
@@ -383,14 +444,14 @@ export class LambdaSimulator {
   async invoke(input: InvokeInput): Promise<InvokeOutput> {
     this.#assertOpen();
     const parsed = parseInvokeInput(input);
-    const record = this.#registry.get(qualified({ FunctionName: parsed.functionName, Qualifier: parsed.qualifier }));
+    const resolved = this.#registry.resolve(qualified({ FunctionName: parsed.functionName, Qualifier: parsed.qualifier }), () => this.#routing.next());
     if (parsed.invocationType === 'DryRun') return { StatusCode: 204, $metadata: metadata(204, this.#ids.uuid()) };
     if (parsed.invocationType === 'Event') {
       throw new NotImplementedException(
         "InvocationType 'Event' (asynchronous invocation with the event queue, retries, DLQ and destinations) is not implemented in this version of lambda-sim yet. Use 'RequestResponse' for now.",
       );
     }
-    const done = this.#start(record, parsed, traceHeader(this.#kernel.now(), this.#traceIds.hex(40)));
+    const done = this.#start(resolved, parsed, traceHeader(this.#kernel.now(), this.#traceIds.hex(40)));
     const result = await this.#kernel.wait(done);
     return toOutput(result, parsed.logType === 'Tail');
   }
@@ -404,7 +465,7 @@ export class LambdaSimulator {
   #invokeFromFunction(input: Record<string, unknown>, caller: HostCallContext, done: (ok: boolean, value: unknown) => void): void {
     try {
       const parsed = parseInvokeInput(input as unknown as InvokeInput);
-      const record = this.#registry.get(qualified({ FunctionName: parsed.functionName, Qualifier: parsed.qualifier }));
+      const resolved = this.#registry.resolve(qualified({ FunctionName: parsed.functionName, Qualifier: parsed.qualifier }), () => this.#routing.next());
       if (parsed.invocationType === 'DryRun') {
         done(true, { StatusCode: 204, $metadata: metadata(204, this.#ids.uuid()) });
         return;
@@ -412,15 +473,16 @@ export class LambdaSimulator {
       if (parsed.invocationType === 'Event') {
         throw new NotImplementedException("InvocationType 'Event' is not implemented in this version of lambda-sim yet.");
       }
-      this.#start(record, parsed, childTrace(caller, this.#traceIds.hex(16)), (result) => done(true, toOutput(result, parsed.logType === 'Tail')));
+      this.#start(resolved, parsed, childTrace(caller, this.#traceIds.hex(16)), (result) => done(true, toOutput(result, parsed.logType === 'Tail')));
     } catch (error) {
       done(false, error);
     }
   }
 
-  #start(record: FunctionRecord, parsed: ParsedInvoke, traceId: string, onEnd?: (record: InvocationRecord) => void): Deferred<InvocationRecord> {
+  #start(resolved: Resolved, parsed: ParsedInvoke, traceId: string, onEnd?: (record: InvocationRecord) => void): Deferred<InvocationRecord> {
+    const { record, target, invokedArn } = resolved;
     const name = record.name;
-    const pool = record.pool;
+    const pool = target.pool;
     const reason = this.#admit(name, pool.idleCount === 0);
     if (reason !== undefined) {
       this.#metrics.throttled(name);
@@ -445,7 +507,7 @@ export class LambdaSimulator {
       {
         requestId,
         payload: parsed.payload,
-        invokedFunctionArn: record.arn,
+        invokedFunctionArn: invokedArn,
         traceId,
         ...(parsed.clientContext === undefined ? {} : { clientContext: parsed.clientContext }),
       },

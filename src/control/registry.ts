@@ -90,6 +90,33 @@ export interface FunctionRecord {
   sdk: Record<string, SdkShape>;
   pool: EnvironmentPool;
   tags: Record<string, string>;
+  /** Published versions ('1', '2', …): immutable configuration and code, their own environments. */
+  readonly versions: Map<string, VersionTarget>;
+  readonly aliases: Map<string, AliasConfiguration>;
+  lastVersion: number;
+}
+
+/** What an invocation runs: `$LATEST` or a published version. */
+export interface VersionTarget {
+  readonly version: string;
+  readonly configuration: FunctionConfiguration;
+  readonly pool: EnvironmentPool;
+}
+
+export interface AliasConfiguration {
+  AliasArn: string;
+  Name: string;
+  FunctionVersion: string;
+  Description: string;
+  RoutingConfig?: { AdditionalVersionWeights: Record<string, number> };
+  RevisionId: string;
+}
+
+/** A resolved FunctionName/Qualifier: the function, the version that runs, the ARN as invoked. */
+export interface Resolved {
+  record: FunctionRecord;
+  target: VersionTarget;
+  invokedArn: string;
 }
 
 export interface RegistryDeps {
@@ -168,6 +195,9 @@ export class FunctionRegistry {
         sdk,
         pool: this.#pool(configuration, bundle, sdk),
         tags: { ...(input.Tags ?? {}) },
+        versions: new Map(),
+        aliases: new Map(),
+        lastVersion: 0,
       };
       this.#functions.set(name, record);
       return structuredClone(configuration);
@@ -192,10 +222,107 @@ export class FunctionRegistry {
     ) {
       throw new ResourceNotFoundException(`Function not found: ${ref.accountId !== undefined || ref.region !== undefined ? String(nameOrArn) : arn}`);
     }
-    if (ref.qualifier !== undefined && ref.qualifier !== '$LATEST') {
+    if (ref.qualifier !== undefined && ref.qualifier !== '$LATEST' && !record.versions.has(ref.qualifier) && !record.aliases.has(ref.qualifier)) {
       throw new ResourceNotFoundException(`Function not found: ${arn}:${ref.qualifier}`);
     }
     return record;
+  }
+
+  /**
+   * Resolves a name or ARN with its qualifier to what runs: `$LATEST`, a version, or an alias's
+   * version (weighted routing draws from `draw()`, a seeded uniform [0, 1)).
+   */
+  resolve(nameOrArn: unknown, draw: () => number): Resolved {
+    const record = this.get(nameOrArn);
+    const qualifier = typeof nameOrArn === 'string' && nameOrArn !== record.name ? parseFunctionRef(nameOrArn).qualifier : undefined;
+    const latest: VersionTarget = { version: '$LATEST', configuration: record.configuration, pool: record.pool };
+    if (qualifier === undefined) return { record, target: latest, invokedArn: record.arn };
+    const invokedArn = `${record.arn}:${qualifier}`;
+    if (qualifier === '$LATEST') return { record, target: latest, invokedArn };
+    const version = record.versions.get(qualifier);
+    if (version !== undefined) return { record, target: version, invokedArn };
+    const alias = record.aliases.get(qualifier)!;
+    let chosen = alias.FunctionVersion;
+    const weights = alias.RoutingConfig?.AdditionalVersionWeights ?? {};
+    let x = Object.keys(weights).length > 0 ? draw() : 1;
+    for (const [v, w] of Object.entries(weights).sort(([a], [b]) => Number(a) - Number(b))) {
+      if (x < w) {
+        chosen = v;
+        break;
+      }
+      x -= w;
+    }
+    return { record, target: chosen === '$LATEST' ? latest : record.versions.get(chosen)!, invokedArn };
+  }
+
+  /** Publishes `$LATEST` as the next version: an immutable snapshot with its own environments. */
+  publishVersion(nameOrArn: unknown, description: string | undefined): FunctionConfiguration {
+    const record = this.get(nameOrArn);
+    const version = String(++record.lastVersion);
+    const configuration: FunctionConfiguration = {
+      ...structuredClone(record.configuration),
+      Version: version,
+      FunctionArn: `${record.arn}:${version}`,
+      Description: description ?? record.configuration.Description,
+      RevisionId: this.#deps.random.uuid(),
+    };
+    record.versions.set(version, { version, configuration, pool: this.#pool(configuration, record.bundle, record.sdk, version) });
+    return structuredClone(configuration);
+  }
+
+  listVersions(nameOrArn: unknown): FunctionConfiguration[] {
+    const record = this.get(nameOrArn);
+    return [structuredClone(record.configuration), ...[...record.versions.values()].map((v) => structuredClone(v.configuration))];
+  }
+
+  putAlias(
+    nameOrArn: unknown,
+    input: { Name: string; FunctionVersion?: string | undefined; Description?: string | undefined; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> } | undefined },
+    mode: 'create' | 'update',
+  ): AliasConfiguration {
+    const record = this.get(nameOrArn);
+    const name = input?.Name;
+    if (typeof name !== 'string' || !/^(?!^[0-9]+$)([a-zA-Z0-9-_]{1,128})$/.test(name)) {
+      throw new InvalidParameterValueException(`1 validation error detected: Value '${display(name)}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)`);
+    }
+    const existing = record.aliases.get(name);
+    if (mode === 'create' && existing !== undefined) throw new ResourceConflictException(`Alias already exists: ${record.arn}:${name}`);
+    if (mode === 'update' && existing === undefined) throw new ResourceNotFoundException(`Alias not found: ${record.arn}:${name}`);
+    const version = input.FunctionVersion ?? existing?.FunctionVersion;
+    const known = (v: string | undefined): boolean => v === '$LATEST' || (v !== undefined && record.versions.has(v));
+    if (!known(version)) throw new ResourceNotFoundException(`Function not found: ${record.arn}:${display(version)}`);
+    const routing = input.RoutingConfig === undefined ? existing?.RoutingConfig : input.RoutingConfig;
+    const weights = routing?.AdditionalVersionWeights ?? {};
+    let total = 0;
+    for (const [v, w] of Object.entries(weights)) {
+      if (!record.versions.has(v)) throw new InvalidParameterValueException(`RoutingConfig names version ${v}, which ${record.name} does not have`);
+      if (v === version) throw new InvalidParameterValueException(`RoutingConfig cannot name the alias's own version ${v}`);
+      if (typeof w !== 'number' || !(w >= 0 && w <= 1)) throw new InvalidParameterValueException(`Version weight for ${v} must be between 0.0 and 1.0, got ${display(w)}`);
+      total += w;
+    }
+    if (total > 1) throw new InvalidParameterValueException(`The sum of RoutingConfig weights must be at most 1.0, got ${total}`);
+    const alias: AliasConfiguration = {
+      AliasArn: `${record.arn}:${name}`,
+      Name: name,
+      FunctionVersion: version!,
+      Description: input.Description ?? existing?.Description ?? '',
+      ...(Object.keys(weights).length > 0 ? { RoutingConfig: { AdditionalVersionWeights: { ...weights } } } : {}),
+      RevisionId: this.#deps.random.uuid(),
+    };
+    record.aliases.set(name, alias);
+    return structuredClone(alias);
+  }
+
+  alias(nameOrArn: unknown, name: string): AliasConfiguration {
+    const record = this.get(nameOrArn);
+    const alias = record.aliases.get(name);
+    if (alias === undefined) throw new ResourceNotFoundException(`Alias not found: ${record.arn}:${display(name)}`);
+    return structuredClone(alias);
+  }
+
+  deleteAlias(nameOrArn: unknown, name: string): void {
+    const record = this.get(nameOrArn);
+    record.aliases.delete(name);
   }
 
   list(): FunctionRecord[] {
@@ -206,6 +333,7 @@ export class FunctionRegistry {
     const record = this.get(nameOrArn);
     this.#functions.delete(record.name);
     record.pool.retire();
+    for (const v of record.versions.values()) v.pool.retire();
   }
 
   async updateCode(input: UpdateFunctionCodeInput): Promise<FunctionConfiguration> {
@@ -251,7 +379,10 @@ export class FunctionRegistry {
 
   /** Retires every environment (simulator shutdown). */
   closeAll(): void {
-    for (const r of this.#functions.values()) r.pool.retire('closed');
+    for (const r of this.#functions.values()) {
+      r.pool.retire('closed');
+      for (const v of r.versions.values()) v.pool.retire('closed');
+    }
   }
 
   #replace(record: FunctionRecord, configuration: FunctionConfiguration, bundle: HandlerBundle, sdk: Record<string, SdkShape>): void {
@@ -330,11 +461,11 @@ export class FunctionRegistry {
     };
   }
 
-  #pool(configuration: FunctionConfiguration, bundle: HandlerBundle, sdk: Record<string, SdkShape>): EnvironmentPool {
+  #pool(configuration: FunctionConfiguration, bundle: HandlerBundle, sdk: Record<string, SdkShape>, version = '$LATEST'): EnvironmentPool {
     const spec: EnvironmentSpec = {
       functionName: configuration.FunctionName,
-      functionArn: configuration.FunctionArn,
-      version: '$LATEST',
+      functionArn: this.arnOf(configuration.FunctionName),
+      version,
       memoryMB: configuration.MemorySize,
       timeoutMs: configuration.Timeout * 1000,
       ephemeralStorageMB: configuration.EphemeralStorage.Size,
@@ -353,7 +484,7 @@ export class FunctionRegistry {
       sdk,
       initLatencyMs: this.#deps.initLatencyMs,
     };
-    return new EnvironmentPool(spec, this.#deps.ivm, this.#deps.kernel, this.#deps.random.fork(`pool:${configuration.FunctionName}:${configuration.RevisionId}`), this.#deps.budget, this.#deps.hooks, this.#deps.idleTtlMs);
+    return new EnvironmentPool(spec, this.#deps.ivm, this.#deps.kernel, this.#deps.random.fork(`pool:${configuration.FunctionName}:${version}:${configuration.RevisionId}`), this.#deps.budget, this.#deps.hooks, this.#deps.idleTtlMs);
   }
 }
 
