@@ -99,6 +99,13 @@ export class TooManyRequestsException extends LambdaSimError {
   }
 }
 
+export class AccessDeniedException extends LambdaSimError {
+  override readonly name = 'AccessDeniedException';
+  constructor(message: string) {
+    super(message, 403, 'client');
+  }
+}
+
 export class ServiceException extends LambdaSimError {
   override readonly name = 'ServiceException';
   constructor(message: string) {

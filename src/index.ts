@@ -10,6 +10,7 @@ export type {
   UpdateFunctionConfigurationInput,
 } from './control/registry.js';
 export type { FunctionCode } from './runtime/bundle.js';
+export type { Caller, PermissionInput } from './control/permissions.js';
 export type { InvocationRecord, InvocationStatus, Runtime } from './runtime/environment.js';
 export type { SimulatorEvents } from './observe/events.js';
 export type { DurationStats, FunctionMetrics, MetricsSnapshot } from './observe/metrics.js';
@@ -23,6 +24,7 @@ export {
   RequestEntityTooLargeException,
   ResourceConflictException,
   TooManyRequestsException,
+  AccessDeniedException,
   ServiceException,
   NotImplementedException,
   HostLimitExceededError,

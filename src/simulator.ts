@@ -9,6 +9,7 @@ import { AwsSdkRouter, type AwsOptions } from './control/aws-sdk.js';
 import { PayloadBlob } from './api/payload.js';
 import { HostRouter, type Latency } from './control/host-router.js';
 import { display } from './control/names.js';
+import { PolicyStore, type Caller, type PermissionInput } from './control/permissions.js';
 import {
   FunctionRegistry,
   type AliasConfiguration,
@@ -57,6 +58,11 @@ export interface LambdaSimulatorOptions {
   scalingRate?: { environments: number; perMs: number };
   /** Requests per second a function serves per unit of its concurrency limit. Default 10. */
   requestsPerSecondPerConcurrency?: number;
+  /**
+   * 'enforce': every invoke is checked against resource policies (addPermission) and the caller's
+   * identity (`invoke(input, { caller })`; default caller: the account itself, allowed). Default 'off'.
+   */
+  permissions?: 'enforce' | 'off';
   /** Cap on live execution environments (isolates) in this process. Default 1000. */
   maxEnvironments?: number;
   /**
@@ -89,7 +95,7 @@ export interface LambdaSimulatorOptions {
 const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
   'modules', 'hostLatency', 'aws', 'unreservedConcurrencyMinimum', 'initLatency', 'idleEnvironmentTtlMs',
-  'scalingRate', 'requestsPerSecondPerConcurrency',
+  'scalingRate', 'requestsPerSecondPerConcurrency', 'permissions',
 ]);
 
 function checkOptions(o: LambdaSimulatorOptions): void {
@@ -129,6 +135,9 @@ function checkOptions(o: LambdaSimulatorOptions): void {
   }
   if (o.idleEnvironmentTtlMs !== undefined && !(typeof o.idleEnvironmentTtlMs === 'number' && o.idleEnvironmentTtlMs > 0)) {
     throw new TypeError(`Expected \`idleEnvironmentTtlMs\` to be milliseconds > 0 (or Infinity), got \`${display(o.idleEnvironmentTtlMs)}\``);
+  }
+  if (o.permissions !== undefined && o.permissions !== 'enforce' && o.permissions !== 'off') {
+    throw new TypeError(`Expected \`permissions\` to be 'enforce' or 'off', got \`${display(o.permissions)}\``);
   }
   const sr = o.scalingRate;
   if (sr !== undefined && !(sr !== null && typeof sr === 'object' && Number.isInteger(sr.environments) && sr.environments >= 1 && typeof sr.perMs === 'number' && sr.perMs > 0)) {
@@ -171,6 +180,9 @@ const COMMANDS: Record<string, string> = {
   GetAliasCommand: 'getAlias',
   DeleteAliasCommand: 'deleteAlias',
   ListAliasesCommand: 'listAliases',
+  AddPermissionCommand: 'addPermission',
+  RemovePermissionCommand: 'removePermission',
+  GetPolicyCommand: 'getPolicy',
 };
 
 export interface AliasInput {
@@ -203,6 +215,8 @@ export class LambdaSimulator {
   readonly #governor: ConcurrencyGovernor;
   readonly #rates: RateLimits;
   readonly #metrics: MetricsRecorder;
+  readonly #policies = new PolicyStore();
+  readonly #enforce: boolean;
   /** Weighted alias routing draws from here. */
   readonly #routing: Random;
   #closed = false;
@@ -216,6 +230,7 @@ export class LambdaSimulator {
     this.#kernel = new Kernel({ seed: this.seed, clock: options.clock ?? 'virtual', epoch: options.epoch, timeScale: options.timeScale });
     this.#ids = this.#kernel.random.fork('request-ids');
     this.#routing = this.#kernel.random.fork('alias-routing');
+    this.#enforce = options.permissions === 'enforce';
     this.#metrics = new MetricsRecorder(this.#kernel.random.fork('metrics'));
     this.#rates = new RateLimits({
       scaling: options.scalingRate ?? { environments: 1000, perMs: 10_000 },
@@ -330,6 +345,7 @@ export class LambdaSimulator {
     this.#registry.delete(qualified(input));
     this.#governor.deleteReservation(name);
     this.#rates.forget(name);
+    this.#policies.forget(this.#registry.arnOf(name));
     return { $metadata: metadata(204) };
   }
 
@@ -383,6 +399,26 @@ export class LambdaSimulator {
     const record = this.#registry.get(input?.FunctionName);
     const aliases = [...record.aliases.values()].filter((a) => input.FunctionVersion === undefined || a.FunctionVersion === input.FunctionVersion);
     return { Aliases: aliases.map((a) => structuredClone(a)), $metadata: metadata(200) };
+  }
+
+  // ---- permissions ----
+
+  async addPermission(input: PermissionInput): Promise<WithMetadata<{ Statement: string }>> {
+    this.#assertOpen();
+    const record = this.#registry.get(input?.FunctionName);
+    return { Statement: JSON.stringify(this.#policies.add(record.arn, input)), $metadata: metadata(201) };
+  }
+
+  async removePermission(input: { FunctionName: string; StatementId: string }): Promise<WithMetadata<object>> {
+    this.#assertOpen();
+    this.#policies.remove(this.#registry.get(input?.FunctionName).arn, input.StatementId);
+    return { $metadata: metadata(204) };
+  }
+
+  async getPolicy(input: { FunctionName: string }): Promise<WithMetadata<{ Policy: string; RevisionId: string }>> {
+    this.#assertOpen();
+    const record = this.#registry.get(input?.FunctionName);
+    return { Policy: this.#policies.policy(record.arn), RevisionId: record.configuration.RevisionId, $metadata: metadata(200) };
   }
 
   // ---- concurrency ----
@@ -441,10 +477,14 @@ export class LambdaSimulator {
    * 200 with `FunctionError: 'Unhandled'` when the function failed; typed exceptions when it could
    * not run. In virtual time the simulation runs while this call waits for its own result.
    */
-  async invoke(input: InvokeInput): Promise<InvokeOutput> {
+  async invoke(input: InvokeInput, options: { caller?: Caller | string } = {}): Promise<InvokeOutput> {
     this.#assertOpen();
     const parsed = parseInvokeInput(input);
     const resolved = this.#registry.resolve(qualified({ FunctionName: parsed.functionName, Qualifier: parsed.qualifier }), () => this.#routing.next());
+    if (this.#enforce) {
+      const caller = typeof options.caller === 'string' ? { principal: options.caller } : (options.caller ?? { principal: `arn:aws:iam::${this.accountId}:root`, allowedByIdentityPolicy: true });
+      this.#policies.check(resolved.record.arn, resolved.invokedArn, caller);
+    }
     if (parsed.invocationType === 'DryRun') return { StatusCode: 204, $metadata: metadata(204, this.#ids.uuid()) };
     if (parsed.invocationType === 'Event') {
       throw new NotImplementedException(
@@ -466,6 +506,11 @@ export class LambdaSimulator {
     try {
       const parsed = parseInvokeInput(input as unknown as InvokeInput);
       const resolved = this.#registry.resolve(qualified({ FunctionName: parsed.functionName, Qualifier: parsed.qualifier }), () => this.#routing.next());
+      if (this.#enforce) {
+        // A handler calls with its execution role, whose identity policy lambda-sim does not model.
+        const role = this.#registry.get(caller.functionName).configuration.Role;
+        this.#policies.check(resolved.record.arn, resolved.invokedArn, { principal: role, sourceArn: caller.functionArn, sourceAccount: this.accountId });
+      }
       if (parsed.invocationType === 'DryRun') {
         done(true, { StatusCode: 204, $metadata: metadata(204, this.#ids.uuid()) });
         return;
