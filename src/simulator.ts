@@ -19,7 +19,14 @@ import {
   type UpdateFunctionCodeInput,
   type UpdateFunctionConfigurationInput,
 } from './control/registry.js';
-import { InvalidParameterValueException, NotImplementedException, TooManyRequestsException, type ResponseMetadata, type ThrottleReason } from './errors.js';
+import {
+  InvalidParameterValueException,
+  NotImplementedException,
+  ResourceNotFoundException,
+  TooManyRequestsException,
+  type ResponseMetadata,
+  type ThrottleReason,
+} from './errors.js';
 import { Kernel, type ClockMode } from './kernel/kernel.js';
 import type { Random } from './kernel/random.js';
 import type { SimulatorEvents } from './observe/events.js';
@@ -30,7 +37,7 @@ import type { Deferred } from './kernel/deferred.js';
 import type { InvocationRecord, Runtime } from './runtime/environment.js';
 import type { HostCallContext } from './runtime/host-calls.js';
 import { loadIsolatedVm, type Ivm } from './runtime/isolated-vm.js';
-import { EnvironmentBudget } from './runtime/pool.js';
+import { EnvironmentBudget, type EnvironmentPool } from './runtime/pool.js';
 
 export interface LambdaSimulatorOptions {
   /** Seed of every random choice (request ids, Math.random in sandboxes…). Default 1. */
@@ -183,7 +190,39 @@ const COMMANDS: Record<string, string> = {
   AddPermissionCommand: 'addPermission',
   RemovePermissionCommand: 'removePermission',
   GetPolicyCommand: 'getPolicy',
+  PutProvisionedConcurrencyConfigCommand: 'putProvisionedConcurrencyConfig',
+  GetProvisionedConcurrencyConfigCommand: 'getProvisionedConcurrencyConfig',
+  DeleteProvisionedConcurrencyConfigCommand: 'deleteProvisionedConcurrencyConfig',
 };
+
+interface ProvisionedConfig {
+  requested: number;
+  ready: number;
+  failed: number;
+  pool: EnvironmentPool;
+  lastModified: string;
+}
+
+export interface ProvisionedStatus {
+  RequestedProvisionedConcurrentExecutions: number;
+  AvailableProvisionedConcurrentExecutions: number;
+  AllocatedProvisionedConcurrentExecutions: number;
+  Status: 'IN_PROGRESS' | 'READY' | 'FAILED';
+  StatusReason?: string;
+  LastModified: string;
+}
+
+function provisionedStatus(c: ProvisionedConfig): ProvisionedStatus {
+  const status = c.failed > 0 ? 'FAILED' : c.ready >= c.requested ? 'READY' : 'IN_PROGRESS';
+  return {
+    RequestedProvisionedConcurrentExecutions: c.requested,
+    AvailableProvisionedConcurrentExecutions: c.ready,
+    AllocatedProvisionedConcurrentExecutions: c.ready,
+    Status: status,
+    ...(status === 'FAILED' ? { StatusReason: `${c.failed} environment(s) failed to initialise: the function's init code threw or timed out` } : {}),
+    LastModified: c.lastModified,
+  };
+}
 
 export interface AliasInput {
   FunctionName: string;
@@ -216,6 +255,8 @@ export class LambdaSimulator {
   readonly #rates: RateLimits;
   readonly #metrics: MetricsRecorder;
   readonly #policies = new PolicyStore();
+  /** Provisioned concurrency configs by `name:qualifier`. */
+  readonly #provisioned = new Map<string, ProvisionedConfig>();
   readonly #enforce: boolean;
   /** Weighted alias routing draws from here. */
   readonly #routing: Random;
@@ -421,6 +462,65 @@ export class LambdaSimulator {
     return { Policy: this.#policies.policy(record.arn), RevisionId: record.configuration.RevisionId, $metadata: metadata(200) };
   }
 
+  // ---- provisioned concurrency ----
+
+  /**
+   * Initialises environments of a version or alias ahead of demand: their invocations have no cold
+   * start (no Init Duration; `AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency`); beyond them
+   * the function scales on demand ("spillover").
+   */
+  async putProvisionedConcurrencyConfig(input: { FunctionName: string; Qualifier: string; ProvisionedConcurrentExecutions: number }): Promise<WithMetadata<ProvisionedStatus>> {
+    this.#assertOpen();
+    const record = this.#registry.get(input?.FunctionName);
+    const qualifier = input.Qualifier;
+    if (typeof qualifier !== 'string' || qualifier === '' || qualifier === '$LATEST') {
+      throw new InvalidParameterValueException('Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
+    }
+    const count = input.ProvisionedConcurrentExecutions;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
+      throw new InvalidParameterValueException(`1 validation error detected: Value '${display(count)}' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 1`);
+    }
+    const { target } = this.#registry.resolve(`${record.name}:${qualifier}`, () => 1);
+    const key = `${record.name}:${qualifier}`;
+    const others = [...this.#provisioned].filter(([k]) => k.startsWith(`${record.name}:`) && k !== key).reduce((n, [, c]) => n + c.requested, 0);
+    const reserved = this.#governor.reservation(record.name);
+    if (reserved !== undefined && others + count > reserved) {
+      throw new InvalidParameterValueException(`Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function ${record.arn}`);
+    }
+    if (reserved === undefined && others + count > this.#governor.unreservedCapacity - this.#governor.unreservedMinimum) {
+      throw new InvalidParameterValueException(
+        `Specified ProvisionedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${this.#governor.unreservedMinimum}].`,
+      );
+    }
+    const config: ProvisionedConfig = { requested: count, ready: 0, failed: 0, pool: target.pool, lastModified: new Date(this.#kernel.now()).toISOString().replace('Z', '+0000') };
+    this.#provisioned.get(key)?.pool.provision(0, () => {});
+    this.#provisioned.set(key, config);
+    target.pool.provision(count, (_env, ok) => {
+      if (ok) config.ready++;
+      else config.failed++;
+    });
+    return { ...provisionedStatus(config), $metadata: metadata(202) };
+  }
+
+  async getProvisionedConcurrencyConfig(input: { FunctionName: string; Qualifier: string }): Promise<WithMetadata<ProvisionedStatus>> {
+    this.#assertOpen();
+    const record = this.#registry.get(input?.FunctionName);
+    const config = this.#provisioned.get(`${record.name}:${input.Qualifier}`);
+    if (config === undefined) throw new ResourceNotFoundException(`No Provisioned Concurrency Config found for this function: ${record.arn}:${display(input.Qualifier)}`);
+    return { ...provisionedStatus(config), $metadata: metadata(200) };
+  }
+
+  async deleteProvisionedConcurrencyConfig(input: { FunctionName: string; Qualifier: string }): Promise<WithMetadata<object>> {
+    this.#assertOpen();
+    const record = this.#registry.get(input?.FunctionName);
+    const key = `${record.name}:${input.Qualifier}`;
+    const config = this.#provisioned.get(key);
+    if (config === undefined) throw new ResourceNotFoundException(`No Provisioned Concurrency Config found for this function: ${record.arn}:${display(input.Qualifier)}`);
+    config.pool.provision(0, () => {});
+    this.#provisioned.delete(key);
+    return { $metadata: metadata(204) };
+  }
+
   // ---- concurrency ----
 
   /** Reserves concurrency for a function (0 throttles every invocation). */
@@ -528,7 +628,9 @@ export class LambdaSimulator {
     const { record, target, invokedArn } = resolved;
     const name = record.name;
     const pool = target.pool;
-    const reason = this.#admit(name, pool.idleCount === 0);
+    const provisionedEnv = pool.acquireProvisioned();
+    const reason = this.#admit(name, provisionedEnv === undefined && pool.idleCount === 0);
+    if (reason !== undefined && provisionedEnv !== undefined) pool.release(provisionedEnv);
     if (reason !== undefined) {
       this.#metrics.throttled(name);
       this.#events.emit('invocation:throttle', { functionName: name, reason, time: this.#kernel.now() });
@@ -537,14 +639,14 @@ export class LambdaSimulator {
     // Whether it counts against the unreserved pool is fixed at admission (reservations can change while it runs).
     const reserved = this.#governor.reservation(name) !== undefined;
     const requestId = this.#ids.uuid();
-    let env;
+    let env = provisionedEnv;
     try {
-      env = pool.acquire();
+      env ??= pool.acquire();
     } catch (error) {
       this.#governor.release(name);
       throw error;
     }
-    this.#metrics.started(name, !env.initialized, reserved);
+    this.#metrics.started(name, !env.initialized, reserved, pool.provisionedCount === 0 ? undefined : provisionedEnv !== undefined);
     if (this.#events.listenerCount('invocation:start') > 0) {
       this.#events.emit('invocation:start', { requestId, functionName: record.name, time: this.#kernel.now(), coldStart: !env.initialized, environmentId: env.id });
     }

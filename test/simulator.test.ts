@@ -90,6 +90,8 @@ describe('metrics', () => {
     const m = sim.metrics();
     expect(m.functions['m']).toEqual({
       Invocations: 10,
+      ProvisionedConcurrencyInvocations: 0,
+      ProvisionedConcurrencySpilloverInvocations: 0,
       Errors: 1,
       Throttles: 1,
       ColdStarts: 1,

@@ -20,6 +20,9 @@ export interface DurationStats {
 
 export interface FunctionMetrics {
   Invocations: number;
+  /** Invocations served by provisioned environments, and those beyond them (on a version or alias with provisioned concurrency). */
+  ProvisionedConcurrencyInvocations: number;
+  ProvisionedConcurrencySpilloverInvocations: number;
   Errors: number;
   Throttles: number;
   ColdStarts: number;
@@ -36,6 +39,8 @@ const RESERVOIR = 10_000;
 
 class FunctionStats {
   invocations = 0;
+  provisioned = 0;
+  spillover = 0;
   errors = 0;
   throttles = 0;
   coldStarts = 0;
@@ -70,9 +75,12 @@ export class MetricsRecorder {
     return s;
   }
 
-  started(fn: string, coldStart: boolean, reserved: boolean): void {
+  /** `provisioned`: undefined when the version has no provisioned concurrency, else whether a provisioned environment served it. */
+  started(fn: string, coldStart: boolean, reserved: boolean, provisioned?: boolean): void {
     const s = this.#of(fn);
     s.invocations++;
+    if (provisioned === true) s.provisioned++;
+    else if (provisioned === false) s.spillover++;
     if (coldStart) s.coldStarts++;
     s.running++;
     s.maxRunning = Math.max(s.maxRunning, s.running);
@@ -113,6 +121,8 @@ export class MetricsRecorder {
       const q = (p: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
       functions[fn] = {
         Invocations: s.invocations,
+        ProvisionedConcurrencyInvocations: s.provisioned,
+        ProvisionedConcurrencySpilloverInvocations: s.spillover,
         Errors: s.errors,
         Throttles: s.throttles,
         ColdStarts: s.coldStarts,

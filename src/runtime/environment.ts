@@ -205,7 +205,11 @@ export class Environment {
   #sinceSample = 0;
   #lastUsed: number;
 
-  constructor(spec: EnvironmentSpec, ivm: Ivm, kernel: Kernel, random: Random) {
+  /** 'provisioned-concurrency' for environments initialised ahead of demand. */
+  readonly initializationType: 'on-demand' | 'provisioned-concurrency';
+
+  constructor(spec: EnvironmentSpec, ivm: Ivm, kernel: Kernel, random: Random, initializationType: 'on-demand' | 'provisioned-concurrency' = 'on-demand') {
+    this.initializationType = initializationType;
     this.spec = spec;
     this.#ivm = ivm;
     this.#kernel = kernel;
@@ -313,6 +317,30 @@ export class Environment {
         : JSON.stringify({ clientContext: request.clientContext, identity: request.identity });
     // Fewer arguments, fewer copies across the boundary: the short fields travel in one string.
     this.#call(sandbox.invoke, [`${request.requestId}\n${deadline}\n${request.traceId}\n${request.invokedFunctionArn}`, request.payload, extra]);
+  }
+
+  /**
+   * Initialises the environment ahead of any invocation (provisioned concurrency): the init phase
+   * runs now; `onReady(true)` once the handler is loaded, `onReady(false)` if init failed (the
+   * environment then initialises again on its first invoke, as an on-demand one would).
+   */
+  prewarm(onReady: (ok: boolean) => void): void {
+    if (this.#busy || this.#ready || this.#disposed) {
+      onReady(this.#ready);
+      return;
+    }
+    this.#busy = true;
+    this.#lines = [];
+    const run = (): void =>
+      this.#runInit('init', this.spec.initTimeoutMs, undefined, this.#kernel.now(), (outcome) => {
+        this.#busy = false;
+        if (outcome.kind !== 'ok') this.#discardSandbox();
+        this.#lastUsed = this.#kernel.now();
+        onReady(outcome.kind === 'ok');
+      });
+    const latency = Math.max(0, this.spec.initLatencyMs());
+    if (latency > 0) this.#kernel.after(latency, `${this.id} provisioning`, run);
+    else run();
   }
 
   /** Disposes of the sandbox and cancels its timers. The environment cannot be used again. */
@@ -846,7 +874,7 @@ export class Environment {
       AWS_LAMBDA_FUNCTION_NAME: s.functionName,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(s.memoryMB),
       AWS_LAMBDA_FUNCTION_VERSION: s.version,
-      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_INITIALIZATION_TYPE: this.initializationType,
       AWS_LAMBDA_LOG_GROUP_NAME: s.logGroup,
       AWS_LAMBDA_LOG_STREAM_NAME: this.logStreamName,
       AWS_ACCESS_KEY_ID: 'ASIASIMULATEDKEY0000',

@@ -52,6 +52,9 @@ export class EnvironmentBudget {
 
 export class EnvironmentPool {
   readonly #idle: Environment[] = [];
+  /** Provisioned environments waiting for work (never reaped). */
+  readonly #provisionedIdle: Environment[] = [];
+  readonly #provisioned = new Set<Environment>();
   readonly #all = new Set<Environment>();
   #retired = false;
   #random: Random;
@@ -81,6 +84,36 @@ export class EnvironmentPool {
   }
 
   /** A warm idle environment, or a new (cold) one. */
+  /** Provisioned environments (all, idle or busy). */
+  get provisionedCount(): number {
+    return this.#provisioned.size;
+  }
+
+  /** An idle provisioned environment, if any (used before on-demand ones). */
+  acquireProvisioned(): Environment | undefined {
+    return this.#provisionedIdle.pop();
+  }
+
+  /** Sets the number of provisioned environments: new ones are initialised now; extra idle ones go. */
+  provision(count: number, onReady: (env: Environment, ok: boolean) => void): void {
+    while (this.#provisioned.size > count) {
+      const env = this.#provisionedIdle.pop() ?? [...this.#provisioned][0]!;
+      this.#provisioned.delete(env);
+      this.remove(env, 'retired');
+    }
+    while (this.#provisioned.size < count) {
+      this.budget.reserve();
+      const env = new Environment(this.spec, this.ivm, this.kernel, this.#random.fork(`provisioned-${this.#all.size}-${this.kernel.now()}`), 'provisioned-concurrency');
+      this.#all.add(env);
+      this.#provisioned.add(env);
+      this.hooks.created(env);
+      env.prewarm((ok) => {
+        if (this.#provisioned.has(env) && !env.disposed) this.#provisionedIdle.push(env);
+        onReady(env, ok);
+      });
+    }
+  }
+
   acquire(): Environment {
     const warm = this.#idle.pop();
     if (warm !== undefined) return warm;
@@ -93,7 +126,12 @@ export class EnvironmentPool {
 
   release(env: Environment): void {
     if (this.#retired || env.disposed) {
+      this.#provisioned.delete(env);
       this.remove(env, 'retired');
+      return;
+    }
+    if (this.#provisioned.has(env)) {
+      this.#provisionedIdle.push(env);
       return;
     }
     this.#idle.push(env);
@@ -120,6 +158,9 @@ export class EnvironmentPool {
   remove(env: Environment, reason: 'retired' | 'reaped' | 'closed'): void {
     const i = this.#idle.indexOf(env);
     if (i >= 0) this.#idle.splice(i, 1);
+    const j = this.#provisionedIdle.indexOf(env);
+    if (j >= 0) this.#provisionedIdle.splice(j, 1);
+    this.#provisioned.delete(env);
     if (!this.#all.delete(env)) return;
     env.dispose();
     this.hooks.disposed(env, reason);
@@ -128,7 +169,7 @@ export class EnvironmentPool {
   /** No new invocations; idle environments go now, busy ones when they finish. */
   retire(reason: 'retired' | 'closed' = 'retired'): void {
     this.#retired = true;
-    for (const env of [...this.#idle]) this.remove(env, reason);
+    for (const env of [...this.#idle, ...this.#provisionedIdle]) this.remove(env, reason);
     if (reason === 'closed') for (const env of [...this.#all]) this.remove(env, reason);
     if (this.#all.size === 0) this.budget.unregister(this);
   }
