@@ -5,6 +5,8 @@
  * environments: the next invocation is a cold start with the new code.
  */
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import PQueue from 'p-queue';
 import { InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException } from '../errors.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Random } from '../kernel/random.js';
@@ -151,6 +153,11 @@ export class FunctionRegistry {
   /** Names being created right now (bundling is asynchronous). */
   readonly #creating = new Set<string>();
   readonly #deps: RegistryDeps;
+  /**
+   * Bundling is real host work (esbuild, SDK package loading): a burst of createFunction calls
+   * bundles at most one per core at a time instead of all at once.
+   */
+  readonly #bundling = new PQueue({ concurrency: Math.max(1, availableParallelism()) });
 
   constructor(deps: RegistryDeps) {
     this.#deps = deps;
@@ -393,14 +400,14 @@ export class FunctionRegistry {
     record.pool = this.#pool(configuration, bundle, sdk);
   }
 
-  #bundle(code: FunctionCode, handler: string): Promise<HandlerBundle> {
+  async #bundle(code: FunctionCode, handler: string): Promise<HandlerBundle> {
     const major = Number(process.versions.node.split('.')[0]);
-    return bundleCode(code, handler, {
+    return this.#bundling.add(() => bundleCode(code, handler, {
       ivm: this.#deps.ivm,
       nodeMajor: major,
       hostModules: new Set(this.#deps.hostCalls.hostModules.keys()),
       ...(this.#deps.cwd === undefined ? {} : { cwd: this.#deps.cwd }),
-    });
+    }));
   }
 
   #configure(input: CreateFunctionInput, name: string, previous: FunctionConfiguration | undefined): Omit<FunctionConfiguration, 'CodeSize' | 'CodeSha256' | 'RevisionId' | 'LastModified'> {

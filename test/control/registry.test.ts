@@ -123,3 +123,11 @@ describe('updates retire old environments', () => {
     expect((await sim.getFunction({ FunctionName: 'f' })).Configuration.MemorySize).toBe(128);
   });
 });
+
+describe('bulk creation', () => {
+  it('creates many functions at once (bundling is queued, not all in parallel) and each one works', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `bulk${i}`);
+    await Promise.all(names.map((n, i) => sim.createFunction({ FunctionName: n, Handler: 'index.handler', Code: { Source: `export const handler = async () => ${i};` } })));
+    for (const [i, n] of names.entries()) expect((await call(sim, n)).payload).toBe(i);
+  });
+});
