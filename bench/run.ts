@@ -53,7 +53,7 @@ function lambdaSimWarm(): Variant {
   return {
     name: 'lambda-sim warm invoke',
     async setup() {
-      sim = new LambdaSimulator({ seed: 1 });
+      sim = new LambdaSimulator({ seed: 1, requestsPerSecondPerConcurrency: Number.POSITIVE_INFINITY, scalingRate: { environments: 1e9, perMs: 1 } });
       await sim.createFunction({ FunctionName: 'bench', Handler: 'index.handler', Code: { Source: HANDLER } });
       await sim.invoke({ FunctionName: 'bench', Payload: '{"n":0}' }); // cold start outside the measurement
     },
@@ -148,7 +148,7 @@ function lambdaSimCold(): Variant {
   return {
     name: 'lambda-sim cold start + invoke',
     async setup() {
-      sim = new LambdaSimulator({ seed: 1 });
+      sim = new LambdaSimulator({ seed: 1, requestsPerSecondPerConcurrency: Number.POSITIVE_INFINITY, scalingRate: { environments: 1e9, perMs: 1 } });
       await sim.createFunction({ FunctionName: 'cold', Handler: 'index.handler', Code: { Source: HANDLER } });
     },
     async run(n) {
