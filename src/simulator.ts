@@ -57,8 +57,9 @@ export interface LambdaSimulatorOptions {
   /**
    * Simulated time the platform spends on a cold start before the module's own init code runs
    * (added to Init Duration): milliseconds, or a function of a seeded `random()`. Default 0.
+   * 'measured' adds the init code's real CPU time instead (runs then do not replay exactly).
    */
-  initLatency?: Latency;
+  initLatency?: Latency | 'measured';
   /** Simulated ms an idle execution environment lives before it is reaped. Default 600 000 (10 min); Infinity keeps them. */
   idleEnvironmentTtlMs?: number;
   /** Each function adds at most `environments` new execution environments per `perMs` of simulated time. Default 1000 per 10 000 ms. */
@@ -137,8 +138,8 @@ function checkOptions(o: LambdaSimulatorOptions): void {
   if (o.epoch !== undefined && (typeof o.epoch !== 'number' || !Number.isFinite(o.epoch))) {
     throw new TypeError(`Expected \`epoch\` to be epoch milliseconds, got \`${display(o.epoch)}\``);
   }
-  if (o.initLatency !== undefined && !(typeof o.initLatency === 'function' || (typeof o.initLatency === 'number' && Number.isFinite(o.initLatency) && o.initLatency >= 0))) {
-    throw new TypeError(`Expected \`initLatency\` to be milliseconds >= 0 or a function of random(), got \`${display(o.initLatency)}\``);
+  if (o.initLatency !== undefined && o.initLatency !== 'measured' && !(typeof o.initLatency === 'function' || (typeof o.initLatency === 'number' && Number.isFinite(o.initLatency) && o.initLatency >= 0))) {
+    throw new TypeError(`Expected \`initLatency\` to be milliseconds >= 0, a function of random() or 'measured', got \`${display(o.initLatency)}\``);
   }
   if (o.idleEnvironmentTtlMs !== undefined && !(typeof o.idleEnvironmentTtlMs === 'number' && o.idleEnvironmentTtlMs > 0)) {
     throw new TypeError(`Expected \`idleEnvironmentTtlMs\` to be milliseconds > 0 (or Infinity), got \`${display(o.idleEnvironmentTtlMs)}\``);
@@ -304,7 +305,8 @@ export class LambdaSimulator {
       cpuBudgetMs: options.cpuTimeBudgetMs ?? 10_000,
       cwd: options.cwd,
       hostCalls: router,
-      initLatencyMs: latencyFunction(options.initLatency ?? 0, this.#kernel.random.fork('init-latency')),
+      initLatencyMs: latencyFunction(options.initLatency === 'measured' ? 0 : (options.initLatency ?? 0), this.#kernel.random.fork('init-latency')),
+      measureInit: options.initLatency === 'measured',
       idleTtlMs: options.idleEnvironmentTtlMs ?? 600_000,
       describeSdk: (packages) => (packages.length === 0 ? Promise.resolve({}) : aws.describe(packages)),
       onRuntimeWarning: (message) => {

@@ -135,6 +135,7 @@ export interface RegistryDeps {
   hostCalls: HostCallRouter;
   /** Simulated platform time of a cold start before the module runs. */
   initLatencyMs: () => number;
+  measureInit: boolean;
   /** Simulated ms an idle environment lives before it is reaped. */
   idleTtlMs: number;
   /** Loads and describes the AWS SDK packages a bundle imports (fails when one is not installed). */
@@ -490,6 +491,7 @@ export class FunctionRegistry {
       hostCalls: this.#deps.hostCalls,
       sdk,
       initLatencyMs: this.#deps.initLatencyMs,
+      measureInit: this.#deps.measureInit,
     };
     return new EnvironmentPool(spec, this.#deps.ivm, this.#deps.kernel, this.#deps.random.fork(`pool:${configuration.FunctionName}:${version}:${configuration.RevisionId}`), this.#deps.budget, this.#deps.hooks, this.#deps.idleTtlMs);
   }

@@ -63,7 +63,20 @@ describe('idle environments are reaped', () => {
   });
 
   it('rejects bad lifecycle options', () => {
-    expect(() => new LambdaSimulator({ initLatency: -5 })).toThrow('Expected `initLatency` to be milliseconds >= 0');
+    expect(() => new LambdaSimulator({ initLatency: -5 })).toThrow('Expected `initLatency` to be milliseconds >= 0, a function of random() or \'measured\'');
     expect(() => new LambdaSimulator({ idleEnvironmentTtlMs: 0 })).toThrow('Expected `idleEnvironmentTtlMs` to be milliseconds > 0');
+  });
+});
+
+describe('measured init latency', () => {
+  it("initLatency: 'measured' turns the init code's real CPU time into simulated Init time", async () => {
+    sim = new LambdaSimulator({ seed: 1, initLatency: 'measured' });
+    // Init burns real CPU (a few ms), no simulated time of its own.
+    const fn = await deploy(sim, 'let x = 0; for (let i = 0; i < 3e6; i++) x += i % 7; export const handler = async () => x;');
+    const start = sim.now();
+    const r = await call(sim, fn);
+    const init = Number(/Init Duration: (\d+\.\d\d) ms/.exec(report(r.log))![1]);
+    expect(init).toBeGreaterThan(0);
+    expect(sim.now() - start).toBeGreaterThan(0);
   });
 });
