@@ -295,9 +295,9 @@ export class LambdaSimulator {
       random: this.#kernel.random.fork('registry'),
       budget: new EnvironmentBudget(options.maxEnvironments ?? 1000),
       hooks: {
-        created: (env) => this.#events.emit('environment:created', { environmentId: env.id, functionName: env.spec.functionName, time: this.#kernel.now() }),
+        created: (env) => this.#emit('environment:created', { environmentId: env.id, functionName: env.spec.functionName, time: this.#kernel.now() }),
         disposed: (env, reason) =>
-          this.#events.emit('environment:disposed', { environmentId: env.id, functionName: env.spec.functionName, time: this.#kernel.now(), reason }),
+          this.#emit('environment:disposed', { environmentId: env.id, functionName: env.spec.functionName, time: this.#kernel.now(), reason }),
       },
       region: this.region,
       accountId: this.accountId,
@@ -323,6 +323,20 @@ export class LambdaSimulator {
 
   get clock(): ClockMode {
     return this.#kernel.mode;
+  }
+
+  /**
+   * Emits to listeners without letting a throwing listener break the simulation (the invocation's
+   * bookkeeping runs around it): the error is reported as a `warning` event and a process warning.
+   */
+  #emit<E extends keyof SimulatorEvents>(event: E, ...args: SimulatorEvents[E]): void {
+    try {
+      (this.#events.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+    } catch (error) {
+      const message = `A listener of '${String(event)}' threw: ${error instanceof Error ? error.message : String(error)}`;
+      process.emitWarning(message, { code: 'LAMBDA_SIM_LISTENER_ERROR' });
+      if (event !== 'warning') this.#emit('warning', { message, time: this.#kernel.now() });
+    }
   }
 
   on<E extends keyof SimulatorEvents>(event: E, listener: (...args: SimulatorEvents[E]) => void): this {
@@ -635,7 +649,7 @@ export class LambdaSimulator {
     if (reason !== undefined && provisionedEnv !== undefined) pool.release(provisionedEnv);
     if (reason !== undefined) {
       this.#metrics.throttled(name);
-      this.#events.emit('invocation:throttle', { functionName: name, reason, time: this.#kernel.now() });
+      this.#emit('invocation:throttle', { functionName: name, reason, time: this.#kernel.now() });
       throw new TooManyRequestsException(reason);
     }
     // Whether it counts against the unreserved pool is fixed at admission (reservations can change while it runs).
@@ -650,7 +664,7 @@ export class LambdaSimulator {
     }
     this.#metrics.started(name, !env.initialized, reserved, pool.provisionedCount === 0 ? undefined : provisionedEnv !== undefined);
     if (this.#events.listenerCount('invocation:start') > 0) {
-      this.#events.emit('invocation:start', { requestId, functionName: record.name, time: this.#kernel.now(), coldStart: !env.initialized, environmentId: env.id });
+      this.#emit('invocation:start', { requestId, functionName: record.name, time: this.#kernel.now(), coldStart: !env.initialized, environmentId: env.id });
     }
     return env.invoke(
       {
@@ -664,7 +678,7 @@ export class LambdaSimulator {
         pool.release(env);
         this.#governor.release(name);
         this.#metrics.ended(name, result.functionError !== undefined, result.durationMs, reserved);
-        this.#events.emit('invocation:end', result);
+        this.#emit('invocation:end', result);
         onEnd?.(result);
       },
     );

@@ -127,6 +127,14 @@ function parseClientContext(value: unknown): unknown {
 
 /** The last 4 KB of the invocation's log, base64 (what `LogType: 'Tail'` returns). */
 export function logTail(lines: readonly string[]): string {
-  const all = Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
+  // Only the last lines matter: a handler may log far more than fits in one string.
+  const tail: string[] = [];
+  let bytes = 0;
+  for (let i = lines.length - 1; i >= 0 && bytes < LOG_TAIL_BYTES; i--) {
+    const line = `${lines[i]}\n`;
+    tail.push(line.length > LOG_TAIL_BYTES * 4 ? line.slice(-LOG_TAIL_BYTES * 4) : line);
+    bytes += Buffer.byteLength(tail[tail.length - 1]!);
+  }
+  const all = Buffer.from(tail.reverse().join(''), 'utf8');
   return all.subarray(Math.max(0, all.length - LOG_TAIL_BYTES)).toString('base64');
 }

@@ -238,7 +238,19 @@ export class Kernel {
       }
       this.#settles = this.#settles.filter((s) => !s.done.settled);
       this.#now = next.at;
-      next.run();
+      this.#run(next);
+    }
+  }
+
+  /**
+   * Runs one event. An exception escaping an event (a bug, or a throwing listener) must not take
+   * the host process down from inside the driver: it fails everything waiting on the simulation.
+   */
+  #run(event: SimEvent): void {
+    try {
+      event.run();
+    } catch (error) {
+      this.#failAll(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -296,7 +308,7 @@ export class Kernel {
       const next = this.#heap.peek();
       if (next === undefined || next.at > this.now()) break;
       this.#heap.pop();
-      next.run();
+      this.#run(next);
     }
     this.#armRealTimer();
     this.#realCheckGoals();

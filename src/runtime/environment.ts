@@ -153,6 +153,9 @@ interface Phase {
 
 interface TimerState {
   event: SimEvent | undefined;
+  /** When the event is due, and what it runs (to move it between foreground and background). */
+  at: number;
+  fire: () => void;
   ref: boolean;
   due: boolean;
   /** Simulated time it fell due while the environment was frozen. */
@@ -198,6 +201,8 @@ export class Environment {
   #busy = false;
   readonly #timers = new Map<number, TimerState>();
   readonly #calls = new Map<number, PendingCall>();
+  /** Timers with `ref` set (a running count: checked after every sandbox call). */
+  #refCount = 0;
   #lines: string[] = [];
   #onEnd: ((record: InvocationRecord) => void) | undefined;
   /** X-Ray trace header of the current invocation (carried into host calls). */
@@ -212,13 +217,21 @@ export class Environment {
   /** 'provisioned-concurrency' for environments initialised ahead of demand. */
   readonly initializationType: 'on-demand' | 'provisioned-concurrency';
 
-  constructor(spec: EnvironmentSpec, ivm: Ivm, kernel: Kernel, random: Random, initializationType: 'on-demand' | 'provisioned-concurrency' = 'on-demand') {
+  constructor(
+    spec: EnvironmentSpec,
+    ivm: Ivm,
+    kernel: Kernel,
+    random: Random,
+    initializationType: 'on-demand' | 'provisioned-concurrency' = 'on-demand',
+    /** Numbering per simulator, so ids replay in a process that runs several simulations. */
+    sequence = ++environmentCounter,
+  ) {
     this.initializationType = initializationType;
     this.spec = spec;
     this.#ivm = ivm;
     this.#kernel = kernel;
     this.#random = random;
-    this.id = `${spec.functionName}#${++environmentCounter}`;
+    this.id = `${spec.functionName}#${sequence}`;
     const now = new Date(kernel.now());
     const day = `${now.getUTCFullYear()}/${String(now.getUTCMonth() + 1).padStart(2, '0')}/${String(now.getUTCDate()).padStart(2, '0')}`;
     this.logStreamName = `${day}/[${spec.version}]${random.hex(32)}`;
@@ -344,6 +357,7 @@ export class Environment {
         this.#busy = false;
         if (outcome.kind !== 'ok') this.#discardSandbox();
         this.#lastUsed = this.#kernel.now();
+        this.#timersToBackground(true);
         onReady(outcome.kind === 'ok');
       });
     const latency = Math.max(0, this.spec.initLatencyMs());
@@ -465,7 +479,7 @@ export class Environment {
         // An unhandled rejection surfaces when the call's microtasks are done. In Node the runtime
         // client handles it before the response (an HTTP request) leaves, so it wins over a result
         // reported during the same call.
-        if (before === undefined) phase.outcome = undefined;
+        if (before === undefined && phase.outcome?.kind !== 'crash') phase.outcome = undefined;
         this.#end(phase, onThrow(e));
       }
     } finally {
@@ -583,7 +597,9 @@ export class Environment {
         status = 'crash';
         errorType = 'Runtime.ExitError';
         payload = JSON.stringify(
-          outcome.body ?? { errorType, errorMessage: `RequestId: ${id} Error: Runtime exited with error: signal: killed` },
+          outcome.body === undefined
+            ? { errorType, errorMessage: `RequestId: ${id} Error: Runtime exited with error: signal: killed` }
+            : { errorType: outcome.body.errorType, errorMessage: outcome.body.errorMessage },
         );
         reportStatus = 'error';
         reportErrorType = outcome.errorType;
@@ -622,6 +638,7 @@ export class Environment {
     };
     this.#busy = false;
     this.#lastUsed = now;
+    this.#timersToBackground(true);
     const record = new Invocation(
       id,
       this.spec.functionName,
@@ -641,8 +658,11 @@ export class Environment {
     );
     const onEnd = this.#onEnd;
     this.#onEnd = undefined;
-    onEnd?.(record);
-    result.resolve(record);
+    try {
+      onEnd?.(record);
+    } finally {
+      result.resolve(record);
+    }
   }
 
   #logInitFailure(outcome: Outcome, requestId: string | undefined): void {
@@ -677,23 +697,36 @@ export class Environment {
   // ---- timers ----
 
   #refTimers(): number {
-    let n = 0;
-    for (const t of this.#timers.values()) if (t.ref) n++;
-    return n;
+    return this.#refCount;
   }
 
-  #armTimer(id: number, delay: number, ref: boolean): void {
+  #setTimer(id: number, t: TimerState | undefined): void {
+    const old = this.#timers.get(id);
+    if (old?.ref === true) this.#refCount--;
+    if (t === undefined) this.#timers.delete(id);
+    else {
+      this.#timers.set(id, t);
+      if (t.ref) this.#refCount++;
+    }
+  }
+
+  #armTimer(id: number, rawDelay: number, ref: boolean): void {
+    // The sandbox's own clamping can be tampered with (Math.trunc…): clamp again, as Node does.
+    const delay = rawDelay === -1 ? -1 : rawDelay >= 0 && rawDelay <= 2147483647 ? Math.trunc(rawDelay) : 1;
     let t = this.#timers.get(id);
     if (t === undefined) {
-      t = { event: undefined, ref, due: false, dueAt: 0 };
-      this.#timers.set(id, t);
+      t = { event: undefined, at: 0, fire: () => {}, ref, due: false, dueAt: 0 };
+      this.#setTimer(id, t);
+    } else if (t.ref !== ref) {
+      this.#refCount += ref ? 1 : -1;
+      t.ref = ref;
     }
-    t.ref = ref;
     if (delay < 0) return; // ref/unref only
     if (t.event !== undefined) this.#kernel.cancel(t.event);
     t.due = false;
     const timer = t;
-    t.event = this.#kernel.after(delay, `${this.id} timer ${id}`, () => {
+    timer.at = this.#kernel.now() + delay;
+    timer.fire = () => {
       timer.event = undefined;
       if (this.#timers.get(id) !== timer) return;
       const phase = this.#phase;
@@ -702,16 +735,27 @@ export class Environment {
         timer.dueAt = this.#kernel.now();
         return;
       }
-      this.#timers.delete(id);
+      this.#setTimer(id, undefined);
       this.#call(this.#sandbox.fire, [id]);
-    });
+    };
+    // A frozen environment's timers are background: they do not keep settle() busy.
+    t.event = this.#kernel.schedule(timer.at, `${this.id} timer ${id}`, timer.fire, this.#phase === undefined);
+  }
+
+  /** Moves pending timer events to the background (frozen) or the foreground (running). */
+  #timersToBackground(background: boolean): void {
+    for (const t of this.#timers.values()) {
+      if (t.event === undefined || t.event.background === background) continue;
+      this.#kernel.cancel(t.event);
+      t.event = this.#kernel.schedule(t.at, t.event.label, t.fire, background);
+    }
   }
 
   #clearTimer(id: number): void {
     const t = this.#timers.get(id);
     if (t === undefined) return;
     if (t.event !== undefined) this.#kernel.cancel(t.event);
-    this.#timers.delete(id);
+    this.#setTimer(id, undefined);
   }
 
   /**
@@ -721,6 +765,7 @@ export class Environment {
    */
   #thaw(): void {
     if (this.#timers.size === 0 && this.#calls.size === 0) return;
+    this.#timersToBackground(false);
     const due = [...this.#timers].filter(([, t]) => t.due).sort(([a, x], [b, y]) => x.dueAt - y.dueAt || a - b);
     const answers = [...this.#calls].filter(([, c]) => c.due !== undefined).sort(([a, x], [b, y]) => x.due!.at - y.due!.at || a - b);
     this.#thawing = true;
@@ -728,7 +773,7 @@ export class Environment {
       for (const [id] of due) {
         const sandbox = this.#sandbox;
         if (sandbox === undefined) return;
-        this.#timers.delete(id);
+        this.#setTimer(id, undefined);
         this.#call(sandbox.fire, [id]);
       }
       for (const [id, c] of answers) {
@@ -911,13 +956,13 @@ export class Environment {
         this.#end(phase, { kind: 'ok', body });
         return;
       case 'error':
-        this.#end(phase, { kind: 'error', body: JSON.parse(body) as ErrorBody, fatal: false, label: phase.kind === 'init' ? 'Uncaught Exception' : 'Invoke Error' });
+        this.#end(phase, { kind: 'error', body: errorBodyFrom(body), fatal: false, label: phase.kind === 'init' ? 'Uncaught Exception' : 'Invoke Error' });
         return;
       case 'fatal':
-        this.#end(phase, { kind: 'error', body: JSON.parse(body) as ErrorBody, fatal: true, label: 'Uncaught Exception' });
+        this.#end(phase, { kind: 'error', body: errorBodyFrom(body), fatal: true, label: 'Uncaught Exception' });
         return;
       case 'exit':
-        this.#end(phase, { kind: 'crash', errorType: 'Runtime.ExitError', body: JSON.parse(body) as ErrorBody });
+        this.#end(phase, { kind: 'crash', errorType: 'Runtime.ExitError', body: errorBodyFrom(body) });
         return;
     }
   }
@@ -940,6 +985,8 @@ export class Environment {
   #discardSandbox(countReset = false): void {
     for (const t of this.#timers.values()) if (t.event !== undefined) this.#kernel.cancel(t.event);
     this.#timers.clear();
+    this.#refCount = 0;
+    this.#peakMB = 0;
     this.#lazyLoaded.clear();
     const sandbox = this.#sandbox;
     this.#sandbox = undefined;
@@ -964,6 +1011,26 @@ export class Environment {
       } else sandbox.isolate.dispose();
     }
   }
+}
+
+/**
+ * An error body reported by the sandbox, forced into shape: handler code can tamper with the
+ * shim's globals (JSON, String…), so nothing it sends is trusted as-is.
+ */
+function errorBodyFrom(json: string): ErrorBody {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    v = undefined;
+  }
+  const o = (v !== null && typeof v === 'object' ? v : {}) as Record<string, unknown>;
+  const str = (x: unknown, fallback: string): string => (typeof x === 'string' ? x : fallback);
+  return {
+    errorType: str(o['errorType'], 'Runtime.MalformedErrorReport'),
+    errorMessage: str(o['errorMessage'], typeof v === 'string' ? v : 'The runtime reported an error it could not describe'),
+    trace: Array.isArray(o['trace']) ? (o['trace'] as unknown[]).map((l) => String(l)) : [],
+  };
 }
 
 function errorTypeOf(o: Outcome): string | undefined {

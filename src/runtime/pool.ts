@@ -5,6 +5,7 @@
  * the process), and all are retired when the function's code or configuration changes.
  */
 import { HostLimitExceededError } from '../errors.js';
+import type { SimEvent } from '../kernel/event-heap.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Random } from '../kernel/random.js';
 import { Environment, type EnvironmentSpec } from './environment.js';
@@ -18,7 +19,13 @@ export interface EnvironmentHooks {
 /** Counts live environments across all pools and reclaims idle ones when the cap is reached. */
 export class EnvironmentBudget {
   readonly #pools = new Set<EnvironmentPool>();
+  #created = 0;
   constructor(readonly maxLive: number) {}
+
+  /** Environment numbers, per simulator (ids like `fn#3` replay across simulators in one process). */
+  nextSequence(): number {
+    return ++this.#created;
+  }
 
   register(pool: EnvironmentPool): void {
     this.#pools.add(pool);
@@ -52,9 +59,11 @@ export class EnvironmentBudget {
 
 export class EnvironmentPool {
   readonly #idle: Environment[] = [];
+  readonly #reaps = new Map<Environment, SimEvent>();
   /** Provisioned environments waiting for work (never reaped). */
   readonly #provisionedIdle: Environment[] = [];
   readonly #provisioned = new Set<Environment>();
+  #provisionedTarget = 0;
   readonly #all = new Set<Environment>();
   #retired = false;
   #random: Random;
@@ -96,14 +105,23 @@ export class EnvironmentPool {
 
   /** Sets the number of provisioned environments: new ones are initialised now; extra idle ones go. */
   provision(count: number, onReady: (env: Environment, ok: boolean) => void): void {
+    this.#provisionedTarget = count;
     while (this.#provisioned.size > count) {
-      const env = this.#provisionedIdle.pop() ?? [...this.#provisioned][0]!;
+      const env = this.#provisionedIdle.pop();
+      if (env === undefined) break; // busy ones retire when they are released
       this.#provisioned.delete(env);
       this.remove(env, 'retired');
     }
     while (this.#provisioned.size < count) {
       this.budget.reserve();
-      const env = new Environment(this.spec, this.ivm, this.kernel, this.#random.fork(`provisioned-${this.#all.size}-${this.kernel.now()}`), 'provisioned-concurrency');
+      const env = new Environment(
+        this.spec,
+        this.ivm,
+        this.kernel,
+        this.#random.fork(`provisioned-${this.#all.size}-${this.kernel.now()}`),
+        'provisioned-concurrency',
+        this.budget.nextSequence(),
+      );
       this.#all.add(env);
       this.#provisioned.add(env);
       this.hooks.created(env);
@@ -118,7 +136,7 @@ export class EnvironmentPool {
     const warm = this.#idle.pop();
     if (warm !== undefined) return warm;
     this.budget.reserve();
-    const env = new Environment(this.spec, this.ivm, this.kernel, this.#random.fork(`env-${this.#all.size}-${this.kernel.now()}`));
+    const env = new Environment(this.spec, this.ivm, this.kernel, this.#random.fork(`env-${this.#all.size}-${this.kernel.now()}`), 'on-demand', this.budget.nextSequence());
     this.#all.add(env);
     this.hooks.created(env);
     return env;
@@ -131,20 +149,30 @@ export class EnvironmentPool {
       return;
     }
     if (this.#provisioned.has(env)) {
+      if (this.#provisioned.size > this.#provisionedTarget) {
+        this.remove(env, 'retired');
+        return;
+      }
       this.#provisionedIdle.push(env);
       return;
     }
     this.#idle.push(env);
     if (Number.isFinite(this.idleTtlMs)) {
-      const since = env.lastUsed;
-      // Background: reaping is housekeeping, it does not keep settle() busy.
-      this.kernel.after(
-        this.idleTtlMs,
-        `reap ${env.id}`,
-        () => {
-          if (!env.busy && !env.disposed && env.lastUsed === since && this.#idle.includes(env)) this.remove(env, 'reaped');
-        },
-        true,
+      // One pending reap per environment, replaced on every release. Background: reaping is
+      // housekeeping, it does not keep settle() busy.
+      const previous = this.#reaps.get(env);
+      if (previous !== undefined) this.kernel.cancel(previous);
+      this.#reaps.set(
+        env,
+        this.kernel.after(
+          this.idleTtlMs,
+          `reap ${env.id}`,
+          () => {
+            this.#reaps.delete(env);
+            if (!env.busy && !env.disposed && this.#idle.includes(env)) this.remove(env, 'reaped');
+          },
+          true,
+        ),
       );
     }
   }
@@ -156,6 +184,11 @@ export class EnvironmentPool {
   }
 
   remove(env: Environment, reason: 'retired' | 'reaped' | 'closed'): void {
+    const reap = this.#reaps.get(env);
+    if (reap !== undefined) {
+      this.kernel.cancel(reap);
+      this.#reaps.delete(env);
+    }
     const i = this.#idle.indexOf(env);
     if (i >= 0) this.#idle.splice(i, 1);
     const j = this.#provisionedIdle.indexOf(env);
