@@ -71,6 +71,11 @@ export interface LambdaSimulatorOptions {
    * identity (`invoke(input, { caller })`; default caller: the account itself, allowed). Default 'off'.
    */
   permissions?: 'enforce' | 'off';
+  /**
+   * Real milliseconds a host call (host module, AWS SDK) may stay pending before it fails: virtual
+   * time cannot move while host work is pending. Default 30 000.
+   */
+  hostCallTimeoutMs?: number;
   /** Cap on live execution environments (isolates) in this process. Default 1000. */
   maxEnvironments?: number;
   /**
@@ -103,7 +108,7 @@ export interface LambdaSimulatorOptions {
 const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
   'modules', 'hostLatency', 'aws', 'unreservedConcurrencyMinimum', 'initLatency', 'idleEnvironmentTtlMs',
-  'scalingRate', 'requestsPerSecondPerConcurrency', 'permissions',
+  'scalingRate', 'requestsPerSecondPerConcurrency', 'permissions', 'hostCallTimeoutMs',
 ]);
 
 function checkOptions(o: LambdaSimulatorOptions): void {
@@ -118,6 +123,7 @@ function checkOptions(o: LambdaSimulatorOptions): void {
   };
   positiveInt('maxEnvironments');
   positiveInt('cpuTimeBudgetMs');
+  positiveInt('hostCallTimeoutMs');
   positiveInt('accountConcurrency');
   const minimum = o.unreservedConcurrencyMinimum;
   if (minimum !== undefined && (typeof minimum !== 'number' || !Number.isInteger(minimum) || minimum < 0)) {
@@ -307,6 +313,7 @@ export class LambdaSimulator {
       hostCalls: router,
       initLatencyMs: latencyFunction(options.initLatency === 'measured' ? 0 : (options.initLatency ?? 0), this.#kernel.random.fork('init-latency')),
       measureInit: options.initLatency === 'measured',
+      hostCallTimeoutMs: options.hostCallTimeoutMs ?? 30_000,
       idleTtlMs: options.idleEnvironmentTtlMs ?? 600_000,
       describeSdk: (packages) => (packages.length === 0 ? Promise.resolve({}) : aws.describe(packages)),
       onRuntimeWarning: (message) => {

@@ -136,6 +136,7 @@ export interface RegistryDeps {
   /** Simulated platform time of a cold start before the module runs. */
   initLatencyMs: () => number;
   measureInit: boolean;
+  hostCallTimeoutMs: number;
   /** Simulated ms an idle environment lives before it is reaped. */
   idleTtlMs: number;
   /** Loads and describes the AWS SDK packages a bundle imports (fails when one is not installed). */
@@ -153,6 +154,8 @@ export class FunctionRegistry {
   readonly #functions = new Map<string, FunctionRecord>();
   /** Names being created right now (bundling is asynchronous). */
   readonly #creating = new Set<string>();
+  /** Functions with an update in progress. */
+  readonly #updating = new Set<string>();
   readonly #deps: RegistryDeps;
   /**
    * Bundling is real host work (esbuild, SDK package loading): a burst of createFunction calls
@@ -344,8 +347,28 @@ export class FunctionRegistry {
     for (const v of record.versions.values()) v.pool.retire();
   }
 
+  /**
+   * Updates take real time (bundling): while one runs, another update of the same function is
+   * refused as Lambda refuses it (LastUpdateStatus InProgress), so the last one issued cannot lose.
+   */
+  async #exclusive<T>(record: FunctionRecord, update: () => Promise<T>): Promise<T> {
+    if (this.#updating.has(record.name)) {
+      throw new ResourceConflictException(`The operation cannot be performed at this time. An update is in progress for resource: ${record.arn}`);
+    }
+    this.#updating.add(record.name);
+    try {
+      return await update();
+    } finally {
+      this.#updating.delete(record.name);
+    }
+  }
+
   async updateCode(input: UpdateFunctionCodeInput): Promise<FunctionConfiguration> {
     const record = this.get(input?.FunctionName);
+    return this.#exclusive(record, () => this.#updateCode(record, input));
+  }
+
+  async #updateCode(record: FunctionRecord, input: UpdateFunctionCodeInput): Promise<FunctionConfiguration> {
     const code = pickCode(input as unknown as FunctionCode);
     const bundle = await this.#bundle(code, record.configuration.Handler);
     const sdk = await this.#deps.describeSdk(bundle.sdkPackages);
@@ -356,6 +379,10 @@ export class FunctionRegistry {
 
   async updateConfiguration(input: UpdateFunctionConfigurationInput): Promise<FunctionConfiguration> {
     const record = this.get(input?.FunctionName);
+    return this.#exclusive(record, () => this.#updateConfiguration(record, input));
+  }
+
+  async #updateConfiguration(record: FunctionRecord, input: UpdateFunctionConfigurationInput): Promise<FunctionConfiguration> {
     for (const key of Object.keys(input)) {
       if (!FIELDS.has(key) || key === 'Code' || key === 'Tags') {
         throw new InvalidParameterValueException(`Unknown parameter '${key}' in updateFunctionConfiguration input`);
@@ -492,6 +519,7 @@ export class FunctionRegistry {
       sdk,
       initLatencyMs: this.#deps.initLatencyMs,
       measureInit: this.#deps.measureInit,
+      hostCallTimeoutMs: this.#deps.hostCallTimeoutMs,
     };
     return new EnvironmentPool(spec, this.#deps.ivm, this.#deps.kernel, this.#deps.random.fork(`pool:${configuration.FunctionName}:${version}:${configuration.RevisionId}`), this.#deps.budget, this.#deps.hooks, this.#deps.idleTtlMs);
   }

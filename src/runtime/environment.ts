@@ -14,7 +14,7 @@
 import type { Context, Isolate, Reference } from 'isolated-vm';
 import { Deferred } from '../kernel/deferred.js';
 import type { SimEvent } from '../kernel/event-heap.js';
-import { realNow } from '../kernel/host-time.js';
+import { hostTimeout, realNow } from '../kernel/host-time.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Random } from '../kernel/random.js';
 import { BUNDLE_FILENAME, type HandlerBundle } from './bundle.js';
@@ -62,6 +62,11 @@ export interface EnvironmentSpec {
   initLatencyMs: () => number;
   /** Also count the real CPU time of the init code as simulated Init time (not deterministic). */
   measureInit?: boolean;
+  /**
+   * Real ms a host call's promise may stay pending: virtual time cannot move meanwhile, so a
+   * promise that never settles would freeze every function. Past it the call fails.
+   */
+  hostCallTimeoutMs?: number;
 }
 
 export interface InvokeRequest {
@@ -829,7 +834,23 @@ export class Environment {
           this.#kernel.after(latency, `${this.id} host call ${id} (${target} ${path})`, () => this.#deliver(id, pending, ok, json));
         };
         if (answer.kind === 'promise') {
-          void this.#kernel.hold(answer.promise.then((v) => finish(true, v), (e: unknown) => finish(false, e)));
+          const bound = this.spec.hostCallTimeoutMs ?? 30_000;
+          const bounded = new Promise<unknown>((resolve, reject) => {
+            const timer = hostTimeout(bound, () =>
+              reject(new Error(`lambda-sim: the host call ${target} ${path} did not settle within ${bound} ms of real time (simulated time cannot move while it is pending)`)),
+            );
+            answer.promise.then(
+              (v) => {
+                timer.cancel();
+                resolve(v);
+              },
+              (e: unknown) => {
+                timer.cancel();
+                reject(e);
+              },
+            );
+          });
+          void this.#kernel.hold(bounded.then((v) => finish(true, v), (e: unknown) => finish(false, e)));
         } else {
           // Simulated work (a nested invoke) starts as its own event, not inside this sandbox call.
           const start = answer.start;

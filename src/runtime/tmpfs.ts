@@ -25,6 +25,7 @@ const ERRNO: Record<string, [number, string]> = {
   ENOTEMPTY: [-39, 'directory not empty'],
   EROFS: [-30, 'read-only file system'],
   ENOSPC: [-28, 'no space left on device'],
+  EINVAL: [-22, 'invalid argument'],
 };
 
 const SYSCALL: Record<string, string> = {
@@ -154,7 +155,17 @@ export class TmpFs {
         this.#writable(to);
         const n = this.#nodes.get(path);
         if (n === undefined) throw new FsError('ENOENT');
+        if (to === path) return '';
+        if (n.dir && to.startsWith(`${path}/`)) throw new FsError('EINVAL'); // into its own subtree
         this.#parentDir(to);
+        const target = this.#nodes.get(to);
+        if (target !== undefined) {
+          // POSIX rename replaces the target: a file by a file, an empty directory by a directory.
+          if (target.dir && !n.dir) throw new FsError('EISDIR');
+          if (!target.dir && n.dir) throw new FsError('ENOTDIR');
+          if (target.dir && this.#descendants(to).length > 0) throw new FsError('ENOTEMPTY');
+          this.#remove(to);
+        }
         const moved = [path, ...this.#descendants(path)];
         for (const p of moved) {
           const node = this.#nodes.get(p)!;

@@ -131,3 +131,16 @@ describe('bulk creation', () => {
     for (const [i, n] of names.entries()) expect((await call(sim, n)).payload).toBe(i);
   });
 });
+
+describe('concurrent updates', () => {
+  it('refuses a second update while one is in progress (ResourceConflictException), as Lambda does', async () => {
+    await sim.createFunction(base);
+    const first = sim.updateFunctionCode({ FunctionName: 'f', Source: 'export const handler = async () => "A";' });
+    const second = sim.updateFunctionCode({ FunctionName: 'f', Source: 'export const handler = async () => "B";' }).catch((e: unknown) => e);
+    await first;
+    const e = await second;
+    expect(e).toBeInstanceOf(ResourceConflictException);
+    expect((e as Error).message).toBe('The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:123456789012:function:f');
+    expect((await call(sim, 'f')).payload).toBe('A');
+  });
+});

@@ -124,3 +124,11 @@ describe('host modules', () => {
     expect(() => new LambdaSimulator({ modules: { a: {} }, hostLatency: { a: -1 } })).toThrow('Expected `hostLatency.a` to be milliseconds >= 0');
   });
 });
+
+describe('host calls that never settle', () => {
+  it('fail after hostCallTimeoutMs of real time instead of freezing the simulation', async () => {
+    sim = new LambdaSimulator({ seed: 1, hostCallTimeoutMs: 50, modules: { db: { get: () => new Promise(() => {}) } } });
+    const fn = await deploy(sim, `import db from 'db'; export const handler = async () => { try { await db.get(); } catch (e) { return e.message; } };`);
+    expect((await call(sim, fn)).payload).toBe('lambda-sim: the host call host:db get did not settle within 50 ms of real time (simulated time cannot move while it is pending)');
+  });
+});

@@ -91,3 +91,22 @@ describe('the simulator survives its listeners and its housekeeping', () => {
     expect(await ids()).toEqual(await ids());
   });
 });
+
+describe('/tmp rename', () => {
+  it('replaces a file target (freeing its bytes), and refuses moves into its own subtree or a file over a directory', async () => {
+    sim = new LambdaSimulator({ seed: 1 });
+    const fn = await deploy(
+      sim,
+      `import fs from 'node:fs';
+       export const handler = async () => {
+         const errs = [];
+         for (let i = 0; i < 40; i++) { fs.writeFileSync('/tmp/a', Buffer.alloc(20 * 1024 * 1024)); fs.writeFileSync('/tmp/b', 'x'); fs.renameSync('/tmp/a', '/tmp/b'); }
+         fs.mkdirSync('/tmp/d/e', { recursive: true });
+         try { fs.renameSync('/tmp/d', '/tmp/d/e/f'); } catch (e) { errs.push(e.code); }
+         try { fs.renameSync('/tmp/b', '/tmp/d'); } catch (e) { errs.push(e.code); }
+         return [fs.readdirSync('/tmp').sort(), fs.statSync('/tmp/b').size, errs];
+       };`,
+    );
+    expect((await call(sim, fn)).payload).toEqual([['b', 'd'], 20 * 1024 * 1024, ['EINVAL', 'EISDIR']]);
+  });
+});
