@@ -11,7 +11,9 @@ let counter = 0;
 /** Creates a function from module text and returns its name. */
 export async function deploy(sim: LambdaSimulator, source: string, extra: Partial<CreateFunctionInput> = {}): Promise<string> {
   const name = extra.FunctionName ?? `fn${++counter}`;
-  await sim.createFunction({ FunctionName: name, Handler: 'index.handler', Code: { Source: source }, ...extra });
+  // Tests pin nodejs20.x unless they say otherwise, so they mean the same on every host Node line
+  // (the default runtime follows the host: nodejs24.x rejects callback handlers).
+  await sim.createFunction({ FunctionName: name, Handler: 'index.handler', Runtime: 'nodejs20.x', Code: { Source: source }, ...extra });
   return name;
 }
 

@@ -19,7 +19,7 @@ describe('createFunction', () => {
     expect(c).toMatchObject({
       FunctionName: 'f',
       FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f',
-      Runtime: 'nodejs20.x',
+      Runtime: `nodejs${process.versions.node.split('.')[0]}.x`, // the host's line by default
       Handler: 'index.handler',
       Timeout: 3,
       MemorySize: 128,

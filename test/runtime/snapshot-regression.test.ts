@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { loadIsolatedVm } from '../../src/runtime/isolated-vm.js';
 
@@ -22,7 +23,9 @@ describe('isolated-vm startup snapshots (known broken)', () => {
           return true;
         }
       })();
-      expect(broken).toBe(true);
+      // Broken on isolated-vm 5 (Node 20); measured working on 6.2 (Node 22 and 24).
+      const major = Number((createRequire(import.meta.url)('isolated-vm/package.json') as { version: string }).version.split('.')[0]);
+      expect(broken).toBe(major === 5);
     } finally {
       isolate.dispose();
     }
