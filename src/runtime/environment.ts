@@ -934,6 +934,9 @@ export class Environment {
       }),
     ]);
     setup.release();
+    // The protocol is the host's: with references taken, the globals go (handler code cannot end
+    // its own invocation or rebind the host callbacks through them).
+    context.evalSync('delete globalThis.__lambda_setup; delete globalThis.__lambda_invoke; delete globalThis.__lambda_fire; delete globalThis.__lambda_drained; delete globalThis.__lambda_settle;');
     return sandbox;
   }
 

@@ -110,3 +110,12 @@ describe('/tmp rename', () => {
     expect((await call(sim, fn)).payload).toEqual([['b', 'd'], 20 * 1024 * 1024, ['EINVAL', 'EISDIR']]);
   });
 });
+
+describe('the handler-call protocol is the host’s', () => {
+  it('handler code cannot reach the shim’s protocol functions', async () => {
+    sim = new LambdaSimulator({ seed: 1 });
+    const fn = await deploy(sim, `export const handler = async () => ['__lambda_setup', '__lambda_register', '__lambda_invoke', '__lambda_fire', '__lambda_drained', '__lambda_settle'].map((k) => typeof globalThis[k]);`);
+    expect((await call(sim, fn)).payload).toEqual(['undefined', 'undefined', 'undefined', 'undefined', 'undefined', 'undefined']);
+    expect((await call(sim, fn)).payload).toEqual(['undefined', 'undefined', 'undefined', 'undefined', 'undefined', 'undefined']);
+  });
+});

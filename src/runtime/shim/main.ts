@@ -171,6 +171,7 @@ const CALLBACK_DEPRECATED =
   'For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.';
 
 function register(ns: Record<string, unknown>): void {
+  delete globalThis['__lambda_register'];
   let fn = resolvePath(ns, config.exportPath);
   if (fn === undefined && ns['default'] !== null && typeof ns['default'] === 'object') fn = resolvePath(ns['default'], config.exportPath);
   if (fn === undefined && typeof ns['default'] === 'function' && config.exportPath !== 'default') fn = resolvePath(ns['default'], config.exportPath);
@@ -288,8 +289,13 @@ function fire(id: number): void {
 }
 
 install();
+/**
+ * The host takes references to these and then deletes them from the global object (see
+ * environment.ts), so handler code cannot call the protocol; `__lambda_register` removes itself
+ * once the handler is registered.
+ */
 const protocol = (name: string, value: unknown): void => {
-  Object.defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
+  Object.defineProperty(globalThis, name, { value, writable: false, configurable: true, enumerable: false });
 };
 protocol('__lambda_setup', setup);
 protocol('__lambda_register', register);
