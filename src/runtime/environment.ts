@@ -30,6 +30,9 @@ import { TmpFs } from './tmpfs.js';
 
 export type Runtime = 'nodejs20.x' | 'nodejs22.x' | 'nodejs24.x';
 
+/** Characters of log an invocation keeps (older records beyond it are dropped, with a note). */
+export const MAX_LOG_CHARS = 16 * 1024 * 1024;
+
 /** Largest successful response Lambda returns synchronously. */
 export const MAX_RESPONSE_BYTES = 6_291_556;
 
@@ -214,6 +217,9 @@ export class Environment {
   #traceId: string | undefined;
   #resets = 0;
   #peakMB = 0;
+  /** Characters of log kept for the current invocation, and records dropped beyond the cap. */
+  #logBytes = 0;
+  #dropped = 0;
   /** Real CPU ms the last init phase spent in the sandbox. */
   #lastInitCpuMs = 0;
   #sinceSample = 0;
@@ -272,6 +278,8 @@ export class Environment {
     if (this.#disposed) throw new Error(`lambda-sim internal error: environment ${this.id} is disposed`);
     this.#busy = true;
     this.#lines = [];
+    this.#logBytes = 0;
+    this.#dropped = 0;
     this.#traceId = request.traceId;
     const result = new Deferred<InvocationRecord>();
     if (onEnd !== undefined) this.#onEnd = onEnd;
@@ -670,6 +678,27 @@ export class Environment {
     }
   }
 
+  /**
+   * Keeps a console record. The log kept per invocation is bounded (MAX_LOG_CHARS): beyond it the
+   * oldest records go, replaced by one line saying how many, so the tail (LogType Tail) and the
+   * host's memory both stay right however much a handler logs.
+   */
+  #record(line: string): void {
+    this.#lines.push(line);
+    this.#logBytes += line.length;
+    if (this.#logBytes <= MAX_LOG_CHARS) return;
+    const keep: string[] = [];
+    let kept = 0;
+    for (let i = this.#lines.length - 1; i >= 0 && kept < MAX_LOG_CHARS / 2; i--) {
+      keep.push(this.#lines[i]!);
+      kept += this.#lines[i]!.length;
+    }
+    this.#dropped += this.#lines.length - keep.length;
+    keep.push(`lambda-sim: ${this.#dropped} earlier log record(s) of this invocation dropped (the log kept per invocation is capped at ${MAX_LOG_CHARS} characters)`);
+    this.#lines = keep.reverse();
+    this.#logBytes = kept;
+  }
+
   #logInitFailure(outcome: Outcome, requestId: string | undefined): void {
     if (outcome.kind === 'error') this.#lines.push(this.#log.error(this.#kernel.now(), requestId, 'Uncaught Exception', outcome.body));
   }
@@ -882,9 +911,7 @@ export class Environment {
     const context = isolate.createContextSync();
     const g = context.global;
     const callbacks: Record<(typeof HOST_CALLBACKS)[number], (...args: never[]) => unknown> = {
-      log: (level: string, message: string) => {
-        this.#lines.push(this.#log.console(this.#kernel.now(), this.#phase?.requestId, String(level), String(message)));
-      },
+      log: (level: string, message: string) => this.#record(this.#log.console(this.#kernel.now(), this.#phase?.requestId, String(level), String(message))),
       timer: (id: number, delay: number, ref: boolean) => this.#armTimer(Number(id), Number(delay), ref === true),
       clearTimer: (id: number) => this.#clearTimer(Number(id)),
       now: () => this.#kernel.now(),

@@ -119,3 +119,19 @@ describe('the handler-call protocol is the host’s', () => {
     expect((await call(sim, fn)).payload).toEqual(['undefined', 'undefined', 'undefined', 'undefined', 'undefined', 'undefined']);
   });
 });
+
+describe('log volume', () => {
+  it('keeps a bounded log per invocation, noting how many older records were dropped', async () => {
+    sim = new LambdaSimulator({ seed: 1 });
+    const kept: string[][] = [];
+    sim.on('invocation:end', (r) => kept.push(r.logs));
+    const fn = await deploy(sim, `export const handler = async () => { const line = 'y'.repeat(100 * 1024); for (let i = 0; i < 400; i++) console.log(i, line); return 'ok'; };`, { MemorySize: 512 });
+    const out = await sim.invoke({ FunctionName: fn, LogType: 'Tail' });
+    expect(out.Payload!.transformToString()).toBe('"ok"');
+    const logs = kept[0]!;
+    expect(logs.reduce((n, l) => n + l.length, 0)).toBeLessThan(17 * 1024 * 1024);
+    expect(logs.find((l) => l.startsWith('lambda-sim: '))).toMatch(/^lambda-sim: \d+ earlier log record\(s\) of this invocation dropped/);
+    expect(logs.at(-1)).toMatch(/^REPORT RequestId: /);
+    expect(Buffer.from(out.LogResult!, 'base64').toString()).toMatch(/REPORT RequestId: .*\n$/);
+  });
+});
