@@ -446,12 +446,18 @@ export class Environment {
       return;
     }
     const module = entry;
-    this.#guarded(phase, () => module.evaluateSync({ timeout: Math.max(1, Math.ceil(phase.cpuLeftMs)) }), (e) => ({
-      kind: 'error',
-      body: initErrorBody(e),
-      fatal: false,
-      label: 'Uncaught Exception',
-    }));
+    this.#guarded(phase, () => module.evaluateSync({ timeout: Math.max(1, Math.ceil(phase.cpuLeftMs)) }), (e, replaced) =>
+      // The module had loaded and registered its handler: what isolated-vm threw afterwards is an
+      // unhandled promise rejection of the init code, not a load error.
+      replaced?.kind === 'ok'
+        ? {
+            kind: 'error',
+            body: { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: String(e), trace: e instanceof Error && typeof e.stack === 'string' ? cutBoundary(e.stack) : [] },
+            fatal: true,
+            label: 'Unhandled Promise Rejection',
+          }
+        : { kind: 'error', body: initErrorBody(e), fatal: false, label: 'Uncaught Exception' },
+    );
   }
 
   /** Records a phase's outcome; acts on it once no sandbox call is on the stack. */
@@ -476,7 +482,7 @@ export class Environment {
    * there into outcomes: budget exhausted (the deadline will report a timeout), isolate disposed by
    * its memory limit, or an unhandled promise rejection (which isolated-vm throws from the call).
    */
-  #guarded(phase: Phase, run: () => unknown, onThrow: (e: unknown) => Outcome): void {
+  #guarded(phase: Phase, run: () => unknown, onThrow: (e: unknown, replaced: Outcome | undefined) => Outcome): void {
     const began = realNow();
     const before = phase.outcome;
     this.#inCall++;
@@ -492,8 +498,9 @@ export class Environment {
         // An unhandled rejection surfaces when the call's microtasks are done. In Node the runtime
         // client handles it before the response (an HTTP request) leaves, so it wins over a result
         // reported during the same call.
-        if (before === undefined && phase.outcome?.kind !== 'crash') phase.outcome = undefined;
-        this.#end(phase, onThrow(e));
+        const replaced = phase.outcome;
+        if (before === undefined && replaced?.kind !== 'crash') phase.outcome = undefined;
+        this.#end(phase, onThrow(e, replaced));
       }
     } finally {
       this.#inCall--;

@@ -135,3 +135,11 @@ describe('log volume', () => {
     expect(Buffer.from(out.LogResult!, 'base64').toString()).toMatch(/REPORT RequestId: .*\n$/);
   });
 });
+
+describe('init-time promise rejections', () => {
+  it('an unhandled rejection during init is Runtime.UnhandledPromiseRejection, not a load error', async () => {
+    sim = new LambdaSimulator({ seed: 1 });
+    const fn = await deploy(sim, `Promise.reject(new Error('initrej')); export const handler = async () => 'ok';`);
+    expect((await call(sim, fn)).payload).toMatchObject({ errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'Error: initrej' });
+  });
+});
