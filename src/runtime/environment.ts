@@ -282,21 +282,23 @@ export class Environment {
     this.#dropped = 0;
     this.#traceId = request.traceId;
     const result = new Deferred<InvocationRecord>();
-    if (onEnd !== undefined) this.#onEnd = onEnd;
-    else this.#onEnd = undefined;
+    this.#onEnd = onEnd;
     const startedAt = this.#kernel.now();
     const cold = !this.#ready;
 
-    const runHandler = (initDurationMs: number | undefined, invokeStart: number): void => {
-      this.#lines.push(this.#log.start(this.#kernel.now(), request.requestId, this.spec.version));
-      this.#startPhase('invoke', this.spec.timeoutMs, request.requestId, invokeStart, (outcome) => {
+    /**
+     * The invoke phase: the handler gets the function's timeout from `invokeStart` (less when
+     * Lambda's second init try already used part of it inside the invoke phase).
+     */
+    const runHandler = (initDurationMs: number | undefined, invokeStart: number, logStart = true): void => {
+      if (logStart) this.#lines.push(this.#log.start(this.#kernel.now(), request.requestId, this.spec.version));
+      const now = this.#kernel.now();
+      this.#startPhase('invoke', this.spec.timeoutMs - (now - invokeStart), request.requestId, now, (outcome) => {
         this.#complete(result, request, outcome, { cold, initDurationMs, start: invokeStart });
       });
       this.#thaw();
       const sandbox = this.#sandbox;
-      if (sandbox !== undefined) {
-        this.#callHandler(sandbox, request, invokeStart + this.spec.timeoutMs);
-      }
+      if (sandbox !== undefined) this.#callHandler(sandbox, request, invokeStart + this.spec.timeoutMs);
     };
 
     if (this.#ready) {
@@ -305,42 +307,46 @@ export class Environment {
     }
 
     // Cold start: the init phase (10 s), and on failure Lambda's second try inside the invoke phase.
-    const latency = Math.max(0, this.spec.initLatencyMs());
-    const runInit = (): void => this.#runInit('init', this.spec.initTimeoutMs, undefined, this.#kernel.now(), (outcome) => {
-      const initDuration = this.#kernel.now() - startedAt;
-      if (outcome.kind === 'ok') {
-        const measured = this.spec.measureInit === true ? Math.round(this.#lastInitCpuMs * 1000) / 1000 : 0;
-        if (measured > 0) {
-          // The init code's real CPU time, as simulated time (opt-in: it breaks exact replay).
-          this.#kernel.after(measured, `${this.id} measured init`, () => runHandler(initDuration + measured, this.#kernel.now()));
-        } else runHandler(initDuration, this.#kernel.now());
-        return;
-      }
-      this.#logInitFailure(outcome, undefined);
-      this.#lines.push(this.#log.initReport(this.#kernel.now(), initDuration, 'init', outcome.kind === 'timeout' ? 'timeout' : 'error', errorTypeOf(outcome)));
-      this.#discardSandbox();
-      const invokeStart = this.#kernel.now();
-      this.#lines.push(this.#log.start(invokeStart, request.requestId, this.spec.version));
-      this.#runInit('invoke', this.spec.timeoutMs, request.requestId, invokeStart, (second) => {
-        if (second.kind === 'ok') {
-          // Initialised inside the invoke phase: the handler gets what is left of the timeout.
-          this.#startPhase('invoke', this.spec.timeoutMs - (this.#kernel.now() - invokeStart), request.requestId, this.#kernel.now(), (o) => {
-            this.#complete(result, request, o, { cold, initDurationMs: undefined, start: invokeStart });
-          });
-          this.#thaw();
-          this.#callHandler(this.#sandbox!, request, invokeStart + this.spec.timeoutMs);
+    this.#afterInitLatency('cold start', () =>
+      this.#runInit('init', this.spec.initTimeoutMs, undefined, this.#kernel.now(), (outcome) => {
+        const initDuration = this.#kernel.now() - startedAt;
+        if (outcome.kind === 'ok') {
+          const measured = this.spec.measureInit === true ? Math.round(this.#lastInitCpuMs * 1000) / 1000 : 0;
+          if (measured > 0) {
+            // The init code's real CPU time, as simulated time (opt-in: it breaks exact replay).
+            this.#kernel.after(measured, `${this.id} measured init`, () => runHandler(initDuration + measured, this.#kernel.now()));
+          } else runHandler(initDuration, this.#kernel.now());
           return;
         }
-        this.#logInitFailure(second, undefined);
-        const now = this.#kernel.now();
-        this.#lines.push(this.#log.initReport(now, now - invokeStart, 'invoke', second.kind === 'timeout' ? 'timeout' : 'error', errorTypeOf(second)));
-        this.#discardSandbox();
-        this.#complete(result, request, second, { cold, initDurationMs: undefined, start: invokeStart, initFailed: true });
-      });
-    });
-    if (latency > 0) this.#kernel.after(latency, `${this.id} cold start`, runInit);
-    else runInit();
+        this.#initFailed(outcome, 'init', startedAt);
+        const invokeStart = this.#kernel.now();
+        this.#lines.push(this.#log.start(invokeStart, request.requestId, this.spec.version));
+        this.#runInit('invoke', this.spec.timeoutMs, request.requestId, invokeStart, (second) => {
+          if (second.kind === 'ok') {
+            runHandler(undefined, invokeStart, false);
+            return;
+          }
+          this.#initFailed(second, 'invoke', invokeStart);
+          this.#complete(result, request, second, { cold, initDurationMs: undefined, start: invokeStart, initFailed: true });
+        });
+      }),
+    );
     return result;
+  }
+
+  /** Logs a failed init (the error, INIT_REPORT) and throws the sandbox away. */
+  #initFailed(outcome: Outcome, phase: 'init' | 'invoke', since: number): void {
+    if (outcome.kind === 'error') this.#lines.push(this.#log.error(this.#kernel.now(), undefined, 'Uncaught Exception', outcome.body));
+    const now = this.#kernel.now();
+    this.#lines.push(this.#log.initReport(now, now - since, phase, outcome.kind === 'timeout' ? 'timeout' : 'error', errorTypeOf(outcome)));
+    this.#discardSandbox();
+  }
+
+  /** Runs `init` after the platform's part of a cold start (the init latency model), or at once. */
+  #afterInitLatency(label: string, init: () => void): void {
+    const latency = Math.max(0, this.spec.initLatencyMs());
+    if (latency > 0) this.#kernel.after(latency, `${this.id} ${label}`, init);
+    else init();
   }
 
   /** The payload travels as its own string argument: no second JSON encoding of the event. */
@@ -365,17 +371,15 @@ export class Environment {
     }
     this.#busy = true;
     this.#lines = [];
-    const run = (): void =>
+    this.#afterInitLatency('provisioning', () =>
       this.#runInit('init', this.spec.initTimeoutMs, undefined, this.#kernel.now(), (outcome) => {
         this.#busy = false;
         if (outcome.kind !== 'ok') this.#discardSandbox();
         this.#lastUsed = this.#kernel.now();
         this.#timersToBackground(true);
         onReady(outcome.kind === 'ok');
-      });
-    const latency = Math.max(0, this.spec.initLatencyMs());
-    if (latency > 0) this.#kernel.after(latency, `${this.id} provisioning`, run);
-    else run();
+      }),
+    );
   }
 
   /** Disposes of the sandbox and cancels its timers. The environment cannot be used again. */
@@ -706,9 +710,7 @@ export class Environment {
     this.#logBytes = kept;
   }
 
-  #logInitFailure(outcome: Outcome, requestId: string | undefined): void {
-    if (outcome.kind === 'error') this.#lines.push(this.#log.error(this.#kernel.now(), requestId, 'Uncaught Exception', outcome.body));
-  }
+
 
   /**
    * Max Memory Used: the isolate's heap high-water mark. Reading heap statistics costs as much as a
