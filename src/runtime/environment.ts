@@ -710,8 +710,6 @@ export class Environment {
     this.#logBytes = kept;
   }
 
-
-
   /**
    * Max Memory Used: the isolate's heap high-water mark. Reading heap statistics costs as much as a
    * warm invoke, so it is sampled on cold starts, failures and every 64th invocation; between
