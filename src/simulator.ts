@@ -602,45 +602,52 @@ export class LambdaSimulator {
    */
   async invoke(input: InvokeInput, options: { caller?: Caller | string } = {}): Promise<InvokeOutput> {
     this.#assertOpen();
+    const request = this.#accept(input, () =>
+      typeof options.caller === 'string' ? { principal: options.caller } : (options.caller ?? { principal: `arn:aws:iam::${this.accountId}:root`, allowedByIdentityPolicy: true }),
+    );
+    if ('dryRun' in request) return request.dryRun;
+    const done = this.#start(request.resolved, request.parsed, traceHeader(this.#kernel.now(), this.#traceIds.hex(40)));
+    const result = await this.#kernel.wait(done);
+    return toOutput(result, request.parsed.logType === 'Tail');
+  }
+
+  /**
+   * What every Invoke goes through before it runs, whoever sends it: input validation, name and
+   * qualifier resolution, the permission check (when enforced), DryRun (answered here: nothing
+   * runs), and the not-yet-implemented Event type.
+   */
+  #accept(input: InvokeInput, caller: () => Caller): { parsed: ParsedInvoke; resolved: Resolved } | { dryRun: InvokeOutput } {
     const parsed = parseInvokeInput(input);
     const resolved = this.#registry.resolve(qualified({ FunctionName: parsed.functionName, Qualifier: parsed.qualifier }), () => this.#routing.next());
-    if (this.#enforce) {
-      const caller = typeof options.caller === 'string' ? { principal: options.caller } : (options.caller ?? { principal: `arn:aws:iam::${this.accountId}:root`, allowedByIdentityPolicy: true });
-      this.#policies.check(resolved.record.arn, resolved.invokedArn, caller);
-    }
-    if (parsed.invocationType === 'DryRun') return { StatusCode: 204, $metadata: metadata(204, this.#ids.uuid()) };
+    if (this.#enforce) this.#policies.check(resolved.record.arn, resolved.invokedArn, caller());
+    if (parsed.invocationType === 'DryRun') return { dryRun: { StatusCode: 204, $metadata: metadata(204, this.#ids.uuid()) } };
     if (parsed.invocationType === 'Event') {
       throw new NotImplementedException(
         "InvocationType 'Event' (asynchronous invocation with the event queue, retries, DLQ and destinations) is not implemented in this version of lambda-sim yet. Use 'RequestResponse' for now.",
       );
     }
-    const done = this.#start(resolved, parsed, traceHeader(this.#kernel.now(), this.#traceIds.hex(40)));
-    const result = await this.#kernel.wait(done);
-    return toOutput(result, parsed.logType === 'Tail');
+    return { parsed, resolved };
   }
 
   /**
    * An Invoke sent by a handler through the runtime-provided SDK: runs in this simulation, started
    * from a kernel event and answered through `done` from the event that ends it (no host promise
    * in between, so simulated time stays ordered). The callee's trace header carries the caller's
-   * lineage (recursion detection comes with the async queue).
+   * lineage (recursion detection comes with the async queue). The handler calls with its execution
+   * role, whose identity policy lambda-sim does not model.
    */
   #invokeFromFunction(input: Record<string, unknown>, caller: HostCallContext, done: (ok: boolean, value: unknown) => void): void {
     try {
-      const parsed = parseInvokeInput(input as unknown as InvokeInput);
-      const resolved = this.#registry.resolve(qualified({ FunctionName: parsed.functionName, Qualifier: parsed.qualifier }), () => this.#routing.next());
-      if (this.#enforce) {
-        // A handler calls with its execution role, whose identity policy lambda-sim does not model.
-        const role = this.#registry.get(caller.functionName).configuration.Role;
-        this.#policies.check(resolved.record.arn, resolved.invokedArn, { principal: role, sourceArn: caller.functionArn, sourceAccount: this.accountId });
-      }
-      if (parsed.invocationType === 'DryRun') {
-        done(true, { StatusCode: 204, $metadata: metadata(204, this.#ids.uuid()) });
+      const request = this.#accept(input as unknown as InvokeInput, () => ({
+        principal: this.#registry.get(caller.functionName).configuration.Role,
+        sourceArn: caller.functionArn,
+        sourceAccount: this.accountId,
+      }));
+      if ('dryRun' in request) {
+        done(true, request.dryRun);
         return;
       }
-      if (parsed.invocationType === 'Event') {
-        throw new NotImplementedException("InvocationType 'Event' is not implemented in this version of lambda-sim yet.");
-      }
+      const { parsed, resolved } = request;
       this.#start(resolved, parsed, childTrace(caller, this.#traceIds.hex(16)), (result) => done(true, toOutput(result, parsed.logType === 'Tail')));
     } catch (error) {
       done(false, error);
@@ -653,8 +660,8 @@ export class LambdaSimulator {
     const pool = target.pool;
     const provisionedEnv = pool.acquireProvisioned();
     const reason = this.#admit(name, provisionedEnv === undefined && pool.idleCount === 0);
-    if (reason !== undefined && provisionedEnv !== undefined) pool.release(provisionedEnv);
     if (reason !== undefined) {
+      if (provisionedEnv !== undefined) pool.release(provisionedEnv);
       this.#metrics.throttled(name);
       this.#emit('invocation:throttle', { functionName: name, reason, time: this.#kernel.now() });
       throw new TooManyRequestsException(reason);
