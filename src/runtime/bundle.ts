@@ -68,7 +68,6 @@ export interface BundleOptions {
 export const SDK_FILTER = /^@aws-sdk\/(client-[a-z0-9-]+|lib-dynamodb)$/;
 
 interface Entry {
-  kind: 'file';
   /** A ZIP deployment package: its own node_modules/@aws-sdk copies win over the runtime's. */
   zip?: boolean;
   file: string;
@@ -92,7 +91,7 @@ export async function bundleCode(
       const file = join(dir, name);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, code.Source);
-      return await bundleEntry({ kind: 'file', file, taskRoot: dir }, parsed.exportPath, Buffer.byteLength(code.Source), options);
+      return await bundleEntry({ file, taskRoot: dir }, parsed.exportPath, Buffer.byteLength(code.Source), options);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -120,7 +119,7 @@ export async function bundleCode(
       }
       const file = findModule(join(dir, parsed.moduleRoot), parsed.module);
       if (file === undefined) return failed(importModuleError(parsed.module, '/var/runtime/index.mjs'), parsed.exportPath, bytes.length);
-      return await bundleEntry({ kind: 'file', file, taskRoot: dir, zip: true }, parsed.exportPath, bytes.length, options);
+      return await bundleEntry({ file, taskRoot: dir, zip: true }, parsed.exportPath, bytes.length, options);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -133,12 +132,12 @@ export async function bundleCode(
       if (!parsed.ok) return failed(parsed);
       const file = findModule(join(path, parsed.moduleRoot), parsed.module);
       if (file === undefined) return failed(importModuleError(parsed.module, '/var/runtime/index.mjs'), parsed.exportPath);
-      return bundleEntry({ kind: 'file', file, taskRoot: undefined }, parsed.exportPath, statSync(file).size, options);
+      return bundleEntry({ file, taskRoot: undefined }, parsed.exportPath, statSync(file).size, options);
     }
     // A file: the handler's export part names the export.
     const exportPath = parsed.ok ? parsed.exportPath : handler.includes('.') ? handler.slice(handler.indexOf('.') + 1) : handler;
     if (!parsed.ok && parsed.errorMessage !== 'Bad handler') return failed(parsed);
-    return bundleEntry({ kind: 'file', file: path, taskRoot: undefined }, exportPath, statSync(path).size, options);
+    return bundleEntry({ file: path, taskRoot: undefined }, exportPath, statSync(path).size, options);
   }
   throw new InvalidParameterValueException('Code must have exactly one of Source, Path or ZipFile');
 }
@@ -296,6 +295,12 @@ function unresolvedSpecifier(m: Message): string | undefined {
   return /^Could not resolve "(.+?)"/.exec(m.text)?.[1];
 }
 
+/** V8's compile error as Lambda words it: `SyntaxError: <message>`, without isolated-vm's `[file:line:col]` suffix. */
+export function syntaxErrorMessage(e: unknown): string {
+  const text = e instanceof Error ? e.message.replace(/ \[[^\]]*\]$/, '') : String(e);
+  return text.startsWith('SyntaxError') ? text : `SyntaxError: ${text}`;
+}
+
 /**
  * Lambda reports a syntax error with V8's message ("SyntaxError: Unexpected token '}'"). For
  * JavaScript files we ask V8 (a scratch isolate) for it; TypeScript gets esbuild's message.
@@ -309,8 +314,7 @@ function syntaxError(m: Message, entry: Entry, ivm: Ivm): InitFailure {
       const path = resolve(file);
       isolate.compileModuleSync(readFileSync(path, 'utf8'), { filename: displayName(path, entry) });
     } catch (e) {
-      const text = (e as Error).message.replace(/ \[[^\]]*\]$/, '');
-      message = text.startsWith('SyntaxError') ? text : `SyntaxError: ${text}`;
+      message = syntaxErrorMessage(e);
     } finally {
       isolate.dispose();
     }

@@ -4,11 +4,10 @@
  * parsing. Keyed by the source object, so a bundle's cache goes when the bundle does.
  */
 import type { ExternalCopy, Isolate, Module, Script } from 'isolated-vm';
-import type { Ivm } from './isolated-vm.js';
 
 const scriptCache = new WeakMap<object, ExternalCopy<ArrayBuffer>>();
 
-export function compileScript(ivm: Ivm, isolate: Isolate, key: object, code: string, filename: string): Script {
+export function compileScript(isolate: Isolate, key: object, code: string, filename: string): Script {
   const cachedData = scriptCache.get(key);
   const script = isolate.compileScriptSync(code, cachedData === undefined ? { filename, produceCachedData: true } : { filename, cachedData }) as Script & {
     cachedData?: ExternalCopy<ArrayBuffer>;
@@ -16,7 +15,6 @@ export function compileScript(ivm: Ivm, isolate: Isolate, key: object, code: str
   };
   if (cachedData === undefined && script.cachedData !== undefined) scriptCache.set(key, script.cachedData);
   else if (script.cachedDataRejected === true) scriptCache.delete(key);
-  void ivm;
   return script;
 }
 

@@ -17,7 +17,7 @@ import type { SimEvent } from '../kernel/event-heap.js';
 import { hostTimeout, realNow } from '../kernel/host-time.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Random } from '../kernel/random.js';
-import { BUNDLE_FILENAME, type HandlerBundle } from './bundle.js';
+import { BUNDLE_FILENAME, syntaxErrorMessage, type HandlerBundle } from './bundle.js';
 import { compileModule, compileScript } from './code-cache.js';
 import type { HostCallAnswer, HostCallRouter } from './host-calls.js';
 import { hashOnHost, parseUrlOnHost } from './host-services.js';
@@ -933,7 +933,7 @@ export class Environment {
     for (const [name, fn] of Object.entries(callbacks)) g.setSync(`__lh_${name}`, new ivm.Callback(fn));
     const shim = shimChunk();
     const cachedData = shimCodeCache(ivm);
-    const script = cachedData === undefined ? compileScript(ivm, isolate, shim, shim.code, shim.filename) : isolate.compileScriptSync(shim.code, { filename: shim.filename, cachedData });
+    const script = cachedData === undefined ? compileScript(isolate, shim, shim.code, shim.filename) : isolate.compileScriptSync(shim.code, { filename: shim.filename, cachedData });
     script.runSync(context);
     const ref = <T>(name: string): Reference<T> => g.getSync(name, { reference: true }) as Reference<T>;
     const setup = ref<(json: string) => void>('__lambda_setup');
@@ -1036,7 +1036,7 @@ export class Environment {
     const chunk = lazyChunk(name);
     if (sandbox === undefined || chunk === undefined || this.#lazyLoaded.has(name)) return;
     this.#lazyLoaded.add(name);
-    compileScript(this.#ivm, sandbox.isolate, chunk, chunk.code, chunk.filename).runSync(sandbox.context);
+    compileScript(sandbox.isolate, chunk, chunk.code, chunk.filename).runSync(sandbox.context);
   }
 
   /** Throws the sandbox away (after a timeout, crash or failed init); `/tmp` stays. */
@@ -1122,6 +1122,5 @@ function initErrorBody(e: unknown): ErrorBody {
 }
 
 function syntaxBody(e: unknown): ErrorBody {
-  const message = e instanceof Error ? e.message.replace(/ \[[^\]]*\]$/, '') : String(e);
-  return { errorType: 'Runtime.UserCodeSyntaxError', errorMessage: `SyntaxError: ${message}`, trace: [] };
+  return { errorType: 'Runtime.UserCodeSyntaxError', errorMessage: syntaxErrorMessage(e), trace: [] };
 }

@@ -5,6 +5,7 @@
  * laid out as files.
  */
 import { host } from './host.js';
+import { lazy } from './lazy.js';
 import { utf8Decode, utf8Encode } from './text.js';
 
 const ERR = '\u0000ERR';
@@ -53,15 +54,13 @@ function toBytes(data: Data, options: Opts): Uint8Array {
   throw e;
 }
 
-let BufferCtor: { from(x: unknown, enc?: string): unknown; isBuffer(x: unknown): boolean } | undefined;
-/** Set by main.ts once Buffer exists (loaded lazily). */
-export function setBufferProvider(get: () => { from(x: unknown, enc?: string): unknown; isBuffer(x: unknown): boolean }): void {
-  provider = get;
+interface BufferClass {
+  from(x: unknown, enc?: string): unknown;
 }
-let provider: () => typeof BufferCtor;
-function fromBuffer(): NonNullable<typeof BufferCtor> {
-  BufferCtor ??= provider();
-  return BufferCtor!;
+
+/** The sandbox's Buffer (the same lazily loaded one as the global). */
+function fromBuffer(): BufferClass {
+  return lazy<{ Buffer: BufferClass }>('buffer').Buffer;
 }
 
 class Stats {

@@ -14,7 +14,7 @@ import { console, setMinLevel } from './console.js';
 import { webCrypto } from './crypto.js';
 import { installDate } from './date.js';
 import { prepareStackTrace, runtimeError, toPayload } from './errors.js';
-import { fs, setBufferProvider } from './fs.js';
+import { fs } from './fs.js';
 import { bindHost, host } from './host.js';
 import { lazy } from './lazy.js';
 import { registerHostModules, registerSdkShapes, requireBuiltin } from './modules.js';
@@ -120,7 +120,6 @@ function install(): void {
       Object.defineProperty(g, 'Buffer', { value: v, writable: true, configurable: true });
     },
   });
-  setBufferProvider(getBuffer as never);
   hidden('__lambdaRequire', requireBuiltin);
   void fs;
   timers.setUncaughtHandler(uncaught);
