@@ -8,7 +8,7 @@ import { logTail, parseInvokeInput, type InvokeInput, type InvokeOutput, type Pa
 import { AwsSdkRouter, type AwsOptions } from './control/aws-sdk.js';
 import { PayloadBlob } from './api/payload.js';
 import { HostRouter, type Latency } from './control/host-router.js';
-import { display } from './control/names.js';
+import { display, validationMessage } from './control/names.js';
 import { PolicyStore, type Caller, type PermissionInput } from './control/permissions.js';
 import {
   FunctionRegistry,
@@ -386,7 +386,7 @@ export class LambdaSimulator {
     this.#assertOpen();
     const max = input.MaxItems ?? 50;
     if (!Number.isInteger(max) || max < 1 || max > 10000) {
-      throw new InvalidParameterValueException(`1 validation error detected: Value '${display(max)}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000`);
+      throw new InvalidParameterValueException(validationMessage(max, 'maxItems', 'Member must have value between 1 and 10000'));
     }
     const all = this.#registry.list();
     let start = 0;
@@ -501,7 +501,7 @@ export class LambdaSimulator {
     }
     const count = input.ProvisionedConcurrentExecutions;
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
-      throw new InvalidParameterValueException(`1 validation error detected: Value '${display(count)}' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 1`);
+      throw new InvalidParameterValueException(validationMessage(count, 'provisionedConcurrentExecutions', 'Member must have value greater than or equal to 1'));
     }
     const { target } = this.#registry.resolve(`${record.name}:${qualifier}`, () => 1);
     const key = `${record.name}:${qualifier}`;
@@ -553,7 +553,7 @@ export class LambdaSimulator {
     const value = input.ReservedConcurrentExecutions;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
       throw new InvalidParameterValueException(
-        `1 validation error detected: Value '${display(value)}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0`,
+        validationMessage(value, 'reservedConcurrentExecutions', 'Member must have value greater than or equal to 0'),
       );
     }
     this.#governor.setReservation(record.name, value);

@@ -5,7 +5,7 @@
  * `lambda:InvokeFunction` (`allowedByIdentityPolicy`).
  */
 import { AccessDeniedException, InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException } from '../errors.js';
-import { display } from './names.js';
+import { display, validationMessage } from './names.js';
 
 export interface PermissionInput {
   FunctionName: string;
@@ -41,10 +41,10 @@ export class PolicyStore {
   add(functionArn: string, input: PermissionInput): Statement {
     const sid = input.StatementId;
     if (typeof sid !== 'string' || !/^[a-zA-Z0-9-_.]{1,100}$/.test(sid)) {
-      throw new InvalidParameterValueException(`1 validation error detected: Value '${display(sid)}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)`);
+      throw new InvalidParameterValueException(validationMessage(sid, 'statementId', 'Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)'));
     }
     if (input.Action !== 'lambda:InvokeFunction' && input.Action !== 'lambda:*' && input.Action !== 'lambda:InvokeFunctionUrl') {
-      throw new InvalidParameterValueException(`1 validation error detected: Value '${display(input.Action)}' at 'action' failed to satisfy constraint: Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])`);
+      throw new InvalidParameterValueException(validationMessage(input.Action, 'action', 'Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])'));
     }
     if (typeof input.Principal !== 'string' || input.Principal === '') throw new InvalidParameterValueException(`Principal must be an account id, an ARN, a service principal or *, got '${display(input.Principal)}'`);
     const list = this.#policies.get(functionArn) ?? [];

@@ -16,7 +16,7 @@ import type { HostCallRouter } from '../runtime/host-calls.js';
 import type { Ivm } from '../runtime/isolated-vm.js';
 import type { SdkShape } from '../runtime/shim/sdk.js';
 import { EnvironmentPool, type EnvironmentBudget, type EnvironmentHooks } from '../runtime/pool.js';
-import { display, parseFunctionRef } from './names.js';
+import { display, parseFunctionRef, validationMessage } from './names.js';
 import {
   validateFunctionName,
   validateHandler,
@@ -294,7 +294,7 @@ export class FunctionRegistry {
     const record = this.get(nameOrArn);
     const name = input?.Name;
     if (typeof name !== 'string' || !/^(?!^[0-9]+$)([a-zA-Z0-9-_]{1,128})$/.test(name)) {
-      throw new InvalidParameterValueException(`1 validation error detected: Value '${display(name)}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)`);
+      throw new InvalidParameterValueException(validationMessage(name, 'name', 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)'));
     }
     const existing = record.aliases.get(name);
     if (mode === 'create' && existing !== undefined) throw new ResourceConflictException(`Alias already exists: ${record.arn}:${name}`);
