@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { logTail, parseInvokeInput, type InvokeInput, type InvokeOutput, type ParsedInvoke } from './api/invoke.js';
 import { AwsSdkRouter, type AwsOptions } from './control/aws-sdk.js';
 import { PayloadBlob } from './api/payload.js';
-import { HostRouter, type Latency } from './control/host-router.js';
+import { drawLatency, HostRouter, type Latency } from './control/host-router.js';
 import { display, validationMessage } from './control/names.js';
 import { PolicyStore, type Caller, type PermissionInput } from './control/permissions.js';
 import {
@@ -295,6 +295,8 @@ export class LambdaSimulator {
       (route) => router.latencyOf(route),
     );
     router.sdk = aws;
+    const initModel: Latency = options.initLatency === 'measured' ? 0 : (options.initLatency ?? 0);
+    const initRandom = this.#kernel.random.fork('init-latency');
     this.#registry = new FunctionRegistry({
       ivm: this.#ivm,
       kernel: this.#kernel,
@@ -311,7 +313,7 @@ export class LambdaSimulator {
       cpuBudgetMs: options.cpuTimeBudgetMs ?? 10_000,
       cwd: options.cwd,
       hostCalls: router,
-      initLatencyMs: latencyFunction(options.initLatency === 'measured' ? 0 : (options.initLatency ?? 0), this.#kernel.random.fork('init-latency')),
+      initLatencyMs: () => drawLatency(initModel, initRandom),
       measureInit: options.initLatency === 'measured',
       hostCallTimeoutMs: options.hostCallTimeoutMs ?? 30_000,
       idleTtlMs: options.idleEnvironmentTtlMs ?? 600_000,
@@ -761,14 +763,6 @@ export class LambdaSimulator {
   #assertOpen(): void {
     if (this.#closed) throw new Error('This LambdaSimulator was closed; create a new one.');
   }
-}
-
-function latencyFunction(latency: Latency, random: Random): () => number {
-  if (typeof latency === 'number') return () => latency;
-  return () => {
-    const ms = latency(() => random.next());
-    return Number.isFinite(ms) && ms > 0 ? ms : 0;
-  };
 }
 
 /** The trace header of a function invoked by another: same root, new parent, lineage + 1. */

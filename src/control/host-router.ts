@@ -9,6 +9,12 @@ import { callHostModule, describeHostModule } from '../runtime/host-modules.js';
 
 export type Latency = number | ((random: () => number) => number);
 
+/** One draw of a latency model: milliseconds >= 0 (a model returning garbage means 0). */
+export function drawLatency(latency: Latency, random: Random): number {
+  const ms = typeof latency === 'number' ? latency : latency(() => random.next());
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
+}
+
 export interface HostRouterOptions {
   modules: Record<string, unknown>;
   latency: Record<string, Latency>;
@@ -37,9 +43,7 @@ export class HostRouter implements HostCallRouter {
 
   latencyOf(route: string): number {
     const l = this.#latency[route];
-    if (l === undefined) return 0;
-    const ms = typeof l === 'number' ? l : l(() => this.#random.next());
-    return Number.isFinite(ms) && ms > 0 ? ms : 0;
+    return l === undefined ? 0 : drawLatency(l, this.#random);
   }
 
   call(target: string, path: string, args: unknown[], context: HostCallContext): HostCallAnswer {
