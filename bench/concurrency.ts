@@ -52,3 +52,43 @@ console.log(`lambda-sim bench:concurrency — Node ${process.version}, ${N} conc
 console.log(`bare isolates + contexts     ${b.ms.toFixed(0).padStart(6)} ms   RSS ${mb(b.rss)}`);
 console.log(`lambda-sim, ${N} × 100 ms    ${s.ms.toFixed(0).padStart(6)} ms   peak RSS ${mb(s.rss)}   = ${(s.ms / b.ms).toFixed(2)}× bare time (goal ≤ 2×), RSS goal < 1.5 GB`);
 console.log(`(process RSS before: ${mb(base)})`);
+
+// ---- real clock: CPU-bound handlers on isolate threads ----
+// K invocations of a handler that spins for a fixed amount of work, in K environments, real clock:
+// parallelism 1 against the host's cores, and the same work as raw isolated-vm async calls (floor).
+const K = Number(process.env['BENCH_PARALLEL'] ?? 8);
+const WORK = 3e7;
+const SPIN = `(n) => { let x = 0; for (let i = 0; i < n; i++) x = (x + i) % 1000003; return x; }`;
+
+async function rawParallel(): Promise<number> {
+  const fns = Array.from({ length: K }, () => {
+    const iso = new ivm.Isolate({ memoryLimit: 128 });
+    return { iso, fn: iso.createContextSync().evalSync(SPIN, { reference: true }) };
+  });
+  const t = performance.now();
+  await Promise.all(fns.map(({ fn }) => fn.apply(undefined, [WORK])));
+  const ms = performance.now() - t;
+  for (const { iso } of fns) iso.dispose();
+  return ms;
+}
+
+async function realMode(parallelism: number): Promise<number> {
+  const sim = new LambdaSimulator({ seed: 1, clock: 'real', parallelism });
+  await sim.createFunction({ FunctionName: 'cpu', Handler: 'index.handler', Timeout: 60, Code: { Source: `const spin = ${SPIN}; export const handler = async (e) => spin(e.n);` } });
+  const invokeAll = (n: number): Promise<unknown> => Promise.all(Array.from({ length: K }, () => sim.invoke({ FunctionName: 'cpu', Payload: JSON.stringify({ n }) })));
+  await invokeAll(1); // K warm environments
+  const t = performance.now();
+  await invokeAll(WORK);
+  const ms = performance.now() - t;
+  await sim.close();
+  return ms;
+}
+
+const cores = (await import('node:os')).availableParallelism();
+const raw = await rawParallel();
+const serial = await realMode(1);
+const parallel = await realMode(cores);
+console.log(`\nreal clock, ${K} CPU-bound invocations in ${K} environments (${cores} cores)`);
+console.log(`raw isolated-vm, ${K} async calls    ${raw.toFixed(0).padStart(6)} ms   (floor)`);
+console.log(`lambda-sim parallelism 1          ${serial.toFixed(0).padStart(6)} ms   = ${(serial / raw).toFixed(2)}× floor`);
+console.log(`lambda-sim parallelism ${String(cores).padEnd(2)}         ${parallel.toFixed(0).padStart(6)} ms   = ${(parallel / raw).toFixed(2)}× floor, ${(serial / parallel).toFixed(2)}× faster than parallelism 1`);

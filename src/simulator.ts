@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { logTail, parseInvokeInput, type InvokeInput, type InvokeOutput, type ParsedInvoke } from './api/invoke.js';
 import { AwsSdkRouter, type AwsOptions } from './control/aws-sdk.js';
 import { PayloadBlob } from './api/payload.js';
@@ -38,6 +39,7 @@ import type { InvocationRecord, Runtime } from './runtime/environment.js';
 import type { HostCallContext } from './runtime/host-calls.js';
 import { loadIsolatedVm, type Ivm } from './runtime/isolated-vm.js';
 import { EnvironmentBudget, type EnvironmentPool } from './runtime/pool.js';
+import { SandboxExecutor } from './runtime/executor.js';
 
 export interface LambdaSimulatorOptions {
   /** Seed of every random choice (request ids, Math.random in sandboxes…). Default 1. */
@@ -48,6 +50,11 @@ export interface LambdaSimulatorOptions {
   epoch?: number;
   /** Real clock only: simulated ms per real ms. */
   timeScale?: number;
+  /**
+   * Real clock only: sandbox calls of different environments run in parallel on isolated-vm's
+   * threads, at most this many at once. Default: the host's available cores.
+   */
+  parallelism?: number;
   region?: string;
   accountId?: string;
   /** Account concurrency limit: concurrent executions in this simulated region. Default 1000. */
@@ -108,7 +115,7 @@ export interface LambdaSimulatorOptions {
 const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
   'modules', 'hostLatency', 'aws', 'unreservedConcurrencyMinimum', 'initLatency', 'idleEnvironmentTtlMs',
-  'scalingRate', 'requestsPerSecondPerConcurrency', 'permissions', 'hostCallTimeoutMs',
+  'scalingRate', 'requestsPerSecondPerConcurrency', 'permissions', 'hostCallTimeoutMs', 'parallelism',
 ]);
 
 function checkOptions(o: LambdaSimulatorOptions): void {
@@ -125,6 +132,10 @@ function checkOptions(o: LambdaSimulatorOptions): void {
   positiveInt('cpuTimeBudgetMs');
   positiveInt('hostCallTimeoutMs');
   positiveInt('accountConcurrency');
+  positiveInt('parallelism');
+  if (o.parallelism !== undefined && o.clock !== 'real') {
+    throw new TypeError("`parallelism` applies to clock: 'real' only (virtual time runs sandbox calls one at a time, in a fixed order, so runs replay)");
+  }
   const minimum = o.unreservedConcurrencyMinimum;
   if (minimum !== undefined && (typeof minimum !== 'number' || !Number.isInteger(minimum) || minimum < 0)) {
     throw new TypeError(`Expected \`unreservedConcurrencyMinimum\` to be an integer >= 0, got \`${display(minimum)}\` (${typeof minimum})`);
@@ -267,6 +278,8 @@ export class LambdaSimulator {
   readonly #enforce: boolean;
   /** Weighted alias routing draws from here. */
   readonly #routing: Random;
+  /** Real clock: runs sandbox calls on isolate threads, bounded by `parallelism`. */
+  readonly #executor: SandboxExecutor | undefined;
   #closed = false;
 
   constructor(options: LambdaSimulatorOptions = {}) {
@@ -286,6 +299,7 @@ export class LambdaSimulator {
     });
     this.#governor = new ConcurrencyGovernor({ accountLimit: options.accountConcurrency ?? 1000, unreservedMinimum: options.unreservedConcurrencyMinimum ?? 100 });
     this.#traceIds = this.#kernel.random.fork('trace-ids');
+    this.#executor = this.#kernel.mode === 'real' ? new SandboxExecutor(options.parallelism ?? Math.max(1, availableParallelism())) : undefined;
     const major = Number(process.versions.node.split('.')[0]);
     const defaultRuntime: Runtime = major >= 24 ? 'nodejs24.x' : major >= 22 ? 'nodejs22.x' : 'nodejs20.x';
     const router = new HostRouter({ modules: options.modules ?? {}, latency: options.hostLatency ?? {}, random: this.#kernel.random.fork('host-latency') });
@@ -316,6 +330,7 @@ export class LambdaSimulator {
       initLatencyMs: () => drawLatency(initModel, initRandom),
       measureInit: options.initLatency === 'measured',
       hostCallTimeoutMs: options.hostCallTimeoutMs ?? 30_000,
+      executor: this.#executor,
       idleTtlMs: options.idleEnvironmentTtlMs ?? 600_000,
       describeSdk: (packages) => (packages.length === 0 ? Promise.resolve({}) : aws.describe(packages)),
       onRuntimeWarning: (message) => {
@@ -736,6 +751,15 @@ export class LambdaSimulator {
   /** Metrics under CloudWatch's names, from everything this simulator ran (see observe/metrics.ts). */
   metrics(): MetricsSnapshot {
     return this.#metrics.snapshot();
+  }
+
+  /**
+   * Real clock: how sandbox calls use isolate threads (`parallelism` at most; `peak` is the most
+   * that ever ran at once). Undefined with the virtual clock, where calls run one at a time.
+   */
+  sandboxThreads(): { parallelism: number; running: number; waiting: number; peak: number } | undefined {
+    const e = this.#executor;
+    return e === undefined ? undefined : { parallelism: e.parallelism, running: e.running, waiting: e.waiting, peak: e.peak };
   }
 
   // ---- time ----

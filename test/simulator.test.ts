@@ -64,8 +64,9 @@ describe('the cap on live environments', () => {
 
 describe('real clock', () => {
   it('runs handlers on scaled wall-clock time', async () => {
+    // At timeScale 1000 the default 3 s Timeout is 3 real ms: give the thread hops room.
     const sim = new LambdaSimulator({ seed: 1, clock: 'real', timeScale: 1000 });
-    const fn = await deploy(sim, 'export const handler = async () => { const t = Date.now(); await new Promise((r) => setTimeout(r, 2000)); return Date.now() - t; };');
+    const fn = await deploy(sim, 'export const handler = async () => { const t = Date.now(); await new Promise((r) => setTimeout(r, 2000)); return Date.now() - t; };', { Timeout: 60 });
     const out = await sim.invoke({ FunctionName: fn });
     expect(Number(out.Payload!.transformToString())).toBeGreaterThanOrEqual(2000);
     await sim.close();

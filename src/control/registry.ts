@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
+import type { SandboxExecutor } from '../runtime/executor.js';
 import { InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException } from '../errors.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Random } from '../kernel/random.js';
@@ -137,6 +138,8 @@ export interface RegistryDeps {
   initLatencyMs: () => number;
   measureInit: boolean;
   hostCallTimeoutMs: number;
+  /** Real clock: runs sandbox calls on isolate threads. */
+  executor: SandboxExecutor | undefined;
   /** Simulated ms an idle environment lives before it is reaped. */
   idleTtlMs: number;
   /** Loads and describes the AWS SDK packages a bundle imports (fails when one is not installed). */
@@ -520,6 +523,7 @@ export class FunctionRegistry {
       initLatencyMs: this.#deps.initLatencyMs,
       measureInit: this.#deps.measureInit,
       hostCallTimeoutMs: this.#deps.hostCallTimeoutMs,
+      executor: this.#deps.executor,
     };
     return new EnvironmentPool(spec, this.#deps.ivm, this.#deps.kernel, this.#deps.random.fork(`pool:${configuration.FunctionName}:${version}:${configuration.RevisionId}`), this.#deps.budget, this.#deps.hooks, this.#deps.idleTtlMs);
   }

@@ -27,6 +27,7 @@ import type { Ivm } from './isolated-vm.js';
 import { LogFormatter, type ErrorBody, type LogFormat } from './logs.js';
 import { HOST_CALLBACKS, lazyChunk, shimChunk, shimCodeCache } from './shim-source.js';
 import { TmpFs } from './tmpfs.js';
+import type { SandboxExecutor } from './executor.js';
 
 export type Runtime = 'nodejs20.x' | 'nodejs22.x' | 'nodejs24.x';
 
@@ -70,6 +71,8 @@ export interface EnvironmentSpec {
    * promise that never settles would freeze every function. Past it the call fails.
    */
   hostCallTimeoutMs?: number;
+  /** Real clock: run sandbox calls on isolate threads through this bounded executor. */
+  executor?: SandboxExecutor | undefined;
 }
 
 export interface InvokeRequest {
@@ -188,6 +191,27 @@ interface Sandbox {
 
 const TIMED_OUT = 'Script execution timed out.';
 
+/** Disposes of an isolate a host turn later (not from inside its own callbacks, which is refused). */
+function disposeSoon(isolate: Isolate): void {
+  hostTimeout(0, () => {
+    if (!isolate.isDisposed) isolate.dispose();
+  });
+}
+
+/** What isolated-vm throws from a call that otherwise returned: an unhandled promise rejection. */
+function unhandledRejection(reason: unknown): Outcome {
+  return {
+    kind: 'error',
+    body: {
+      errorType: 'Runtime.UnhandledPromiseRejection',
+      errorMessage: String(reason),
+      trace: reason instanceof Error && typeof reason.stack === 'string' ? cutBoundary(reason.stack) : [],
+    },
+    fatal: true,
+    label: 'Unhandled Promise Rejection',
+  };
+}
+
 let environmentCounter = 0;
 
 export class Environment {
@@ -207,6 +231,10 @@ export class Environment {
   #thawing = false;
   #disposed = false;
   #busy = false;
+  /** Real clock: a sandbox call is running on the isolate's thread. */
+  #flying = false;
+  /** Real clock: calls that came while one was running, in arrival order. */
+  readonly #waitingCalls: Array<() => void> = [];
   readonly #timers = new Map<number, TimerState>();
   readonly #calls = new Map<number, PendingCall>();
   /** Timers with `ref` set (a running count: checked after every sandbox call). */
@@ -417,8 +445,21 @@ export class Environment {
     if (phase.deadlineEvent !== undefined || phase.outcome !== undefined) return;
     phase.deadlineEvent = this.#kernel.schedule(phase.start + phase.limitMs, `${this.id} ${phase.kind} deadline`, () => {
       phase.deadlineEvent = undefined;
-      if (this.#phase === phase && phase.outcome === undefined) this.#end(phase, { kind: 'timeout' });
+      if (this.#phase !== phase || phase.outcome !== undefined) return;
+      if (this.#flying) this.#stopRunningCall(phase);
+      this.#end(phase, { kind: 'timeout' });
     });
+  }
+
+  /**
+   * Real clock: the deadline passed while a call runs on the isolate's thread. Disposing of the
+   * isolate stops it (a turn later: the deadline may fire inside one of its callbacks); the call
+   * then returns and the phase ends as a timeout.
+   */
+  #stopRunningCall(phase: Phase): void {
+    phase.killed = true;
+    const isolate = this.#sandbox?.isolate;
+    if (isolate !== undefined) disposeSoon(isolate);
   }
 
   #runInit(kind: Phase['kind'], limitMs: number, requestId: string | undefined, start: number, onEnd: (o: Outcome) => void): void {
@@ -454,12 +495,7 @@ export class Environment {
       // The module had loaded and registered its handler: what isolated-vm threw afterwards is an
       // unhandled promise rejection of the init code, not a load error.
       replaced?.kind === 'ok'
-        ? {
-            kind: 'error',
-            body: { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: String(e), trace: e instanceof Error && typeof e.stack === 'string' ? cutBoundary(e.stack) : [] },
-            fatal: true,
-            label: 'Unhandled Promise Rejection',
-          }
+        ? unhandledRejection(e)
         : { kind: 'error', body: initErrorBody(e), fatal: false, label: 'Uncaught Exception' },
     );
   }
@@ -489,13 +525,39 @@ export class Environment {
   #guarded(phase: Phase, run: () => unknown, onThrow: (e: unknown, replaced: Outcome | undefined) => Outcome): void {
     const began = realNow();
     const before = phase.outcome;
+    const sandbox = this.#sandbox;
     this.#inCall++;
+    let threw = false;
+    let error: unknown;
     try {
       run();
     } catch (e) {
-      if (e instanceof Error && e.message === TIMED_OUT) {
+      threw = true;
+      error = e;
+    }
+    this.#afterCall(phase, sandbox, before, began, threw, error, onThrow);
+  }
+
+  /**
+   * What follows every sandbox call, synchronous or (real clock) on an isolate thread: classify a
+   * throw, charge the CPU used, then end the phase, kill a runaway sandbox, or notice the loop is
+   * empty. `#inCall` was raised by the caller.
+   */
+  #afterCall(
+    phase: Phase,
+    sandbox: Sandbox | undefined,
+    before: Outcome | undefined,
+    began: number,
+    threw: boolean,
+    e: unknown,
+    onThrow: (e: unknown, replaced: Outcome | undefined) => Outcome,
+  ): void {
+    try {
+      if (!threw) {
+        /* returned */
+      } else if (phase.killed || (e instanceof Error && e.message === TIMED_OUT)) {
         phase.killed = true;
-      } else if (this.#isMemoryDeath(e)) {
+      } else if (this.#isMemoryDeath(e, sandbox)) {
         phase.outcome = undefined;
         this.#end(phase, { kind: 'crash', errorType: 'Runtime.OutOfMemory', body: undefined });
       } else {
@@ -525,26 +587,53 @@ export class Environment {
       if (this.#inCall === 0) this.#finishPhase(phase);
       return;
     }
-    if (this.#inCall === 0 && !this.#thawing && this.#refTimers() === 0 && this.#calls.size === 0) this.#onLoopEmpty(phase);
+    if (this.#inCall === 0 && !this.#thawing && this.#waitingCalls.length === 0 && this.#refTimers() === 0 && this.#calls.size === 0) {
+      this.#onLoopEmpty(phase);
+    }
   }
 
   #call(fn: Reference<(...args: never[]) => void>, args: unknown[]): void {
     const phase = this.#phase;
     if (phase === undefined || phase.outcome !== undefined || phase.killed) return;
-    this.#guarded(
-      phase,
-      () => fn.applySync(undefined, args as never[], { timeout: Math.max(1, Math.ceil(phase.cpuLeftMs)) }),
-      (reason) => ({
-        kind: 'error',
-        body: {
-          errorType: 'Runtime.UnhandledPromiseRejection',
-          errorMessage: String(reason),
-          trace: reason instanceof Error && typeof reason.stack === 'string' ? cutBoundary(reason.stack) : [],
-        },
-        fatal: true,
-        label: 'Unhandled Promise Rejection',
-      }),
-    );
+    const executor = this.spec.executor;
+    if (executor !== undefined) {
+      this.#callOnThread(executor, phase, fn, args);
+      return;
+    }
+    this.#guarded(phase, () => fn.applySync(undefined, args as never[], { timeout: Math.max(1, Math.ceil(phase.cpuLeftMs)) }), unhandledRejection);
+  }
+
+  /**
+   * Real clock: the call runs on the isolate's thread, bounded by the executor. One call at a time
+   * per environment; calls that come meanwhile (timers falling due, host answers) wait in order.
+   */
+  #callOnThread(executor: SandboxExecutor, phase: Phase, fn: Reference<(...args: never[]) => void>, args: unknown[]): void {
+    if (this.#flying) {
+      this.#waitingCalls.push(() => this.#call(fn, args));
+      return;
+    }
+    const sandbox = this.#sandbox;
+    const before = phase.outcome;
+    this.#flying = true;
+    this.#inCall++;
+    // The deadline must be able to fire while the call runs (the host loop is free meanwhile).
+    this.#armDeadline(phase);
+    const task = executor.run(async () => {
+      const began = realNow();
+      try {
+        await fn.apply(undefined, args as never[], { timeout: Math.max(1, Math.ceil(phase.cpuLeftMs)) });
+        return { began, threw: false, error: undefined as unknown };
+      } catch (error) {
+        return { began, threw: true, error };
+      }
+    });
+    void this.#kernel.hold(task).then(({ began, threw, error }) => {
+      this.#flying = false;
+      if (this.#disposed && this.#phase !== phase) return;
+      this.#afterCall(phase, sandbox, before, began, threw, error, unhandledRejection);
+      const next = this.#waitingCalls.shift();
+      if (next !== undefined) next();
+    });
   }
 
   /** Node's event loop ran dry: the invocation resolves as the runtime client would decide. */
@@ -730,8 +819,8 @@ export class Environment {
     return this.#peakMB;
   }
 
-  #isMemoryDeath(e: unknown): boolean {
-    const isolate = this.#sandbox?.isolate;
+  #isMemoryDeath(e: unknown, sandbox = this.#sandbox): boolean {
+    const isolate = sandbox?.isolate;
     return (e instanceof Error && /memory limit/i.test(e.message)) || (isolate !== undefined && isolate.isDisposed);
   }
 
@@ -1060,7 +1149,10 @@ export class Environment {
       }
     }
     if (!sandbox.isolate.isDisposed) {
-      if (this.#inCall > 0) {
+      if (this.#flying) {
+        // A call runs on the isolate's thread (real clock): stop it a turn later, as a deadline does.
+        disposeSoon(sandbox.isolate);
+      } else if (this.#inCall > 0) {
         // Disposing of an isolate from inside one of its own callbacks is not allowed: do it next.
         const isolate = sandbox.isolate;
         this.#kernel.after(0, `${this.id} dispose`, () => {
