@@ -152,3 +152,11 @@ export class HostLimitExceededError extends LambdaSimError {
     super(message, 500, 'server');
   }
 }
+
+/** A chain of function-to-function invocations longer than Lambda allows (16), stopped. */
+export class RecursiveInvocationException extends LambdaSimError {
+  override readonly name = 'RecursiveInvocationException';
+  constructor(message: string) {
+    super(message, 400, 'client');
+  }
+}

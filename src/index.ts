@@ -1,6 +1,10 @@
 /** lambda-sim's public API: everything a user imports comes from here. */
 export { LambdaSimulator } from './simulator.js';
-export type { LambdaSimulatorOptions, WithMetadata } from './simulator.js';
+export type { EventQueueOptions, LambdaSimulatorOptions, WithMetadata } from './simulator.js';
+export { MemoryEventBus, MemoryQueue, MemoryTopic, TargetSendError } from './async/targets.js';
+export type { BusEvent, MessageAttribute, QueueMessage, TopicMessage } from './async/targets.js';
+export type { AsyncAttempt, AsyncEventRecord, AsyncEventState, AsyncLifecycleEvent, DropReason, FailureCondition, TargetDelivery } from './async/pipeline.js';
+export type { DestinationConfig, EventInvokeConfigInput, FunctionEventInvokeConfig } from './async/event-config.js';
 export type { InvokeInput, InvokeOutput, InvocationType, LogType } from './api/invoke.js';
 export { PayloadBlob } from './api/payload.js';
 export type {
@@ -27,6 +31,7 @@ export {
   AccessDeniedException,
   ServiceException,
   NotImplementedException,
+  RecursiveInvocationException,
   HostLimitExceededError,
   EnvironmentSetupError,
   SimulationStalledError,

@@ -21,8 +21,11 @@ import {
   type UpdateFunctionConfigurationInput,
 } from './control/registry.js';
 import {
+  HostLimitExceededError,
   InvalidParameterValueException,
   NotImplementedException,
+  RecursiveInvocationException,
+  RequestEntityTooLargeException,
   ResourceNotFoundException,
   TooManyRequestsException,
   type ResponseMetadata,
@@ -40,6 +43,9 @@ import type { HostCallContext } from './runtime/host-calls.js';
 import { loadIsolatedVm, type Ivm } from './runtime/isolated-vm.js';
 import { EnvironmentBudget, type EnvironmentPool } from './runtime/pool.js';
 import { SandboxExecutor } from './runtime/executor.js';
+import { AsyncPipeline, type AsyncEventRecord, type AsyncEventState, type StartResult } from './async/pipeline.js';
+import { EventInvokeConfigs, type EventInvokeConfigInput, type FunctionEventInvokeConfig } from './async/event-config.js';
+import { MemoryEventBus, MemoryQueue, MemoryTopic, type AnyTarget } from './async/targets.js';
 
 export interface LambdaSimulatorOptions {
   /** Seed of every random choice (request ids, Math.random in sandboxes…). Default 1. */
@@ -110,13 +116,47 @@ export interface LambdaSimulatorOptions {
    * Latency: `hostLatency['aws:dynamodb']`.
    */
   aws?: AwsOptions;
+  /** Asynchronous invocation (InvocationType 'Event'): the event queue's knobs. */
+  eventQueue?: EventQueueOptions;
+}
+
+export interface EventQueueOptions {
+  /** Events a function's queue holds (waiting for delivery or a retry); beyond it new events are dropped (QueueOverflow). Default 100 000. */
+  capacity?: number;
+  /** Largest async payload in bytes. Default 1 048 576 (1 MB, Lambda's limit since October 2025; it was 262 144). */
+  maxPayloadBytes?: number;
+  /** Probability that an event's first delivery is repeated (at-least-once delivery), seeded. Default 0. */
+  duplicateProbability?: number;
+  /** Up to this many ms of seeded random delay added to the 60 s / 120 s retry gaps. Default 0. */
+  retryJitterMs?: number;
+  /** Ended delivery chains kept for `asyncEvents()` (oldest go first; metrics count everything). Default 100 000. */
+  keepEvents?: number;
 }
 
 const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
   'modules', 'hostLatency', 'aws', 'unreservedConcurrencyMinimum', 'initLatency', 'idleEnvironmentTtlMs',
-  'scalingRate', 'requestsPerSecondPerConcurrency', 'permissions', 'hostCallTimeoutMs', 'parallelism',
+  'scalingRate', 'requestsPerSecondPerConcurrency', 'permissions', 'hostCallTimeoutMs', 'parallelism', 'eventQueue',
 ]);
+
+const EVENT_QUEUE_KEYS = ['capacity', 'maxPayloadBytes', 'duplicateProbability', 'retryJitterMs', 'keepEvents'];
+
+function checkEventQueue(q: unknown): void {
+  if (q === undefined) return;
+  if (q === null || typeof q !== 'object' || Array.isArray(q)) throw new TypeError(`Expected \`eventQueue\` to be an object of ${EVENT_QUEUE_KEYS.join(', ')}, got \`${display(q)}\``);
+  const o = q as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!EVENT_QUEUE_KEYS.includes(key)) throw new TypeError(`Unknown option \`eventQueue.${key}\`; expected one of ${EVENT_QUEUE_KEYS.join(', ')}`);
+  }
+  for (const key of ['capacity', 'maxPayloadBytes', 'keepEvents']) {
+    const v = o[key];
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= 1)) throw new TypeError(`Expected \`eventQueue.${key}\` to be an integer >= 1, got \`${display(v)}\``);
+  }
+  const p = o['duplicateProbability'];
+  if (p !== undefined && !(typeof p === 'number' && p >= 0 && p <= 1)) throw new TypeError(`Expected \`eventQueue.duplicateProbability\` to be a number from 0 to 1, got \`${display(p)}\``);
+  const j = o['retryJitterMs'];
+  if (j !== undefined && !(typeof j === 'number' && Number.isFinite(j) && j >= 0)) throw new TypeError(`Expected \`eventQueue.retryJitterMs\` to be milliseconds >= 0, got \`${display(j)}\``);
+}
 
 function checkOptions(o: LambdaSimulatorOptions): void {
   for (const key of Object.keys(o)) {
@@ -133,6 +173,7 @@ function checkOptions(o: LambdaSimulatorOptions): void {
   positiveInt('hostCallTimeoutMs');
   positiveInt('accountConcurrency');
   positiveInt('parallelism');
+  checkEventQueue(o.eventQueue);
   if (o.parallelism !== undefined && o.clock !== 'real') {
     throw new TypeError("`parallelism` applies to clock: 'real' only (virtual time runs sandbox calls one at a time, in a fixed order, so runs replay)");
   }
@@ -209,6 +250,13 @@ const COMMANDS: Record<string, string> = {
   RemovePermissionCommand: 'removePermission',
   GetPolicyCommand: 'getPolicy',
   PutProvisionedConcurrencyConfigCommand: 'putProvisionedConcurrencyConfig',
+  PutFunctionEventInvokeConfigCommand: 'putFunctionEventInvokeConfig',
+  UpdateFunctionEventInvokeConfigCommand: 'updateFunctionEventInvokeConfig',
+  GetFunctionEventInvokeConfigCommand: 'getFunctionEventInvokeConfig',
+  DeleteFunctionEventInvokeConfigCommand: 'deleteFunctionEventInvokeConfig',
+  ListFunctionEventInvokeConfigsCommand: 'listFunctionEventInvokeConfigs',
+  PutFunctionRecursionConfigCommand: 'putFunctionRecursionConfig',
+  GetFunctionRecursionConfigCommand: 'getFunctionRecursionConfig',
   GetProvisionedConcurrencyConfigCommand: 'getProvisionedConcurrencyConfig',
   DeleteProvisionedConcurrencyConfigCommand: 'deleteProvisionedConcurrencyConfig',
 };
@@ -280,6 +328,16 @@ export class LambdaSimulator {
   readonly #routing: Random;
   /** Real clock: runs sandbox calls on isolate threads, bounded by `parallelism`. */
   readonly #executor: SandboxExecutor | undefined;
+  /** Asynchronous invocation: the event queues, retries, DLQs and destinations. */
+  readonly #async: AsyncPipeline;
+  readonly #eventConfigs = new EventInvokeConfigs();
+  /** In-memory queues, topics and buses by ARN. */
+  readonly #targets = new Map<string, AnyTarget>();
+  /** Functions whose recursion config is 'Allow'. */
+  readonly #recursionAllowed = new Set<string>();
+  readonly #maxAsyncPayload: number;
+  /** Listeners of `async:*` events (lifecycle events are built only when someone listens). */
+  #asyncListeners = 0;
   #closed = false;
 
   constructor(options: LambdaSimulatorOptions = {}) {
@@ -338,6 +396,35 @@ export class LambdaSimulator {
         process.emitWarning(message, { code: 'LAMBDA_SIM_RUNTIME_NEWER_THAN_HOST' });
       },
     });
+    const q = options.eventQueue ?? {};
+    this.#maxAsyncPayload = q.maxPayloadBytes ?? 1_048_576;
+    const metrics = this.#metrics;
+    this.#async = new AsyncPipeline({
+      kernel: this.#kernel,
+      random: this.#kernel.random.fork('async'),
+      region: this.region,
+      accountId: this.accountId,
+      capacity: q.capacity ?? 100_000,
+      duplicateProbability: q.duplicateProbability ?? 0,
+      retryJitterMs: q.retryJitterMs ?? 0,
+      keepEvents: q.keepEvents ?? 100_000,
+      functionArn: (name) => this.#registry.arnOf(name),
+      reservation: (name) => this.#governor.reservation(name),
+      eventConfig: (name, qualifier) => this.#eventConfigs.effective(name, qualifier),
+      deadLetterArn: (name, qualifier, executed) => this.#deadLetterArn(name, qualifier, executed),
+      start: (chain, onStarted, onEnd) => this.#deliver(chain, onStarted, onEnd),
+      target: (arn) => this.#targets.get(arn),
+      invokeAsync: (arn, payload, traceId) => this.#invokeDestination(arn, payload, traceId),
+      emit: (event) => this.#emit(`async:${event.type}`, event),
+      listening: () => this.#asyncListeners > 0,
+      metrics: {
+        received: (fn) => metrics.asyncReceived(fn),
+        age: (fn, ms) => metrics.asyncAge(fn, ms),
+        dropped: (fn) => metrics.asyncDropped(fn),
+        deadLetterError: (fn) => metrics.deadLetterError(fn),
+        destinationFailure: (fn) => metrics.destinationFailure(fn),
+      },
+    });
   }
 
   /** Simulated epoch milliseconds. */
@@ -365,10 +452,12 @@ export class LambdaSimulator {
 
   on<E extends keyof SimulatorEvents>(event: E, listener: (...args: SimulatorEvents[E]) => void): this {
     this.#events.on(event, listener as never);
+    if (event.startsWith('async:')) this.#asyncListeners++;
     return this;
   }
 
   off<E extends keyof SimulatorEvents>(event: E, listener: (...args: SimulatorEvents[E]) => void): this {
+    if (event.startsWith('async:') && this.#events.listeners(event).includes(listener as never)) this.#asyncListeners--;
     this.#events.off(event, listener as never);
     return this;
   }
@@ -427,6 +516,10 @@ export class LambdaSimulator {
     this.#governor.deleteReservation(name);
     this.#rates.forget(name);
     this.#policies.forget(this.#registry.arnOf(name));
+    if (!this.#registry.has(name)) {
+      this.#eventConfigs.forget(name);
+      this.#recursionAllowed.delete(name);
+    }
     return { $metadata: metadata(204) };
   }
 
@@ -561,6 +654,125 @@ export class LambdaSimulator {
     return { $metadata: metadata(204) };
   }
 
+  // ---- asynchronous invocation ----
+
+  /** An in-memory SQS-like queue (a DLQ or destination): `arn`, `messages()`, `failNext(n)`. Same name, same queue. */
+  createQueue(name: string): MemoryQueue {
+    return this.#createTarget(name, 'sqs', (arn) => new MemoryQueue(arn, name));
+  }
+
+  /** An in-memory SNS-like topic (a DLQ or destination): `arn`, `messages()`, `failNext(n)`. */
+  createTopic(name: string): MemoryTopic {
+    return this.#createTarget(name, 'sns', (arn) => new MemoryTopic(arn, name));
+  }
+
+  /** An in-memory EventBridge-like bus (a destination): `arn`, `events()`, `failNext(n)`. */
+  createEventBus(name: string): MemoryEventBus {
+    return this.#createTarget(name, 'events', (arn) => new MemoryEventBus(arn, name));
+  }
+
+  #createTarget<T extends AnyTarget>(name: string, service: 'sqs' | 'sns' | 'events', make: (arn: string) => T): T {
+    this.#assertOpen();
+    if (typeof name !== 'string' || !/^[a-zA-Z0-9_-]{1,80}(\.fifo)?$/.test(name)) {
+      throw new InvalidParameterValueException(`Expected a ${service === 'sqs' ? 'queue' : service === 'sns' ? 'topic' : 'event bus'} name of 1-80 characters [a-zA-Z0-9_-], got ${display(name)}`);
+    }
+    const arn = `arn:aws:${service}:${this.region}:${this.accountId}:${service === 'events' ? 'event-bus/' : ''}${name}`;
+    const existing = this.#targets.get(arn);
+    if (existing !== undefined) return existing as T;
+    const target = make(arn);
+    this.#targets.set(arn, target);
+    return target;
+  }
+
+  /** Retries, maximum event age and destinations for asynchronous invocations (replaces the whole config). */
+  async putFunctionEventInvokeConfig(input: EventInvokeConfigInput): Promise<WithMetadata<FunctionEventInvokeConfig>> {
+    return this.#putEventConfig(input, 'put');
+  }
+
+  /** Changes only the fields given. */
+  async updateFunctionEventInvokeConfig(input: EventInvokeConfigInput): Promise<WithMetadata<FunctionEventInvokeConfig>> {
+    return this.#putEventConfig(input, 'update');
+  }
+
+  async getFunctionEventInvokeConfig(input: { FunctionName: string; Qualifier?: string }): Promise<WithMetadata<FunctionEventInvokeConfig>> {
+    this.#assertOpen();
+    const { name, qualifier, arn } = this.#qualifierOf(input);
+    return { ...this.#eventConfigs.get(name, qualifier, arn), $metadata: metadata(200) };
+  }
+
+  async deleteFunctionEventInvokeConfig(input: { FunctionName: string; Qualifier?: string }): Promise<WithMetadata<object>> {
+    this.#assertOpen();
+    const { name, qualifier, arn } = this.#qualifierOf(input);
+    this.#eventConfigs.delete(name, qualifier, arn);
+    return { $metadata: metadata(204) };
+  }
+
+  async listFunctionEventInvokeConfigs(input: { FunctionName: string; Marker?: string; MaxItems?: number }): Promise<WithMetadata<{ FunctionEventInvokeConfigs: FunctionEventInvokeConfig[]; NextMarker?: string }>> {
+    this.#assertOpen();
+    const record = this.#registry.get(input?.FunctionName);
+    const all = this.#eventConfigs.list(record.name);
+    const max = input.MaxItems ?? 50;
+    if (!Number.isInteger(max) || max < 1 || max > 50) throw new InvalidParameterValueException(validationMessage(max, 'maxItems', 'Member must have value between 1 and 50'));
+    const start = input.Marker === undefined ? 0 : Number(input.Marker);
+    if (!Number.isInteger(start) || start < 0) throw new InvalidParameterValueException(`Invalid Marker ${display(input.Marker)}: pass the NextMarker of the previous page`);
+    const page = all.slice(start, start + max);
+    return { FunctionEventInvokeConfigs: page, ...(start + max < all.length ? { NextMarker: String(start + max) } : {}), $metadata: metadata(200) };
+  }
+
+  #putEventConfig(input: EventInvokeConfigInput, mode: 'put' | 'update'): WithMetadata<FunctionEventInvokeConfig> {
+    this.#assertOpen();
+    const { name, qualifier, arn } = this.#qualifierOf(input);
+    return { ...this.#eventConfigs.put(name, qualifier, arn, input, this.#kernel.now(), mode), $metadata: metadata(200) };
+  }
+
+  /** The function and qualifier an event-invoke config call names (`$LATEST` by default); it must exist. */
+  #qualifierOf(input: { FunctionName: string; Qualifier?: string }): { name: string; qualifier: string; arn: string } {
+    if (input === null || typeof input !== 'object') throw new InvalidParameterValueException(`Expected an input object with FunctionName, got ${display(input)}`);
+    const resolved = this.#registry.resolve(qualified(input), () => 0);
+    const qualifier = resolved.invokedArn === resolved.record.arn ? '$LATEST' : resolved.invokedArn.slice(resolved.record.arn.length + 1);
+    return { name: resolved.record.name, qualifier, arn: `${resolved.record.arn}:${qualifier}` };
+  }
+
+  /** 'Terminate' (default) stops a chain of more than 16 function-to-function invocations; 'Allow' lets it run. */
+  async putFunctionRecursionConfig(input: { FunctionName: string; RecursiveLoop: 'Allow' | 'Terminate' }): Promise<WithMetadata<{ RecursiveLoop: 'Allow' | 'Terminate' }>> {
+    this.#assertOpen();
+    const record = this.#registry.get(input?.FunctionName);
+    const value = input.RecursiveLoop;
+    if (value !== 'Allow' && value !== 'Terminate') {
+      throw new InvalidParameterValueException(validationMessage(value, 'recursiveLoop', 'Member must satisfy enum value set: [Allow, Terminate]'));
+    }
+    if (value === 'Allow') this.#recursionAllowed.add(record.name);
+    else this.#recursionAllowed.delete(record.name);
+    return { RecursiveLoop: value, $metadata: metadata(200) };
+  }
+
+  async getFunctionRecursionConfig(input: { FunctionName: string }): Promise<WithMetadata<{ RecursiveLoop: 'Allow' | 'Terminate' }>> {
+    this.#assertOpen();
+    const record = this.#registry.get(input?.FunctionName);
+    return { RecursiveLoop: this.#recursionAllowed.has(record.name) ? 'Allow' : 'Terminate', $metadata: metadata(200) };
+  }
+
+  /**
+   * Every asynchronous event's delivery chains (the original and any duplicates) with their
+   * attempts and terminal state: those still pending, and the most recent `eventQueue.keepEvents`
+   * that ended. Ordered by acceptance time.
+   */
+  asyncEvents(filter: { functionName?: string; state?: AsyncEventState; requestId?: string } = {}): AsyncEventRecord[] {
+    return this.#async.events(filter);
+  }
+
+  /**
+   * Fault injection: delivers an accepted event once more (a new chain, same request id and
+   * payload), as Lambda's at-least-once delivery may, after `delayMs` of simulated time.
+   */
+  duplicateEvent(requestId: string, delayMs = 0): void {
+    this.#assertOpen();
+    if (!(typeof delayMs === 'number' && Number.isFinite(delayMs) && delayMs >= 0)) throw new TypeError(`Expected \`delayMs\` to be milliseconds >= 0, got \`${display(delayMs)}\``);
+    if (!this.#async.duplicate(String(requestId), delayMs)) {
+      throw new ResourceNotFoundException(`No asynchronous event with request id ${display(requestId)} is known (or it is no longer kept: see eventQueue.keepEvents)`);
+    }
+  }
+
   // ---- concurrency ----
 
   /** Reserves concurrency for a function (0 throttles every invocation). */
@@ -622,28 +834,41 @@ export class LambdaSimulator {
     const request = this.#accept(input, () =>
       typeof options.caller === 'string' ? { principal: options.caller } : (options.caller ?? { principal: `arn:aws:iam::${this.accountId}:root`, allowedByIdentityPolicy: true }),
     );
-    if ('dryRun' in request) return request.dryRun;
-    const done = this.#start(request.resolved, request.parsed, traceHeader(this.#kernel.now(), this.#traceIds.hex(40)));
+    if ('answer' in request) return request.answer;
+    const done = this.#start(request.resolved, request.parsed, request.traceId);
     const result = await this.#kernel.wait(done);
     return toOutput(result, request.parsed.logType === 'Tail');
   }
 
   /**
    * What every Invoke goes through before it runs, whoever sends it: input validation, name and
-   * qualifier resolution, the permission check (when enforced), DryRun (answered here: nothing
-   * runs), and the not-yet-implemented Event type.
+   * qualifier resolution, the permission check (when enforced), recursion detection, DryRun
+   * (answered here: nothing runs) and Event (queued here, answered 202). `parentTrace` is the
+   * calling function's trace header when a handler invokes.
    */
-  #accept(input: InvokeInput, caller: () => Caller): { parsed: ParsedInvoke; resolved: Resolved } | { dryRun: InvokeOutput } {
+  #accept(input: InvokeInput, caller: () => Caller, parentTrace?: { caller: HostCallContext }): { parsed: ParsedInvoke; resolved: Resolved; traceId: string } | { answer: InvokeOutput } {
     const parsed = parseInvokeInput(input);
     const resolved = this.#registry.resolve(qualified({ FunctionName: parsed.functionName, Qualifier: parsed.qualifier }), () => this.#routing.next());
     if (this.#enforce) this.#policies.check(resolved.record.arn, resolved.invokedArn, caller());
-    if (parsed.invocationType === 'DryRun') return { dryRun: { StatusCode: 204, $metadata: metadata(204, this.#ids.uuid()) } };
+    if (parsed.invocationType === 'DryRun') return { answer: { StatusCode: 204, $metadata: metadata(204, this.#ids.uuid()) } };
+    const traceId = parentTrace === undefined ? traceHeader(this.#kernel.now(), this.#traceIds.hex(40)) : childTrace(parentTrace.caller, this.#traceIds.hex(16));
+    const recursive = lineageOf(traceId) > MAX_RECURSION_DEPTH && !this.#recursionAllowed.has(resolved.record.name);
     if (parsed.invocationType === 'Event') {
-      throw new NotImplementedException(
-        "InvocationType 'Event' (asynchronous invocation with the event queue, retries, DLQ and destinations) is not implemented in this version of lambda-sim yet. Use 'RequestResponse' for now.",
+      const bytes = Buffer.byteLength(parsed.payload);
+      if (bytes > this.#maxAsyncPayload) {
+        throw new RequestEntityTooLargeException(`${bytes} byte payload is too large for the Event invocation type (limit ${this.#maxAsyncPayload} bytes)`);
+      }
+      const requestId = this.#ids.uuid();
+      const qualifier = resolved.invokedArn === resolved.record.arn ? '$LATEST' : resolved.invokedArn.slice(resolved.record.arn.length + 1);
+      this.#async.accept(resolved.record.name, qualifier, parsed.payload, requestId, traceId, recursive);
+      return { answer: { StatusCode: 202, Payload: PayloadBlob.fromString(''), $metadata: metadata(202, requestId) } };
+    }
+    if (recursive) {
+      throw new RecursiveInvocationException(
+        `Lambda stopped ${resolved.record.arn} because it was invoked as part of a recursive loop of more than ${MAX_RECURSION_DEPTH} function-to-function invocations. Set its recursion config to Allow (putFunctionRecursionConfig) if the loop is intended.`,
       );
     }
-    return { parsed, resolved };
+    return { parsed, resolved, traceId };
   }
 
   /**
@@ -655,23 +880,47 @@ export class LambdaSimulator {
    */
   #invokeFromFunction(input: Record<string, unknown>, caller: HostCallContext, done: (ok: boolean, value: unknown) => void): void {
     try {
-      const request = this.#accept(input as unknown as InvokeInput, () => ({
-        principal: this.#registry.get(caller.functionName).configuration.Role,
-        sourceArn: caller.functionArn,
-        sourceAccount: this.accountId,
-      }));
-      if ('dryRun' in request) {
-        done(true, request.dryRun);
+      const request = this.#accept(
+        input as unknown as InvokeInput,
+        () => ({
+          principal: this.#registry.get(caller.functionName).configuration.Role,
+          sourceArn: caller.functionArn,
+          sourceAccount: this.accountId,
+        }),
+        { caller },
+      );
+      if ('answer' in request) {
+        done(true, request.answer);
         return;
       }
-      const { parsed, resolved } = request;
-      this.#start(resolved, parsed, childTrace(caller, this.#traceIds.hex(16)), (result) => done(true, toOutput(result, parsed.logType === 'Tail')));
+      const { parsed, resolved, traceId } = request;
+      this.#start(resolved, parsed, traceId, (result) => done(true, toOutput(result, parsed.logType === 'Tail')));
     } catch (error) {
       done(false, error);
     }
   }
 
   #start(resolved: Resolved, parsed: ParsedInvoke, traceId: string, onEnd?: (record: InvocationRecord) => void): Deferred<InvocationRecord> {
+    const started = this.#launch(resolved, parsed.payload, parsed.clientContext, this.#ids.uuid(), traceId, undefined, onEnd);
+    if (started instanceof HostLimitExceededError) throw started;
+    if (typeof started === 'string') throw new TooManyRequestsException(started);
+    return started;
+  }
+
+  /**
+   * Starts one invocation if admission allows: returns its deferred record, or the throttle Reason,
+   * or the host-limit error when no environment can be had. `onStarted` runs once it is admitted,
+   * before the handler does.
+   */
+  #launch(
+    resolved: Resolved,
+    payload: string,
+    clientContext: unknown,
+    requestId: string,
+    traceId: string,
+    onStarted: ((environmentId: string, executedVersion: string) => void) | undefined,
+    onEnd: ((record: InvocationRecord) => void) | undefined,
+  ): Deferred<InvocationRecord> | ThrottleReason | HostLimitExceededError {
     const { record, target, invokedArn } = resolved;
     const name = record.name;
     const pool = target.pool;
@@ -681,29 +930,31 @@ export class LambdaSimulator {
       if (provisionedEnv !== undefined) pool.release(provisionedEnv);
       this.#metrics.throttled(name);
       this.#emit('invocation:throttle', { functionName: name, reason, time: this.#kernel.now() });
-      throw new TooManyRequestsException(reason);
+      return reason;
     }
     // Whether it counts against the unreserved pool is fixed at admission (reservations can change while it runs).
     const reserved = this.#governor.reservation(name) !== undefined;
-    const requestId = this.#ids.uuid();
     let env = provisionedEnv;
     try {
       env ??= pool.acquire();
     } catch (error) {
       this.#governor.release(name);
+      this.#async.capacityFreed();
+      if (error instanceof HostLimitExceededError) return error;
       throw error;
     }
     this.#metrics.started(name, !env.initialized, reserved, pool.provisionedCount === 0 ? undefined : provisionedEnv !== undefined);
     if (this.#events.listenerCount('invocation:start') > 0) {
       this.#emit('invocation:start', { requestId, functionName: record.name, time: this.#kernel.now(), coldStart: !env.initialized, environmentId: env.id });
     }
+    onStarted?.(env.id, target.version);
     return env.invoke(
       {
         requestId,
-        payload: parsed.payload,
+        payload,
         invokedFunctionArn: invokedArn,
         traceId,
-        ...(parsed.clientContext === undefined ? {} : { clientContext: parsed.clientContext }),
+        ...(clientContext === undefined ? {} : { clientContext }),
       },
       (result) => {
         pool.release(env);
@@ -711,8 +962,51 @@ export class LambdaSimulator {
         this.#metrics.ended(name, result.functionError !== undefined, result.durationMs, reserved);
         this.#emit('invocation:end', result);
         onEnd?.(result);
+        this.#async.capacityFreed();
       },
     );
+  }
+
+  /** One delivery of an asynchronous event (the pipeline's poller calls this). */
+  #deliver(
+    chain: { functionName: string; qualifier: string; payload: string; requestId: string; traceId: string },
+    onStarted: (environmentId: string, executedVersion: string) => void,
+    onEnd: (record: InvocationRecord) => void,
+  ): StartResult {
+    let resolved: Resolved;
+    try {
+      resolved = this.#registry.resolve(`${chain.functionName}:${chain.qualifier}`, () => this.#routing.next());
+    } catch {
+      return { kind: 'gone' };
+    }
+    const started = this.#launch(resolved, chain.payload, undefined, chain.requestId, chain.traceId, onStarted, onEnd);
+    if (started instanceof HostLimitExceededError) return { kind: 'throttled', reason: 'HostLimitExceeded' };
+    if (typeof started === 'string') return { kind: 'throttled', reason: started };
+    return { kind: 'started' };
+  }
+
+  /** The DLQ of the version that ran, else of the version the qualifier names now. */
+  #deadLetterArn(name: string, qualifier: string, executedVersion: string | undefined): string | undefined {
+    try {
+      const record = this.#registry.get(name);
+      const version = executedVersion ?? qualifier;
+      const configuration = version === '$LATEST' ? record.configuration : (record.versions.get(version)?.configuration ?? this.#registry.resolve(`${name}:${qualifier}`, () => 0).target.configuration);
+      return configuration.DeadLetterConfig?.TargetArn;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A Lambda destination: the record is invoked asynchronously on the target function. */
+  #invokeDestination(functionArn: string, payload: string, traceId: string): boolean {
+    try {
+      const resolved = this.#registry.resolve(functionArn, () => this.#routing.next());
+      const qualifier = resolved.invokedArn === resolved.record.arn ? '$LATEST' : resolved.invokedArn.slice(resolved.record.arn.length + 1);
+      this.#async.accept(resolved.record.name, qualifier, payload, this.#ids.uuid(), traceId, false);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -780,6 +1074,7 @@ export class LambdaSimulator {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#async.close();
     this.#registry.closeAll();
     this.#kernel.close();
   }
@@ -797,6 +1092,15 @@ function childTrace(caller: HostCallContext, parentHex: string): string {
   const count = lineage === null ? 1 : Number(lineage[2]) + 1;
   const hash = createHash('sha256').update(caller.functionArn).digest('hex').slice(0, 8);
   return `Root=${root};Parent=${parentHex};Sampled=0;Lineage=${hash}:${count}`;
+}
+
+/** Function-to-function invocations one event may start before Lambda stops the loop. */
+const MAX_RECURSION_DEPTH = 16;
+
+/** How many function-to-function hops a trace header has seen (its Lineage count). */
+function lineageOf(traceId: string): number {
+  const m = /Lineage=[0-9a-f]+:(\d+)/.exec(traceId);
+  return m === null ? 0 : Number(m[1]);
 }
 
 function traceHeader(now: number, hex: string): string {

@@ -220,6 +220,11 @@ export class FunctionRegistry {
     }
   }
 
+  /** Whether a function of this plain name exists. */
+  has(name: string): boolean {
+    return this.#functions.has(name);
+  }
+
   get(nameOrArn: unknown): FunctionRecord {
     // Fast path: a plain name of an existing function (the usual case, on every invoke).
     if (typeof nameOrArn === 'string') {

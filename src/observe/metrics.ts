@@ -28,6 +28,14 @@ export interface FunctionMetrics {
   ColdStarts: number;
   Duration: DurationStats;
   ConcurrentExecutions: number;
+  /** Asynchronous invocation: events accepted (202). */
+  AsyncEventsReceived: number;
+  /** Ms from an event's acceptance to each of its deliveries. */
+  AsyncEventAge: DurationStats;
+  /** Events dropped without a successful run: retries exhausted, age expired, zero concurrency, recursion, overflow. */
+  AsyncEventsDropped: number;
+  DeadLetterErrors: number;
+  DestinationDeliveryFailures: number;
 }
 
 export interface MetricsSnapshot {
@@ -36,6 +44,33 @@ export interface MetricsSnapshot {
 }
 
 const RESERVOIR = 10_000;
+
+/** Exact count, sum, min and max, and a bounded seeded sample for percentiles. */
+class Reservoir {
+  values: number[] = [];
+  seen = 0;
+  sum = 0;
+  min = Number.POSITIVE_INFINITY;
+  max = 0;
+
+  add(value: number, random: Random): void {
+    this.seen++;
+    this.sum += value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    if (this.values.length < RESERVOIR) this.values.push(value);
+    else {
+      const j = Math.floor(random.next() * this.seen);
+      if (j < RESERVOIR) this.values[j] = value;
+    }
+  }
+
+  stats(): DurationStats {
+    const sorted = [...this.values].sort((a, b) => a - b);
+    const q = (p: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
+    return { count: this.seen, sum: this.sum, min: this.seen === 0 ? 0 : this.min, max: this.max, p50: q(50), p90: q(90), p99: q(99) };
+  }
+}
 
 class FunctionStats {
   invocations = 0;
@@ -46,11 +81,12 @@ class FunctionStats {
   coldStarts = 0;
   running = 0;
   maxRunning = 0;
-  durations: number[] = [];
-  seen = 0;
-  sum = 0;
-  min = Number.POSITIVE_INFINITY;
-  max = 0;
+  readonly durations = new Reservoir();
+  asyncReceived = 0;
+  readonly ages = new Reservoir();
+  asyncDropped = 0;
+  deadLetterErrors = 0;
+  destinationFailures = 0;
 }
 
 export class MetricsRecorder {
@@ -98,15 +134,7 @@ export class MetricsRecorder {
     s.running--;
     this.#running--;
     if (!reserved) this.#unreservedRunning--;
-    s.seen++;
-    s.sum += durationMs;
-    s.min = Math.min(s.min, durationMs);
-    s.max = Math.max(s.max, durationMs);
-    if (s.durations.length < RESERVOIR) s.durations.push(durationMs);
-    else {
-      const j = Math.floor(this.#random.next() * s.seen);
-      if (j < RESERVOIR) s.durations[j] = durationMs;
-    }
+    s.durations.add(durationMs, this.#random);
   }
 
   throttled(fn: string): void {
@@ -114,11 +142,29 @@ export class MetricsRecorder {
     this.#throttles++;
   }
 
+  asyncReceived(fn: string): void {
+    this.#of(fn).asyncReceived++;
+  }
+
+  asyncAge(fn: string, ms: number): void {
+    this.#of(fn).ages.add(ms, this.#random);
+  }
+
+  asyncDropped(fn: string): void {
+    this.#of(fn).asyncDropped++;
+  }
+
+  deadLetterError(fn: string): void {
+    this.#of(fn).deadLetterErrors++;
+  }
+
+  destinationFailure(fn: string): void {
+    this.#of(fn).destinationFailures++;
+  }
+
   snapshot(): MetricsSnapshot {
     const functions: Record<string, FunctionMetrics> = {};
     for (const [fn, s] of [...this.#functions].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const sorted = [...s.durations].sort((a, b) => a - b);
-      const q = (p: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
       functions[fn] = {
         Invocations: s.invocations,
         ProvisionedConcurrencyInvocations: s.provisioned,
@@ -126,8 +172,13 @@ export class MetricsRecorder {
         Errors: s.errors,
         Throttles: s.throttles,
         ColdStarts: s.coldStarts,
-        Duration: { count: s.seen, sum: s.sum, min: s.seen === 0 ? 0 : s.min, max: s.max, p50: q(50), p90: q(90), p99: q(99) },
+        Duration: s.durations.stats(),
         ConcurrentExecutions: s.maxRunning,
+        AsyncEventsReceived: s.asyncReceived,
+        AsyncEventAge: s.ages.stats(),
+        AsyncEventsDropped: s.asyncDropped,
+        DeadLetterErrors: s.deadLetterErrors,
+        DestinationDeliveryFailures: s.destinationFailures,
       };
     }
     return { functions, account: { ConcurrentExecutions: this.#maxRunning, UnreservedConcurrentExecutions: this.#maxUnreserved, Throttles: this.#throttles } };
