@@ -145,6 +145,8 @@ class Chain {
   last: LastResponse | undefined;
   timer: SimEvent | undefined;
   constructor(
+    /** Creation order, for stable listings. */
+    readonly seq: number,
     readonly requestId: string,
     readonly index: number,
     readonly functionName: string,
@@ -218,6 +220,7 @@ export class AsyncPipeline {
   /** Original chains by request id (for duplicates), while active or kept. */
   readonly #originals = new Map<string, { chain: Chain; duplicates: number }>();
   #terminalCount = 0;
+  #seq = 0;
 
   constructor(host: PipelineHost) {
     this.#host = host;
@@ -239,7 +242,7 @@ export class AsyncPipeline {
    */
   accept(functionName: string, qualifier: string, payload: string, requestId: string, traceId: string, recursionStopped: boolean): void {
     const host = this.#host;
-    const chain = new Chain(requestId, 0, functionName, qualifier, payload, traceId, host.kernel.now());
+    const chain = new Chain(++this.#seq, requestId, 0, functionName, qualifier, payload, traceId, host.kernel.now());
     this.#active.add(chain);
     this.#originals.set(requestId, { chain, duplicates: 0 });
     host.metrics.received(functionName);
@@ -259,7 +262,7 @@ export class AsyncPipeline {
     const original = this.#originals.get(requestId);
     if (original === undefined) return false;
     const o = original.chain;
-    const chain = new Chain(o.requestId, ++original.duplicates, o.functionName, o.qualifier, o.payload, o.traceId, o.receivedAt);
+    const chain = new Chain(++this.#seq, o.requestId, ++original.duplicates, o.functionName, o.qualifier, o.payload, o.traceId, o.receivedAt);
     this.#active.add(chain);
     const queue = this.#queue(o.functionName);
     queue.waiting++;
@@ -293,7 +296,7 @@ export class AsyncPipeline {
     const out: Chain[] = [];
     for (let i = this.#doneHead; i < this.#done.length; i++) if (keep(this.#done[i]!)) out.push(this.#done[i]!);
     for (const c of this.#active) if (keep(c)) out.push(c);
-    return out.sort((a, b) => a.receivedAt - b.receivedAt || (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : a.index - b.index)).map((c) => c.record());
+    return out.sort((a, b) => a.receivedAt - b.receivedAt || a.seq - b.seq).map((c) => c.record());
   }
 
   /** Cancels every pending timer (the simulator is closing). */
