@@ -98,6 +98,11 @@ describe('metrics', () => {
       ColdStarts: 1,
       Duration: { count: 10, sum: 550, min: 10, max: 100, p50: 50, p90: 90, p99: 100 },
       ConcurrentExecutions: 1,
+      AsyncEventsReceived: 0,
+      AsyncEventAge: { count: 0, sum: 0, min: 0, max: 0, p50: 0, p90: 0, p99: 0 },
+      AsyncEventsDropped: 0,
+      DeadLetterErrors: 0,
+      DestinationDeliveryFailures: 0,
     });
     expect(m.account).toEqual({ ConcurrentExecutions: 1, UnreservedConcurrentExecutions: 1, Throttles: 1 });
     await sim.close();

@@ -3,7 +3,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   InvalidParameterValueException,
   InvalidRequestContentException,
-  NotImplementedException,
   PayloadBlob,
   RequestEntityTooLargeException,
   ResourceNotFoundException,
@@ -140,10 +139,12 @@ describe('bad input gets a typed error and the simulator keeps working', () => {
     await stillWorks();
   });
 
-  it('Event invocation → NotImplementedException (501) until the async queue exists', async () => {
-    const e = await sim.invoke({ FunctionName: good, InvocationType: 'Event' }).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(NotImplementedException);
-    expect((e as NotImplementedException).$metadata.httpStatusCode).toBe(501);
+  it('Event invocation of a missing function or with a bad payload fails at once (before any 202), typed', async () => {
+    const missing = await sim.invoke({ FunctionName: 'no-such-fn', InvocationType: 'Event' }).catch((x: unknown) => x);
+    expect(missing).toBeInstanceOf(ResourceNotFoundException);
+    const bad = await sim.invoke({ FunctionName: good, InvocationType: 'Event', Payload: '{oops' }).catch((x: unknown) => x);
+    expect(bad).toBeInstanceOf(InvalidRequestContentException);
+    expect(sim.asyncEvents()).toEqual([]);
     await stillWorks();
   });
 

@@ -79,6 +79,25 @@ describe('runtime-provided AWS SDK', () => {
     expect(report(r.log)).toContain('Duration: 100.00 ms');
   });
 
+  it('queues asynchronous invokes from a handler (202 at once), delivered and retried in the same simulation', async () => {
+    sim = new LambdaSimulator({ seed: 1 });
+    await sim.createFunction({ FunctionName: 'fanout', Handler: 'index.handler', Code: { Path: fixture('fanout/index.ts') } });
+    await deploy(sim, `export const handler = async (e) => ({ got: e });`, { FunctionName: 'worker' });
+    await deploy(sim, `export const handler = async () => { throw new Error('worker down'); };`, { FunctionName: 'broken' });
+    const r = await call(sim, 'fanout', { targets: ['worker', 'broken'], type: 'Event' });
+    expect(r.payload).toEqual([
+      { target: 'worker', status: 202, error: null, payload: null },
+      { target: 'broken', status: 202, error: null, payload: null },
+    ]);
+    await sim.settle();
+    const events = sim.asyncEvents();
+    expect(events.map((e) => [e.functionName, e.state, e.attempts.length])).toEqual([
+      ['worker', 'succeeded', 1],
+      ['broken', 'failed', 3],
+    ]);
+    expect(JSON.parse(events[0]!.payload)).toEqual({ from: 'fanout', target: 'worker' });
+  });
+
   it('surfaces a ResourceNotFoundException of a nested invoke as the SDK exception class', async () => {
     sim = new LambdaSimulator({ seed: 1 });
     const fn = await deploy(sim, `import { LambdaClient, InvokeCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
