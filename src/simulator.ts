@@ -729,7 +729,7 @@ export class LambdaSimulator {
   #qualifierOf(input: { FunctionName: string; Qualifier?: string }): { name: string; qualifier: string; arn: string } {
     if (input === null || typeof input !== 'object') throw new InvalidParameterValueException(`Expected an input object with FunctionName, got ${display(input)}`);
     const resolved = this.#registry.resolve(qualified(input), () => 0);
-    const qualifier = resolved.invokedArn === resolved.record.arn ? '$LATEST' : resolved.invokedArn.slice(resolved.record.arn.length + 1);
+    const { qualifier } = targetOf(resolved);
     return { name: resolved.record.name, qualifier, arn: `${resolved.record.arn}:${qualifier}` };
   }
 
@@ -859,8 +859,8 @@ export class LambdaSimulator {
         throw new RequestEntityTooLargeException(`${bytes} byte payload is too large for the Event invocation type (limit ${this.#maxAsyncPayload} bytes)`);
       }
       const requestId = this.#ids.uuid();
-      const qualifier = resolved.invokedArn === resolved.record.arn ? '$LATEST' : resolved.invokedArn.slice(resolved.record.arn.length + 1);
-      this.#async.accept(resolved.record.name, qualifier, parsed.payload, requestId, traceId, recursive);
+      const { qualifier, target } = targetOf(resolved);
+      this.#async.accept(resolved.record.name, qualifier, target, parsed.payload, requestId, traceId, recursive);
       return { answer: { StatusCode: 202, Payload: PayloadBlob.fromString(''), $metadata: metadata(202, requestId) } };
     }
     if (recursive) {
@@ -969,13 +969,13 @@ export class LambdaSimulator {
 
   /** One delivery of an asynchronous event (the pipeline's poller calls this). */
   #deliver(
-    chain: { functionName: string; qualifier: string; payload: string; requestId: string; traceId: string },
+    chain: { functionName: string; qualifier: string; target: string; payload: string; requestId: string; traceId: string },
     onStarted: (environmentId: string, executedVersion: string) => void,
     onEnd: (record: InvocationRecord) => void,
   ): StartResult {
     let resolved: Resolved;
     try {
-      resolved = this.#registry.resolve(`${chain.functionName}:${chain.qualifier}`, () => this.#routing.next());
+      resolved = this.#registry.resolve(chain.target, () => this.#routing.next());
     } catch {
       return { kind: 'gone' };
     }
@@ -1001,8 +1001,8 @@ export class LambdaSimulator {
   #invokeDestination(functionArn: string, payload: string, traceId: string): boolean {
     try {
       const resolved = this.#registry.resolve(functionArn, () => this.#routing.next());
-      const qualifier = resolved.invokedArn === resolved.record.arn ? '$LATEST' : resolved.invokedArn.slice(resolved.record.arn.length + 1);
-      this.#async.accept(resolved.record.name, qualifier, payload, this.#ids.uuid(), traceId, false);
+      const { qualifier, target } = targetOf(resolved);
+      this.#async.accept(resolved.record.name, qualifier, target, payload, this.#ids.uuid(), traceId, false);
       return true;
     } catch {
       return false;
@@ -1058,6 +1058,28 @@ export class LambdaSimulator {
 
   // ---- time ----
 
+  /**
+   * Runs `fn` inside the simulation at simulated time `at` (epoch ms; a past time means now), as
+   * an event of the clock: for traffic generators that start invocations at given instants without
+   * awaiting between them (`sim.invoke` there returns at once; Event invokes are queued). An
+   * exception from `fn` becomes a `warning` event. Returns a handle to cancel it.
+   */
+  schedule(at: number, fn: () => void): { cancel(): void } {
+    this.#assertOpen();
+    if (typeof at !== 'number' || Number.isNaN(at)) throw new TypeError(`Expected \`at\` to be simulated epoch milliseconds, got \`${display(at)}\``);
+    if (typeof fn !== 'function') throw new TypeError(`Expected \`fn\` to be a function, got \`${display(fn)}\``);
+    const event = this.#kernel.schedule(at, 'sim.schedule', () => {
+      try {
+        fn();
+      } catch (error) {
+        const message = `A sim.schedule() callback threw: ${error instanceof Error ? error.message : String(error)}`;
+        process.emitWarning(message, { code: 'LAMBDA_SIM_CALLBACK_ERROR' });
+        this.#emit('warning', { message, time: this.#kernel.now() });
+      }
+    });
+    return { cancel: () => this.#kernel.cancel(event) };
+  }
+
   /** Runs the simulation until nothing is left to do (see Kernel.settle). */
   settle(limits: { maxEvents?: number } = {}): Promise<void> {
     this.#assertOpen();
@@ -1092,6 +1114,14 @@ function childTrace(caller: HostCallContext, parentHex: string): string {
   const count = lineage === null ? 1 : Number(lineage[2]) + 1;
   const hash = createHash('sha256').update(caller.functionArn).digest('hex').slice(0, 8);
   return `Root=${root};Parent=${parentHex};Sampled=0;Lineage=${hash}:${count}`;
+}
+
+/** The qualifier an invoke named ('$LATEST' when none) and what to resolve again at delivery. */
+function targetOf(resolved: Resolved): { qualifier: string; target: string } {
+  const { record, invokedArn } = resolved;
+  if (invokedArn === record.arn) return { qualifier: '$LATEST', target: record.name };
+  const qualifier = invokedArn.slice(record.arn.length + 1);
+  return { qualifier, target: `${record.name}:${qualifier}` };
 }
 
 /** Function-to-function invocations one event may start before Lambda stops the loop. */

@@ -73,6 +73,29 @@ describe('real clock', () => {
   });
 });
 
+describe('schedule', () => {
+  it('runs a callback at a simulated instant (traffic without awaits), turns its exceptions into warnings, and can be cancelled', async () => {
+    const sim = newSim();
+    const fn = await deploy(sim, 'export const handler = async () => Date.now();');
+    const t0 = sim.now();
+    const ran: number[] = [];
+    const warnings: string[] = [];
+    sim.on('warning', (w) => warnings.push(w.message));
+    sim.on('invocation:end', (r) => ran.push(Number(r.payload) - t0));
+    sim.schedule(t0 + 5000, () => void sim.invoke({ FunctionName: fn }));
+    sim.schedule(t0 + 1000, () => {
+      throw new Error('generator bug');
+    });
+    const cancelled = sim.schedule(t0 + 2000, () => ran.push(-1));
+    cancelled.cancel();
+    await sim.settle();
+    expect(ran).toEqual([5000]);
+    expect(warnings).toEqual(['A sim.schedule() callback threw: generator bug']);
+    expect(() => sim.schedule(Number.NaN, () => {})).toThrow('Expected `at` to be simulated epoch milliseconds, got `null`');
+    await sim.close();
+  });
+});
+
 describe('close', () => {
   it('refuses calls after close with a clear error', async () => {
     const sim = newSim();

@@ -107,7 +107,7 @@ export interface PipelineHost {
    * with the invocation's record (possibly inside this call).
    */
   start(
-    chain: { functionName: string; qualifier: string; payload: string; requestId: string; traceId: string },
+    chain: { functionName: string; qualifier: string; target: string; payload: string; requestId: string; traceId: string },
     onStarted: (environmentId: string, executedVersion: string) => void,
     onEnd: (record: InvocationRecord) => void,
   ): StartResult;
@@ -151,6 +151,8 @@ class Chain {
     readonly index: number,
     readonly functionName: string,
     readonly qualifier: string,
+    /** What the event was invoked as (a name, or `name:qualifier`): resolved again at each delivery. */
+    readonly target: string,
     readonly payload: string,
     readonly traceId: string,
     readonly receivedAt: number,
@@ -240,9 +242,9 @@ export class AsyncPipeline {
    * Accepts an event (the Invoke has been validated and answered 202): it is queued, or ends at
    * once when it cannot be delivered (reserved concurrency 0, recursion stopped, queue full).
    */
-  accept(functionName: string, qualifier: string, payload: string, requestId: string, traceId: string, recursionStopped: boolean): void {
+  accept(functionName: string, qualifier: string, target: string, payload: string, requestId: string, traceId: string, recursionStopped: boolean): void {
     const host = this.#host;
-    const chain = new Chain(++this.#seq, requestId, 0, functionName, qualifier, payload, traceId, host.kernel.now());
+    const chain = new Chain(++this.#seq, requestId, 0, functionName, qualifier, target, payload, traceId, host.kernel.now());
     this.#active.add(chain);
     this.#originals.set(requestId, { chain, duplicates: 0 });
     host.metrics.received(functionName);
@@ -262,7 +264,7 @@ export class AsyncPipeline {
     const original = this.#originals.get(requestId);
     if (original === undefined) return false;
     const o = original.chain;
-    const chain = new Chain(++this.#seq, o.requestId, ++original.duplicates, o.functionName, o.qualifier, o.payload, o.traceId, o.receivedAt);
+    const chain = new Chain(++this.#seq, o.requestId, ++original.duplicates, o.functionName, o.qualifier, o.target, o.payload, o.traceId, o.receivedAt);
     this.#active.add(chain);
     const queue = this.#queue(o.functionName);
     queue.waiting++;

@@ -61,6 +61,12 @@ export class Kernel {
   #advances: AdvanceGoal[] = [];
   #driving = false;
   #closed = false;
+  /**
+   * Results handed to the host since the driver last let it run (settled waits, advances and
+   * settles, answered host work): only then can a continuation of user code be waiting to act at
+   * the current instant, so only then does moving the clock need a full turn of the host loop.
+   */
+  #wakes = 1;
 
   // real clock
   readonly #realStart: number;
@@ -118,6 +124,7 @@ export class Kernel {
     this.#inFlight++;
     const release = (): void => {
       this.#inFlight--;
+      this.#wakes++;
       if (this.#inFlight === 0) {
         const listeners = this.#idleListeners;
         this.#idleListeners = [];
@@ -133,7 +140,10 @@ export class Kernel {
   wait<T>(deferred: Deferred<T>): Promise<T> {
     if (!deferred.settled) {
       this.#waiting.add(deferred as Deferred<unknown>);
-      deferred.onSettled(() => this.#waiting.delete(deferred as Deferred<unknown>));
+      deferred.onSettled(() => {
+        this.#waiting.delete(deferred as Deferred<unknown>);
+        this.#wakes++;
+      });
       this.#kick();
     }
     return deferred.promise;
@@ -207,6 +217,7 @@ export class Kernel {
       if (this.#heap.foreground === 0 && this.#settles.length > 0) {
         for (const s of this.#settles) s.done.resolve();
         this.#settles = [];
+        this.#wakes++;
       }
       // Only background events left and nobody waiting for anything: stop (they run when time moves).
       if (this.#waiting.size === 0 && this.#settles.length === 0 && this.#advances.length === 0) {
@@ -217,7 +228,13 @@ export class Kernel {
         // Somebody may still act at this instant: let the host run once before time moves on.
         if (yieldedAt !== this.#now) {
           yieldedAt = this.#now;
-          await yieldToHost();
+          if (this.#wakes > 0) {
+            this.#wakes = 0;
+            await yieldToHost();
+          } else {
+            // Nothing was handed out since the last full turn: pending microtasks suffice.
+            await null;
+          }
           continue;
         }
         if (next === undefined) {
@@ -261,6 +278,7 @@ export class Kernel {
       if (goal.target > this.#now) this.#now = goal.target;
       this.#advances.shift();
       goal.done.resolve();
+      this.#wakes++;
     }
   }
 
@@ -274,6 +292,7 @@ export class Kernel {
   }
 
   #failAll(error: Error): void {
+    this.#wakes++;
     for (const d of [...this.#waiting]) d.reject(error);
     for (const s of this.#settles) s.done.reject(error);
     for (const a of this.#advances) a.done.reject(error);
