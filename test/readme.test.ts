@@ -23,19 +23,25 @@ describe('README', () => {
       file,
       `${tourCode()}
        const log = Buffer.from(out.LogResult, 'base64').toString();
-       console.log(JSON.stringify({ status: out.StatusCode, payload: out.Payload.transformToString(), log, slowError: slow.FunctionError, slowPayload: slow.Payload.transformToString(), simNow: sim.now() }));
+       console.log(JSON.stringify({ status: out.StatusCode, payload: out.Payload.transformToString(), log, slowError: slow.FunctionError, slowPayload: slow.Payload.transformToString(), simNow: sim.now(),
+         queued: queued.StatusCode, charge: [charge.state, charge.condition, charge.attempts.map((a) => (a.start - charge.receivedAt) / 1000)],
+         dlq: [dlq.messages()[0].Body, dlq.messages()[0].MessageAttributes.ErrorMessage.StringValue, dlq.messages().length] }));
        await sim.close();`,
     );
     try {
       const r = spawnSync(process.execPath, ['--no-node-snapshot', file], { cwd: root, encoding: 'utf8', timeout: 60_000 });
       expect(r.stderr).toBe('');
-      const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, string | number>;
+      const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
       expect(got['status']).toBe(200);
       expect(got['payload']).toBe('{"greeting":"Hello, Ada"}');
       expect(got['log']).toMatch(/^START RequestId: 438045bb-5a04-4add-bc59-674d8a2a3db5 Version: \$LATEST\nEND RequestId: 438045bb-5a04-4add-bc59-674d8a2a3db5\nREPORT RequestId: 438045bb-5a04-4add-bc59-674d8a2a3db5\tDuration: 0\.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: 0\.00 ms\n$/);
       expect(got['slowError']).toBe('Unhandled');
       expect(got['slowPayload']).toMatch(/^\{"errorType":"Sandbox\.Timedout","errorMessage":"RequestId: [0-9a-f-]{36} Error: Task timed out after 10\.00 seconds"\}$/);
-      expect(Number(got['simNow']) - Date.UTC(2025, 0, 1)).toBe(10_000);
+      expect(got['queued']).toBe(202);
+      expect(got['charge']).toEqual(['failed', 'RetriesExhausted', [0, 60, 180]]);
+      expect(got['dlq']).toEqual(['{"card":"4242"}', 'card declined: 4242', 1]);
+      // 10 s of the slow handler, then the async attempts at +0, +60 and +180 s.
+      expect(Number(got['simNow']) - Date.UTC(2025, 0, 1)).toBe(190_000);
     } finally {
       rmSync(file, { force: true });
     }
