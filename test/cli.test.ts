@@ -56,6 +56,21 @@ describe('lambda-sim invoke', () => {
     expect(opt.stderr).toContain('--timeout must be an integer from 1 to 900');
   });
 
+  it('--async queues the event, runs its retries in simulated time and prints its record; exit 1 when it failed', () => {
+    const r = cli(['invoke', fixture('ts-handler/hello.ts'), '--event', '-', '--async', '--retries', '1', '--tail'], '{"fail":true}');
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { StatusCode: number; State: string; Condition: string; Attempts: Array<{ start: string; status: string }> };
+    expect(out).toMatchObject({ StatusCode: 202, State: 'failed', Condition: 'RetriesExhausted' });
+    expect(out.Attempts.map((a) => [a.start, a.status])).toEqual([
+      ['2025-01-01T00:00:00.000Z', 'error'],
+      ['2025-01-01T00:01:00.000Z', 'error'],
+    ]);
+    expect(r.stderr.match(/^START RequestId/gm)).toHaveLength(2);
+    const ok = cli(['invoke', fixture('ts-handler/hello.ts'), '--async']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ State: 'succeeded', Condition: 'Success' });
+  });
+
   it('runs the demo with no configuration', () => {
     const r = cli(['demo']);
     expect(r.code).toBe(0);

@@ -49,6 +49,8 @@ interface InvokeOptions {
   json?: boolean;
   seed: number;
   logFormat?: string;
+  async?: boolean;
+  retries?: number;
 }
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
@@ -73,6 +75,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--seed <n>', 'simulation seed', integer('--seed', 0, Number.MAX_SAFE_INTEGER), 1)
     .option('--tail', 'print the invocation log (START … REPORT) to stderr')
     .option('--json', 'print the whole InvokeCommandOutput as JSON (Payload and log decoded)')
+    .option('--async', "invoke with InvocationType 'Event', run the event's attempts (retries included) in simulated time and print its record")
+    .option('--retries <n>', 'with --async: MaximumRetryAttempts, 0-2 (default 2)', integer('--retries', 0, 2))
     .action(async (path: string, options: InvokeOptions) => {
       exitCode = await invokeCommand(path, options, io);
     });
@@ -113,9 +117,10 @@ async function invokeCommand(path: string, options: InvokeOptions, io: CliIo): P
     }
   }
   const sim = new LambdaSimulator({ seed: options.seed });
+  const name = basename(abs, extname(abs)).replace(/[^a-zA-Z0-9-_]/g, '-').slice(0, 64) || 'function';
   try {
     await sim.createFunction({
-      FunctionName: basename(abs, extname(abs)).replace(/[^a-zA-Z0-9-_]/g, '-').slice(0, 64) || 'function',
+      FunctionName: name,
       Handler: handler,
       Code: { Path: abs },
       ...(options.timeout === undefined ? {} : { Timeout: options.timeout }),
@@ -124,7 +129,8 @@ async function invokeCommand(path: string, options: InvokeOptions, io: CliIo): P
       ...(options.runtime === undefined ? {} : { Runtime: options.runtime as never }),
       ...(options.logFormat === undefined ? {} : { LoggingConfig: { LogFormat: options.logFormat as never } }),
     });
-    const out = await sim.invoke({ FunctionName: basename(abs, extname(abs)).replace(/[^a-zA-Z0-9-_]/g, '-').slice(0, 64) || 'function', Payload: payload, LogType: 'Tail' });
+    if (options.async === true) return await invokeAsync(sim, name, payload, options, io);
+    const out = await sim.invoke({ FunctionName: name, Payload: payload, LogType: 'Tail' });
     const text = out.Payload?.transformToString() ?? '';
     const log = Buffer.from(out.LogResult ?? '', 'base64').toString('utf8');
     if (options.json === true) {
@@ -144,6 +150,36 @@ async function invokeCommand(path: string, options: InvokeOptions, io: CliIo): P
   } finally {
     await sim.close();
   }
+}
+
+/**
+ * `--async`: queues the event, runs the simulation until it has ended, prints its delivery record
+ * (attempts, state, condition) as JSON; `--tail` prints each attempt's log to stderr. Exit 0 when
+ * it succeeded, 1 when it failed.
+ */
+async function invokeAsync(sim: LambdaSimulator, name: string, payload: string, options: InvokeOptions, io: CliIo): Promise<number> {
+  if (options.retries !== undefined) await sim.putFunctionEventInvokeConfig({ FunctionName: name, MaximumRetryAttempts: options.retries });
+  const logs: string[] = [];
+  sim.on('invocation:end', (record) => logs.push(record.logs.join('\n')));
+  const out = await sim.invoke({ FunctionName: name, InvocationType: 'Event', Payload: payload });
+  await sim.settle();
+  const [record] = sim.asyncEvents({ requestId: out.$metadata.requestId! });
+  if (options.tail === true) io.stderr(logs.map((l) => `${l}\n`).join(''));
+  const iso = (t: number | undefined): string | undefined => (t === undefined ? undefined : new Date(t).toISOString());
+  io.stdout(
+    `${JSON.stringify(
+      {
+        StatusCode: out.StatusCode,
+        RequestId: out.$metadata.requestId,
+        State: record!.state,
+        Condition: record!.condition,
+        Attempts: record!.attempts.map((a) => ({ attempt: a.attempt, start: iso(a.start), end: iso(a.end), status: a.status, errorType: a.errorType })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  return record!.state === 'succeeded' ? 0 : 1;
 }
 
 function parseOr(text: string): unknown {
