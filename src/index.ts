@@ -1,5 +1,8 @@
 /** lambda-sim's public API: everything a user imports comes from here. */
 export { LambdaSimulator } from './simulator.js';
+export { createRequestHandler } from './wire/request-handler.js';
+export type { InProcessRequestHandler } from './wire/request-handler.js';
+export type { LambdaEndpoint, ListenOptions } from './wire/server.js';
 export type { EventQueueOptions, LambdaSimulatorOptions, WithMetadata } from './simulator.js';
 export { MemoryEventBus, MemoryQueue, MemoryTopic, TargetSendError } from './async/targets.js';
 export type { BusEvent, MessageAttribute, QueueMessage, TopicMessage } from './async/targets.js';

@@ -46,6 +46,7 @@ import { SandboxExecutor } from './runtime/executor.js';
 import { AsyncPipeline, type AsyncEventRecord, type AsyncEventState, type StartResult } from './async/pipeline.js';
 import { EventInvokeConfigs, type EventInvokeConfigInput, type FunctionEventInvokeConfig } from './async/event-config.js';
 import { MemoryEventBus, MemoryQueue, MemoryTopic, type AnyTarget } from './async/targets.js';
+import { listen, type LambdaEndpoint, type ListenOptions } from './wire/server.js';
 
 export interface LambdaSimulatorOptions {
   /** Seed of every random choice (request ids, Math.random in sandboxes…). Default 1. */
@@ -1057,6 +1058,15 @@ export class LambdaSimulator {
   }
 
   // ---- time ----
+
+  /**
+   * Serves the Lambda REST API over HTTP (loopback by default) for any Lambda client: the AWS CLI
+   * with `--endpoint-url`, boto3, the SDK with `endpoint`. Resolves once listening.
+   */
+  listen(options: ListenOptions = {}): Promise<LambdaEndpoint> {
+    this.#assertOpen();
+    return listen(this, options);
+  }
 
   /**
    * Runs `fn` inside the simulation at simulated time `at` (epoch ms; a past time means now), as

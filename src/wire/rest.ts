@@ -1,0 +1,264 @@
+/**
+ * The Lambda REST API (restJson1, as `@aws-sdk/client-lambda`, the AWS CLI and boto3 speak it),
+ * independent of any transport: one request in (method, path, query, headers, body bytes), one
+ * response out (status, headers, body bytes). The in-process SDK request handler and the HTTP server
+ * both call {@link handleRestRequest}, so they answer alike by construction.
+ *
+ * Errors travel as Lambda sends them: the HTTP status, `x-amzn-errortype: <Name>`, and a JSON body
+ * `{ "Type": "User", "message": "…" }` (with `Reason` for throttles), which the SDK turns into its own
+ * exception classes where it models them.
+ */
+import { InvalidRequestContentException, LambdaSimError, NotImplementedException, RequestEntityTooLargeException, ServiceException } from '../errors.js';
+import type { LambdaSimulator } from '../simulator.js';
+
+export interface RestRequest {
+  method: string;
+  /** The path, percent-encoded as sent (without the query string). */
+  path: string;
+  query: URLSearchParams;
+  /** Header names in lower case. */
+  headers: Record<string, string | undefined>;
+  body: Uint8Array;
+}
+
+export interface RestResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** Largest request body accepted: the 6 MB payload limit plus room for JSON and base64 overhead of control-plane calls. */
+export const MAX_REQUEST_BYTES = 6_291_456 + 64 * 1024;
+
+type Params = Record<string, string>;
+type Build = (p: Params, q: URLSearchParams, h: RestRequest['headers'], body: () => Record<string, unknown>) => Record<string, unknown>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  operation: string;
+  /** LambdaSimulator method; undefined: known to the API, not implemented by lambda-sim. */
+  call: string | undefined;
+  build: Build;
+}
+
+const routes: Route[] = [];
+
+function route(method: string, template: string, operation: string, call: string | undefined, build: Build = (p) => ({ ...p })): void {
+  const names: string[] = [];
+  const pattern = new RegExp(`^${template.replace(/\{(\w+)\}/g, (_m, name: string) => (names.push(name), '([^/]+)'))}$`);
+  routes.push({ method, pattern, names, operation, call, build });
+}
+
+const opt = (q: URLSearchParams, name: string): Record<string, string> => (q.has(name) ? { [name]: q.get(name)! } : {});
+const optInt = (q: URLSearchParams, name: string): Record<string, number> => (q.has(name) ? { [name]: Number(q.get(name)) } : {});
+const withQualifier: Build = (p, q) => ({ ...p, ...opt(q, 'Qualifier') });
+const withBody: Build = (p, q, _h, body) => ({ ...body(), ...p, ...opt(q, 'Qualifier') });
+
+// Invoke
+route('POST', '/2015-03-31/functions/{FunctionName}/invocations', 'Invoke', 'invoke');
+// Functions
+route('POST', '/2015-03-31/functions', 'CreateFunction', 'createFunction', (_p, _q, _h, body) => decodeZip(body()));
+route('GET', '/2015-03-31/functions', 'ListFunctions', 'listFunctions', (_p, q) => ({ ...opt(q, 'Marker'), ...optInt(q, 'MaxItems'), ...opt(q, 'FunctionVersion') }));
+route('GET', '/2015-03-31/functions/{FunctionName}', 'GetFunction', 'getFunction', withQualifier);
+route('DELETE', '/2015-03-31/functions/{FunctionName}', 'DeleteFunction', 'deleteFunction', withQualifier);
+route('GET', '/2015-03-31/functions/{FunctionName}/configuration', 'GetFunctionConfiguration', 'getFunctionConfiguration', withQualifier);
+route('PUT', '/2015-03-31/functions/{FunctionName}/configuration', 'UpdateFunctionConfiguration', 'updateFunctionConfiguration', withBody);
+route('PUT', '/2015-03-31/functions/{FunctionName}/code', 'UpdateFunctionCode', 'updateFunctionCode', (p, _q, _h, body) => ({ ...decodeZip(body()), ...p }));
+// Versions and aliases
+route('POST', '/2015-03-31/functions/{FunctionName}/versions', 'PublishVersion', 'publishVersion', withBody);
+route('GET', '/2015-03-31/functions/{FunctionName}/versions', 'ListVersionsByFunction', 'listVersionsByFunction', (p, q) => ({ ...p, ...opt(q, 'Marker'), ...optInt(q, 'MaxItems') }));
+route('POST', '/2015-03-31/functions/{FunctionName}/aliases', 'CreateAlias', 'createAlias', withBody);
+route('GET', '/2015-03-31/functions/{FunctionName}/aliases', 'ListAliases', 'listAliases', (p, q) => ({ ...p, ...opt(q, 'FunctionVersion'), ...opt(q, 'Marker'), ...optInt(q, 'MaxItems') }));
+route('GET', '/2015-03-31/functions/{FunctionName}/aliases/{Name}', 'GetAlias', 'getAlias');
+route('PUT', '/2015-03-31/functions/{FunctionName}/aliases/{Name}', 'UpdateAlias', 'updateAlias', withBody);
+route('DELETE', '/2015-03-31/functions/{FunctionName}/aliases/{Name}', 'DeleteAlias', 'deleteAlias');
+// Concurrency
+route('PUT', '/2017-10-31/functions/{FunctionName}/concurrency', 'PutFunctionConcurrency', 'putFunctionConcurrency', withBody);
+route('GET', '/2019-09-30/functions/{FunctionName}/concurrency', 'GetFunctionConcurrency', 'getFunctionConcurrency');
+route('DELETE', '/2017-10-31/functions/{FunctionName}/concurrency', 'DeleteFunctionConcurrency', 'deleteFunctionConcurrency');
+route('PUT', '/2019-09-30/functions/{FunctionName}/provisioned-concurrency', 'PutProvisionedConcurrencyConfig', 'putProvisionedConcurrencyConfig', withBody);
+route('GET', '/2019-09-30/functions/{FunctionName}/provisioned-concurrency', 'GetProvisionedConcurrencyConfig', 'getProvisionedConcurrencyConfig', withQualifier);
+route('DELETE', '/2019-09-30/functions/{FunctionName}/provisioned-concurrency', 'DeleteProvisionedConcurrencyConfig', 'deleteProvisionedConcurrencyConfig', withQualifier);
+route('GET', '/2016-08-19/account-settings', 'GetAccountSettings', 'getAccountSettings');
+// Permissions
+route('POST', '/2015-03-31/functions/{FunctionName}/policy', 'AddPermission', 'addPermission', withBody);
+route('GET', '/2015-03-31/functions/{FunctionName}/policy', 'GetPolicy', 'getPolicy', withQualifier);
+route('DELETE', '/2015-03-31/functions/{FunctionName}/policy/{StatementId}', 'RemovePermission', 'removePermission', (p, q) => ({ ...p, ...opt(q, 'Qualifier'), ...opt(q, 'RevisionId') }));
+// Asynchronous invocation
+route('PUT', '/2019-09-25/functions/{FunctionName}/event-invoke-config', 'PutFunctionEventInvokeConfig', 'putFunctionEventInvokeConfig', withBody);
+route('POST', '/2019-09-25/functions/{FunctionName}/event-invoke-config', 'UpdateFunctionEventInvokeConfig', 'updateFunctionEventInvokeConfig', withBody);
+route('GET', '/2019-09-25/functions/{FunctionName}/event-invoke-config', 'GetFunctionEventInvokeConfig', 'getFunctionEventInvokeConfig', withQualifier);
+route('DELETE', '/2019-09-25/functions/{FunctionName}/event-invoke-config', 'DeleteFunctionEventInvokeConfig', 'deleteFunctionEventInvokeConfig', withQualifier);
+route('GET', '/2019-09-25/functions/{FunctionName}/event-invoke-config/list', 'ListFunctionEventInvokeConfigs', 'listFunctionEventInvokeConfigs', (p, q) => ({
+  ...p,
+  ...opt(q, 'Marker'),
+  ...optInt(q, 'MaxItems'),
+}));
+route('PUT', '/2024-08-31/functions/{FunctionName}/recursion-config', 'PutFunctionRecursionConfig', 'putFunctionRecursionConfig', withBody);
+route('GET', '/2024-08-31/functions/{FunctionName}/recursion-config', 'GetFunctionRecursionConfig', 'getFunctionRecursionConfig');
+// Known to the API, not simulated: a clear 501 naming the operation.
+for (const [method, template, operation] of [
+  ['POST', '/2014-11-13/functions/{FunctionName}/invoke-async', 'InvokeAsync'],
+  ['POST', '/2021-11-15/functions/{FunctionName}/response-streaming-invocations', 'InvokeWithResponseStream'],
+  ['GET', '/2015-03-31/event-source-mappings', 'ListEventSourceMappings'],
+  ['POST', '/2015-03-31/event-source-mappings', 'CreateEventSourceMapping'],
+  ['GET', '/2015-03-31/event-source-mappings/{UUID}', 'GetEventSourceMapping'],
+  ['PUT', '/2015-03-31/event-source-mappings/{UUID}', 'UpdateEventSourceMapping'],
+  ['DELETE', '/2015-03-31/event-source-mappings/{UUID}', 'DeleteEventSourceMapping'],
+  ['GET', '/2017-03-31/tags/{Resource}', 'ListTags'],
+  ['POST', '/2017-03-31/tags/{Resource}', 'TagResource'],
+  ['DELETE', '/2017-03-31/tags/{Resource}', 'UntagResource'],
+  ['POST', '/2021-10-31/functions/{FunctionName}/url', 'CreateFunctionUrlConfig'],
+  ['GET', '/2021-10-31/functions/{FunctionName}/url', 'GetFunctionUrlConfig'],
+  ['PUT', '/2021-10-31/functions/{FunctionName}/url', 'UpdateFunctionUrlConfig'],
+  ['DELETE', '/2021-10-31/functions/{FunctionName}/url', 'DeleteFunctionUrlConfig'],
+  ['GET', '/2021-10-31/functions/{FunctionName}/urls', 'ListFunctionUrlConfigs'],
+  ['GET', '/2018-10-31/layers', 'ListLayers'],
+  ['GET', '/2018-10-31/layers/{LayerName}/versions', 'ListLayerVersions'],
+  ['POST', '/2018-10-31/layers/{LayerName}/versions', 'PublishLayerVersion'],
+  ['GET', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}', 'GetLayerVersion'],
+  ['DELETE', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}', 'DeleteLayerVersion'],
+  ['GET', '/2020-04-22/code-signing-configs', 'ListCodeSigningConfigs'],
+  ['POST', '/2020-04-22/code-signing-configs', 'CreateCodeSigningConfig'],
+  ['GET', '/2020-06-30/functions/{FunctionName}/code-signing-config', 'GetFunctionCodeSigningConfig'],
+  ['PUT', '/2020-06-30/functions/{FunctionName}/code-signing-config', 'PutFunctionCodeSigningConfig'],
+  ['DELETE', '/2020-06-30/functions/{FunctionName}/code-signing-config', 'DeleteFunctionCodeSigningConfig'],
+  ['GET', '/2021-07-20/functions/{FunctionName}/runtime-management-config', 'GetRuntimeManagementConfig'],
+  ['PUT', '/2021-07-20/functions/{FunctionName}/runtime-management-config', 'PutRuntimeManagementConfig'],
+] as const) {
+  route(method, template, operation, undefined);
+}
+
+/** `Code.ZipFile` and `ZipFile` travel as base64 in JSON bodies. */
+function decodeZip(body: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...body };
+  const decode = (v: unknown, field: string): Uint8Array => {
+    if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new InvalidRequestContentException(`${field} must be base64-encoded bytes`);
+    return new Uint8Array(Buffer.from(v, 'base64'));
+  };
+  if (out['ZipFile'] !== undefined) out['ZipFile'] = decode(out['ZipFile'], 'ZipFile');
+  const code = out['Code'];
+  if (code !== null && typeof code === 'object' && (code as Record<string, unknown>)['ZipFile'] !== undefined) {
+    out['Code'] = { ...(code as Record<string, unknown>), ZipFile: decode((code as Record<string, unknown>)['ZipFile'], 'Code.ZipFile') };
+  }
+  return out;
+}
+
+/** Answers one REST request against the simulator. Never throws: every failure is an error response. */
+export async function handleRestRequest(sim: LambdaSimulator, req: RestRequest): Promise<RestResponse> {
+  try {
+    if (req.body.byteLength > MAX_REQUEST_BYTES) {
+      throw new RequestEntityTooLargeException(`Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the ${operationOf(req) ?? 'Lambda'} operation`);
+    }
+    const found = match(req);
+    if (found === undefined) {
+      return errorResponse(new UnknownOperationException(`No Lambda operation matches ${req.method} ${req.path}`), 404);
+    }
+    const { route: r, params } = found;
+    if (r.call === undefined) {
+      throw new NotImplementedException(`lambda-sim does not implement the Lambda operation ${r.operation} yet`);
+    }
+    if (r.operation === 'Invoke') return await invoke(sim, params, req);
+    const input = r.build(params, req.query, req.headers, () => jsonBody(req.body));
+    const output = (await (sim as unknown as Record<string, (input: unknown) => Promise<Record<string, unknown>>>)[r.call]!(input)) ?? {};
+    const { $metadata, ...rest } = output as { $metadata?: { httpStatusCode?: number; requestId?: string } };
+    const status = $metadata?.httpStatusCode ?? 200;
+    const body = status === 204 ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(rest, wireValue));
+    return { statusCode: status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': $metadata?.requestId ?? requestIdOf(sim) }, body };
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
+/** Invoke: headers in, the raw payload as the body, and the function's answer in headers out. */
+async function invoke(sim: LambdaSimulator, params: Params, req: RestRequest): Promise<RestResponse> {
+  const h = req.headers;
+  const out = await sim.invoke({
+    FunctionName: params['FunctionName']!,
+    ...opt(req.query, 'Qualifier'),
+    ...(h['x-amz-invocation-type'] === undefined ? {} : { InvocationType: h['x-amz-invocation-type'] as never }),
+    ...(h['x-amz-log-type'] === undefined ? {} : { LogType: h['x-amz-log-type'] as never }),
+    ...(h['x-amz-client-context'] === undefined ? {} : { ClientContext: h['x-amz-client-context'] }),
+    Payload: req.body,
+  });
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-requestid': out.$metadata.requestId ?? requestIdOf(sim) };
+  if (out.FunctionError !== undefined) headers['x-amz-function-error'] = out.FunctionError;
+  if (out.LogResult !== undefined) headers['x-amz-log-result'] = out.LogResult;
+  if (out.ExecutedVersion !== undefined) headers['x-amz-executed-version'] = out.ExecutedVersion;
+  return { statusCode: out.StatusCode ?? 200, headers, body: out.Payload === undefined ? new Uint8Array() : new Uint8Array(out.Payload) };
+}
+
+function match(req: RestRequest): { route: Route; params: Params } | undefined {
+  for (const r of routes) {
+    if (r.method !== req.method.toUpperCase()) continue;
+    const m = r.pattern.exec(req.path);
+    if (m === null) continue;
+    const params: Params = {};
+    try {
+      r.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+    } catch {
+      throw new InvalidRequestContentException(`The path ${req.path} is not valid percent-encoding`);
+    }
+    return { route: r, params };
+  }
+  return undefined;
+}
+
+function operationOf(req: RestRequest): string | undefined {
+  for (const r of routes) if (r.method === req.method.toUpperCase() && r.pattern.test(req.path)) return r.operation;
+  return undefined;
+}
+
+function jsonBody(body: Uint8Array): Record<string, unknown> {
+  if (body.byteLength === 0) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch (e) {
+    throw new InvalidRequestContentException(`Could not parse request body into json: ${(e as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidRequestContentException('Could not parse request body into json: expected a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** restJson1 timestamps are epoch seconds; bytes are base64. (Dates reach a replacer already turned to strings by their toJSON: read the holder.) */
+function wireValue(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const original = this[key];
+  if (original instanceof Date) return original.getTime() / 1000;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return value;
+}
+
+/** No route matches: the service answers 404 UnknownOperationException. */
+class UnknownOperationException extends LambdaSimError {
+  override readonly name = 'UnknownOperationException';
+  constructor(message: string) {
+    super(message, 404, 'client');
+  }
+}
+
+function errorResponse(error: unknown, status?: number): RestResponse {
+  const e = error instanceof LambdaSimError ? error : new ServiceException(`lambda-sim internal error: ${error instanceof Error ? error.message : String(error)}`);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-errortype': e.name, 'x-amzn-requestid': e.$metadata.requestId ?? '00000000-0000-0000-0000-000000000000' };
+  const retryAfter = (e as { retryAfterSeconds?: string }).retryAfterSeconds;
+  if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
+  const body = e.toJSON();
+  // The service sends `message` in lower case for most errors; the SDK reads either.
+  if ('Message' in body && !('message' in body)) {
+    body['message'] = body['Message'];
+    delete body['Message'];
+  }
+  return { statusCode: status ?? e.$metadata.httpStatusCode ?? 500, headers, body: new TextEncoder().encode(JSON.stringify(body)) };
+}
+
+const counters = new WeakMap<LambdaSimulator, number>();
+/** A request id for answers that carry none of their own (numbered per simulator, so runs replay). */
+function requestIdOf(sim: LambdaSimulator): string {
+  const n = (counters.get(sim) ?? 0) + 1;
+  counters.set(sim, n);
+  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
