@@ -415,7 +415,8 @@ export class LambdaSimulator {
       deadLetterArn: (name, qualifier, executed) => this.#deadLetterArn(name, qualifier, executed),
       start: (chain, onStarted, onEnd) => this.#deliver(chain, onStarted, onEnd),
       target: (arn) => this.#targets.get(arn),
-      invokeAsync: (arn, payload, traceId) => this.#invokeDestination(arn, payload, traceId),
+      invokeAsync: (arn, payload, traceId, from) => this.#invokeDestination(arn, payload, traceId, from),
+      versionOf: (name, qualifier) => this.#versionOf(name, qualifier),
       emit: (event) => this.#emit(`async:${event.type}`, event),
       listening: () => this.#asyncListeners > 0,
       metrics: {
@@ -442,6 +443,8 @@ export class LambdaSimulator {
    * bookkeeping runs around it): the error is reported as a `warning` event and a process warning.
    */
   #emit<E extends keyof SimulatorEvents>(event: E, ...args: SimulatorEvents[E]): void {
+    if (this.#events.listenerCount(event) === 0) return;
+    this.#kernel.wake();
     try {
       (this.#events.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
     } catch (error) {
@@ -674,7 +677,7 @@ export class LambdaSimulator {
 
   #createTarget<T extends AnyTarget>(name: string, service: 'sqs' | 'sns' | 'events', make: (arn: string) => T): T {
     this.#assertOpen();
-    if (typeof name !== 'string' || !/^[a-zA-Z0-9_-]{1,80}(\.fifo)?$/.test(name)) {
+    if (typeof name !== 'string' || !(service === 'events' ? /^[a-zA-Z0-9._-]{1,256}$/ : /^[a-zA-Z0-9_-]{1,80}(\.fifo)?$/).test(name) || (service === 'events' && name.endsWith('.fifo'))) {
       throw new InvalidParameterValueException(`Expected a ${service === 'sqs' ? 'queue' : service === 'sns' ? 'topic' : 'event bus'} name of 1-80 characters [a-zA-Z0-9_-], got ${display(name)}`);
     }
     const arn = `arn:aws:${service}:${this.region}:${this.accountId}:${service === 'events' ? 'event-bus/' : ''}${name}`;
@@ -861,7 +864,7 @@ export class LambdaSimulator {
       }
       const requestId = this.#ids.uuid();
       const { qualifier, target } = targetOf(resolved);
-      this.#async.accept(resolved.record.name, qualifier, target, parsed.payload, requestId, traceId, recursive);
+      this.#async.accept(resolved.record.name, qualifier, target, resolved.record, parsed.payload, requestId, traceId, recursive);
       return { answer: { StatusCode: 202, Payload: PayloadBlob.fromString(''), $metadata: metadata(202, requestId) } };
     }
     if (recursive) {
@@ -970,7 +973,7 @@ export class LambdaSimulator {
 
   /** One delivery of an asynchronous event (the pipeline's poller calls this). */
   #deliver(
-    chain: { functionName: string; qualifier: string; target: string; payload: string; requestId: string; traceId: string },
+    chain: { functionName: string; qualifier: string; target: string; owner: object; payload: string; requestId: string; traceId: string },
     onStarted: (environmentId: string, executedVersion: string) => void,
     onEnd: (record: InvocationRecord) => void,
   ): StartResult {
@@ -980,6 +983,8 @@ export class LambdaSimulator {
     } catch {
       return { kind: 'gone' };
     }
+    // A function deleted and created again under the same name is another function.
+    if (resolved.record !== chain.owner) return { kind: 'gone' };
     const started = this.#launch(resolved, chain.payload, undefined, chain.requestId, chain.traceId, onStarted, onEnd);
     if (started instanceof HostLimitExceededError) return { kind: 'throttled', reason: 'HostLimitExceeded' };
     if (typeof started === 'string') return { kind: 'throttled', reason: started };
@@ -998,15 +1003,34 @@ export class LambdaSimulator {
     }
   }
 
-  /** A Lambda destination: the record is invoked asynchronously on the target function. */
-  #invokeDestination(functionArn: string, payload: string, traceId: string): boolean {
+  /**
+   * A Lambda destination: the record is invoked asynchronously on the target function, one hop
+   * further in the event's lineage (so a function that is its own destination is a recursive loop
+   * Lambda stops). Returns why it could not be accepted, if so.
+   */
+  #invokeDestination(functionArn: string, payload: string, traceId: string, from: string): string | undefined {
+    let resolved: Resolved;
     try {
-      const resolved = this.#registry.resolve(functionArn, () => this.#routing.next());
-      const { qualifier, target } = targetOf(resolved);
-      this.#async.accept(resolved.record.name, qualifier, target, payload, this.#ids.uuid(), traceId, false);
-      return true;
+      resolved = this.#registry.resolve(functionArn, () => this.#routing.next());
     } catch {
-      return false;
+      return `function ${functionArn} does not exist`;
+    }
+    const bytes = Buffer.byteLength(payload);
+    if (bytes > this.#maxAsyncPayload) return `${bytes} byte payload is too large for the Event invocation type (limit ${this.#maxAsyncPayload} bytes)`;
+    const childTraceId = childTrace({ traceId, functionArn: from }, this.#traceIds.hex(16));
+    const recursive = lineageOf(childTraceId) > MAX_RECURSION_DEPTH && !this.#recursionAllowed.has(resolved.record.name);
+    const { qualifier, target } = targetOf(resolved);
+    this.#async.accept(resolved.record.name, qualifier, target, resolved.record, payload, this.#ids.uuid(), childTraceId, recursive);
+    return undefined;
+  }
+
+  /** The version an alias names (its primary one), or the qualifier itself. */
+  #versionOf(name: string, qualifier: string): string {
+    if (qualifier === '$LATEST' || /^\d+$/.test(qualifier)) return qualifier;
+    try {
+      return this.#registry.get(name).aliases.get(qualifier)?.FunctionVersion ?? '$LATEST';
+    } catch {
+      return '$LATEST';
     }
   }
 
@@ -1074,17 +1098,23 @@ export class LambdaSimulator {
    * awaiting between them (`sim.invoke` there returns at once; Event invokes are queued). An
    * exception from `fn` becomes a `warning` event. Returns a handle to cancel it.
    */
-  schedule(at: number, fn: () => void): { cancel(): void } {
+  schedule(at: number, fn: () => unknown): { cancel(): void } {
     this.#assertOpen();
-    if (typeof at !== 'number' || Number.isNaN(at)) throw new TypeError(`Expected \`at\` to be simulated epoch milliseconds, got \`${display(at)}\``);
+    if (typeof at !== 'number' || !Number.isFinite(at)) throw new TypeError(`Expected \`at\` to be simulated epoch milliseconds (a finite number), got \`${display(at)}\``);
     if (typeof fn !== 'function') throw new TypeError(`Expected \`fn\` to be a function, got \`${display(fn)}\``);
+    const report = (error: unknown): void => {
+      const message = `A sim.schedule() callback threw: ${error instanceof Error ? error.message : String(error)}`;
+      process.emitWarning(message, { code: 'LAMBDA_SIM_CALLBACK_ERROR' });
+      this.#emit('warning', { message, time: this.#kernel.now() });
+    };
     const event = this.#kernel.schedule(at, 'sim.schedule', () => {
+      this.#kernel.wake();
       try {
-        fn();
+        const result = fn() as unknown;
+        // `() => sim.invoke(...)` returns a promise: a rejection (a throttle…) is reported, not left unhandled.
+        if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(undefined, report);
       } catch (error) {
-        const message = `A sim.schedule() callback threw: ${error instanceof Error ? error.message : String(error)}`;
-        process.emitWarning(message, { code: 'LAMBDA_SIM_CALLBACK_ERROR' });
-        this.#emit('warning', { message, time: this.#kernel.now() });
+        report(error);
       }
     });
     return { cancel: () => this.#kernel.cancel(event) };
@@ -1117,7 +1147,7 @@ export class LambdaSimulator {
 }
 
 /** The trace header of a function invoked by another: same root, new parent, lineage + 1. */
-function childTrace(caller: HostCallContext, parentHex: string): string {
+function childTrace(caller: { traceId: string | undefined; functionArn: string }, parentHex: string): string {
   const parent = caller.traceId ?? '';
   const root = /Root=([^;]+)/.exec(parent)?.[1] ?? '1-00000000-000000000000000000000000';
   const lineage = /Lineage=([0-9a-f]+):(\d+)/.exec(parent);

@@ -91,7 +91,7 @@ describe('schedule', () => {
     await sim.settle();
     expect(ran).toEqual([5000]);
     expect(warnings).toEqual(['A sim.schedule() callback threw: generator bug']);
-    expect(() => sim.schedule(Number.NaN, () => {})).toThrow('Expected `at` to be simulated epoch milliseconds, got `null`');
+    expect(() => sim.schedule(Number.NaN, () => {})).toThrow('Expected `at` to be simulated epoch milliseconds (a finite number), got `null`');
     await sim.close();
   });
 });

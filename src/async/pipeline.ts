@@ -107,13 +107,15 @@ export interface PipelineHost {
    * with the invocation's record (possibly inside this call).
    */
   start(
-    chain: { functionName: string; qualifier: string; target: string; payload: string; requestId: string; traceId: string },
+    chain: { functionName: string; qualifier: string; target: string; owner: object; payload: string; requestId: string; traceId: string },
     onStarted: (environmentId: string, executedVersion: string) => void,
     onEnd: (record: InvocationRecord) => void,
   ): StartResult;
   target(arn: string): AnyTarget | undefined;
-  /** Invokes a function asynchronously (a Lambda destination); false when it cannot be accepted. */
-  invokeAsync(functionArn: string, payload: string, traceId: string): boolean;
+  /** Invokes a function asynchronously (a Lambda destination); the reason when it cannot be accepted. */
+  invokeAsync(functionArn: string, payload: string, traceId: string, from: string): string | undefined;
+  /** The version an event's qualifier names now (an alias's primary version), for records of events that never ran. */
+  versionOf(name: string, qualifier: string): string;
   emit(event: AsyncLifecycleEvent): void;
   /** Whether anyone listens to lifecycle events (building them is skipped otherwise). */
   listening(): boolean;
@@ -153,6 +155,8 @@ class Chain {
     readonly qualifier: string,
     /** What the event was invoked as (a name, or `name:qualifier`): resolved again at each delivery. */
     readonly target: string,
+    /** The function the event was accepted for: a function deleted and created again is another one. */
+    readonly owner: object,
     readonly payload: string,
     readonly traceId: string,
     readonly receivedAt: number,
@@ -220,7 +224,7 @@ export class AsyncPipeline {
   #done: Chain[] = [];
   #doneHead = 0;
   /** Original chains by request id (for duplicates), while active or kept. */
-  readonly #originals = new Map<string, { chain: Chain; duplicates: number }>();
+  readonly #originals = new Map<string, { chain: Chain; duplicates: number; succeeded: boolean; dropped: boolean }>();
   #terminalCount = 0;
   #seq = 0;
 
@@ -242,15 +246,23 @@ export class AsyncPipeline {
    * Accepts an event (the Invoke has been validated and answered 202): it is queued, or ends at
    * once when it cannot be delivered (reserved concurrency 0, recursion stopped, queue full).
    */
-  accept(functionName: string, qualifier: string, target: string, payload: string, requestId: string, traceId: string, recursionStopped: boolean): void {
+  accept(functionName: string, qualifier: string, target: string, owner: object, payload: string, requestId: string, traceId: string, recursionStopped: boolean): void {
     const host = this.#host;
-    const chain = new Chain(++this.#seq, requestId, 0, functionName, qualifier, target, payload, traceId, host.kernel.now());
+    const chain = new Chain(++this.#seq, requestId, 0, functionName, qualifier, target, owner, payload, traceId, host.kernel.now());
     this.#active.add(chain);
-    this.#originals.set(requestId, { chain, duplicates: 0 });
+    this.#originals.set(requestId, { chain, duplicates: 0, succeeded: false, dropped: false });
     host.metrics.received(functionName);
     this.#notify(chain, 'queued');
-    if (recursionStopped) return this.#fail(chain, 'RecursiveInvocationDetected');
-    if (host.reservation(functionName) === 0) return this.#fail(chain, 'ZeroReservedConcurrency');
+    const refused: FailureCondition | undefined = recursionStopped ? 'RecursiveInvocationDetected' : host.reservation(functionName) === 0 ? 'ZeroReservedConcurrency' : undefined;
+    if (refused !== undefined) {
+      // Decided now, handled in an event of its own: failure handling may invoke a function (a
+      // destination) that is refused at once again, which must not recurse inside this call.
+      chain.timer = host.kernel.after(0, `async refused ${requestId}`, () => {
+        chain.timer = undefined;
+        this.#fail(chain, refused);
+      });
+      return;
+    }
     const queue = this.#queue(functionName);
     if (queue.waiting >= host.capacity) return this.#drop(chain, 'QueueOverflow');
     this.#enqueue(queue, chain);
@@ -264,7 +276,7 @@ export class AsyncPipeline {
     const original = this.#originals.get(requestId);
     if (original === undefined) return false;
     const o = original.chain;
-    const chain = new Chain(++this.#seq, o.requestId, ++original.duplicates, o.functionName, o.qualifier, o.target, o.payload, o.traceId, o.receivedAt);
+    const chain = new Chain(++this.#seq, o.requestId, ++original.duplicates, o.functionName, o.qualifier, o.target, o.owner, o.payload, o.traceId, o.receivedAt);
     this.#active.add(chain);
     const queue = this.#queue(o.functionName);
     queue.waiting++;
@@ -336,7 +348,10 @@ export class AsyncPipeline {
   /** Delivers ready chains in order until one is throttled. */
   #pump(queue: FunctionQueue): void {
     const host = this.#host;
-    while (queue.readyCount > 0 && !queue.blocked) {
+    // Only the chains ready now: one that becomes ready during this pump (a destination invoking
+    // this function, a handler that ends at once and is retried) waits for the next pump.
+    let budget = queue.readyCount;
+    while (budget-- > 0 && queue.readyCount > 0 && !queue.blocked) {
       const chain = queue.peek()!;
       const now = host.kernel.now();
       const config = host.eventConfig(chain.functionName, chain.qualifier);
@@ -451,6 +466,8 @@ export class AsyncPipeline {
 
   #succeed(chain: Chain): void {
     chain.condition = 'Success';
+    const original = this.#originals.get(chain.requestId);
+    if (original !== undefined) original.succeeded = true;
     this.#terminal(chain, 'succeeded');
     const config = this.#host.eventConfig(chain.functionName, chain.qualifier);
     if (config.onSuccess !== undefined) this.#toDestination(chain, 'OnSuccess', config.onSuccess);
@@ -458,7 +475,7 @@ export class AsyncPipeline {
 
   #fail(chain: Chain, condition: FailureCondition): void {
     chain.condition = condition;
-    this.#host.metrics.dropped(chain.functionName);
+    this.#countDropped(chain);
     this.#terminal(chain, 'failed');
     const dlq = this.#host.deadLetterArn(chain.functionName, chain.qualifier, chain.last?.executedVersion);
     if (dlq !== undefined) this.#toDeadLetter(chain, dlq);
@@ -468,8 +485,21 @@ export class AsyncPipeline {
 
   #drop(chain: Chain, reason: DropReason): void {
     chain.dropReason = reason;
-    this.#host.metrics.dropped(chain.functionName);
+    this.#countDropped(chain);
     this.#terminal(chain, 'dropped');
+  }
+
+  /**
+   * AsyncEventsDropped counts *events* dropped without a successful run: once per request id, at
+   * the first of its chains that ends without success, unless one already succeeded.
+   */
+  #countDropped(chain: Chain): void {
+    const original = this.#originals.get(chain.requestId);
+    if (original !== undefined) {
+      if (original.succeeded || original.dropped) return;
+      original.dropped = true;
+    }
+    this.#host.metrics.dropped(chain.functionName);
   }
 
   #terminal(chain: Chain, state: 'succeeded' | 'failed' | 'dropped'): void {
@@ -512,7 +542,7 @@ export class AsyncPipeline {
       ErrorCode: { DataType: 'Number', StringValue: String(code) },
       ErrorMessage: { DataType: 'String', StringValue: truncateBytes(message, MAX_ERROR_MESSAGE_BYTES) },
     };
-    const result = this.#send(arn, chain.payload, attributes, undefined, chain.traceId);
+    const result = this.#send(arn, chain.payload, attributes, undefined, chain.traceId, chain.condition);
     chain.deadLetter = result;
     if (!result.ok) host.metrics.deadLetterError(chain.functionName);
     if (host.listening()) host.emit({ type: 'dead-lettered', requestId: chain.requestId, chain: chain.index, functionName: chain.functionName, time: host.kernel.now(), targetArn: arn, ok: result.ok });
@@ -521,22 +551,33 @@ export class AsyncPipeline {
   #toDestination(chain: Chain, kind: 'OnSuccess' | 'OnFailure', arn: string): void {
     const host = this.#host;
     const record = this.#invocationRecord(chain);
-    const result = this.#send(arn, JSON.stringify(record), {}, { record, success: kind === 'OnSuccess' }, chain.traceId);
+    const result = this.#send(arn, JSON.stringify(record), {}, { record, success: kind === 'OnSuccess' }, chain.traceId, chain.condition);
     chain.destination = { kind, ...result };
     if (!result.ok) host.metrics.destinationFailure(chain.functionName);
     if (host.listening()) host.emit({ type: 'destination', requestId: chain.requestId, chain: chain.index, functionName: chain.functionName, time: host.kernel.now(), targetArn: arn, ok: result.ok, reason: kind });
   }
 
   /** Sends a message body to a queue, topic, bus or function; never throws. */
-  #send(arn: string, body: string, attributes: Record<string, MessageAttribute>, asRecord: { record: object; success: boolean } | undefined, traceId: string): TargetDelivery {
+  #send(
+    arn: string,
+    body: string,
+    attributes: Record<string, MessageAttribute>,
+    asRecord: { record: object; success: boolean } | undefined,
+    traceId: string,
+    condition: AsyncEventRecord['condition'],
+  ): TargetDelivery {
     const host = this.#host;
     const now = host.kernel.now();
     const id = host.random.uuid();
     try {
       if (targetKind(arn) === 'lambda') {
         if (asRecord === undefined) return { targetArn: arn, ok: false, error: 'a dead-letter queue must be an SQS queue or SNS topic' };
-        return host.invokeAsync(arn, body, traceId) ? { targetArn: arn, ok: true } : { targetArn: arn, ok: false, error: `function ${arn} does not exist` };
+        // The loop was stopped: sending its failure to a function would start the next turn of it.
+        if (condition === 'RecursiveInvocationDetected') return { targetArn: arn, ok: false, error: 'a recursive loop was stopped: its failure is not sent to a function' };
+        const refused = host.invokeAsync(arn, body, traceId, (asRecord.record as { requestContext: { functionArn: string } }).requestContext.functionArn);
+        return refused === undefined ? { targetArn: arn, ok: true } : { targetArn: arn, ok: false, error: refused };
       }
+      if (arn.endsWith('.fifo')) return { targetArn: arn, ok: false, error: `${arn} is a FIFO queue or topic: Lambda cannot send to it` };
       const target = host.target(arn);
       if (target === undefined) return { targetArn: arn, ok: false, error: `no queue, topic or bus with ARN ${arn} exists in this simulator` };
       if (target.kind === 'sqs') target.accept({ MessageId: id, Body: body, MessageAttributes: attributes, SentTimestamp: now });
@@ -565,7 +606,7 @@ export class AsyncPipeline {
   #invocationRecord(chain: Chain): object {
     const host = this.#host;
     const last = chain.last;
-    const version = last?.executedVersion ?? (/^\d+$/.test(chain.qualifier) ? chain.qualifier : '$LATEST');
+    const version = last?.executedVersion ?? host.versionOf(chain.functionName, chain.qualifier);
     return {
       version: '1.0',
       timestamp: new Date(host.kernel.now()).toISOString(),

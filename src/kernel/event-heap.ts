@@ -16,6 +16,7 @@ export interface SimEvent {
   /** What the event is for, shown when a drain stalls or hits its limit. */
   readonly label: string;
   readonly run: () => void;
+  /** Cancelled, or already taken off the heap to run: cancelling it (again) does nothing. */
   cancelled: boolean;
   /** Housekeeping (e.g. reaping idle environments): does not keep `settle()` running. */
   readonly background: boolean;
@@ -95,6 +96,8 @@ export class EventHeap {
     this.#removeTop();
     this.#live--;
     if (!top.background) this.#foreground--;
+    // A handle cancelled after its event ran must not count it a second time.
+    top.cancelled = true;
     return top;
   }
 

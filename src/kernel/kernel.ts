@@ -85,6 +85,15 @@ export class Kernel {
     this.#realStart = realNow();
   }
 
+  /**
+   * User code ran inside the simulation (a listener, a scheduled callback, a host module): it may
+   * have left continuations that act at this instant, so the driver takes a full turn of the host
+   * loop before it moves the clock.
+   */
+  wake(): void {
+    this.#wakes++;
+  }
+
   /** Simulated epoch milliseconds. Integral in virtual mode. */
   now(): number {
     if (this.mode === 'virtual') return this.#now;

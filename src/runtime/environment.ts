@@ -921,6 +921,8 @@ export class Environment {
 
   /** The sandbox called a host module or the AWS SDK (see host-calls.ts for the answers). */
   #hostCall(target: string, path: string, argsJson: string, id: number): string {
+    // Host modules are user code: what they leave pending may act at this instant.
+    this.#kernel.wake();
     const sandbox = this.#sandbox;
     if (sandbox === undefined) return `e${encodeError(new Error('lambda-sim: the environment was reset'))}`;
     let answer: HostCallAnswer;
