@@ -517,10 +517,11 @@ export class LambdaSimulator {
     this.#assertOpen();
     const name = this.#registry.get(qualified(input)).name;
     this.#registry.delete(qualified(input));
-    this.#governor.deleteReservation(name);
-    this.#rates.forget(name);
-    this.#policies.forget(this.#registry.arnOf(name));
+    // Deleting one version leaves the function, its reservation, policy and configs.
     if (!this.#registry.has(name)) {
+      this.#governor.deleteReservation(name);
+      this.#rates.forget(name);
+      this.#policies.forget(this.#registry.arnOf(name));
       this.#eventConfigs.forget(name);
       this.#recursionAllowed.delete(name);
     }
@@ -762,6 +763,11 @@ export class LambdaSimulator {
    * that ended. Ordered by acceptance time.
    */
   asyncEvents(filter: { functionName?: string; state?: AsyncEventState; requestId?: string } = {}): AsyncEventRecord[] {
+    const states = ['queued', 'running', 'retrying', 'succeeded', 'failed', 'dropped'];
+    if (filter === null || typeof filter !== 'object') throw new TypeError(`Expected a filter object like { functionName, state, requestId }, got \`${display(filter)}\``);
+    if (filter.state !== undefined && !states.includes(filter.state)) {
+      throw new TypeError(`Expected \`state\` to be one of ${states.join(', ')}, got \`${display(filter.state)}\``);
+    }
     return this.#async.events(filter);
   }
 

@@ -348,8 +348,20 @@ export class FunctionRegistry {
     return [...this.#functions.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  /** Deletes a function, or with a version qualifier only that version (not one an alias names). */
   delete(nameOrArn: unknown): void {
     const record = this.get(nameOrArn);
+    const qualifier = typeof nameOrArn === 'string' && nameOrArn !== record.name ? parseFunctionRef(nameOrArn).qualifier : undefined;
+    if (qualifier !== undefined) {
+      if (!/^\d+$/.test(qualifier)) {
+        throw new InvalidParameterValueException(`Deletion of a ${qualifier === '$LATEST' ? '$LATEST version' : 'qualifier that is not a version number'} is not supported: delete the function (no Qualifier), an alias with deleteAlias, or a version by its number`);
+      }
+      const users = [...record.aliases.values()].filter((a) => a.FunctionVersion === qualifier || a.RoutingConfig?.AdditionalVersionWeights[qualifier] !== undefined).map((a) => a.Name);
+      if (users.length > 0) throw new ResourceConflictException(`Unable to delete version because the following aliases reference it: [${users.join(', ')}]`);
+      record.versions.get(qualifier)?.pool.retire();
+      record.versions.delete(qualifier);
+      return;
+    }
     this.#functions.delete(record.name);
     record.pool.retire();
     for (const v of record.versions.values()) v.pool.retire();
@@ -466,7 +478,9 @@ export class FunctionRegistry {
     if (!Array.isArray(architectures) || architectures.length !== 1 || (architectures[0] !== 'x86_64' && architectures[0] !== 'arm64')) {
       throw new InvalidParameterValueException(`Architectures must be ['x86_64'] or ['arm64'], got ${display(architectures)}`);
     }
-    const dlq = input.DeadLetterConfig?.TargetArn;
+    // An empty TargetArn removes the DLQ, as on the Lambda API.
+    const given = input.DeadLetterConfig?.TargetArn;
+    const dlq = given === '' ? undefined : given;
     if (dlq !== undefined && (typeof dlq !== 'string' || !/^arn:aws[a-zA-Z-]*:(sqs|sns):/.test(dlq))) {
       throw new InvalidParameterValueException(`DeadLetterConfig.TargetArn must be an SQS queue or SNS topic ARN, got '${display(dlq)}'`);
     }

@@ -4,6 +4,7 @@
  * the last one covers the queue's `waiting` counter, which no other test observes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException } from '../../src/index.js';
 import { deploy, newSim, type Sim } from '../helpers.js';
 
 let sim: Sim;
@@ -193,5 +194,25 @@ describe('the queue counter', () => {
     const states = burst.map((id) => sim.asyncEvents({ requestId: id }).find((r) => r.chain === 0)!.state);
     expect(states).toEqual(['queued', 'queued', 'queued', 'dropped', 'dropped']);
     await sim.settle();
+  });
+});
+
+describe('smaller mends from the review', () => {
+  it("asyncEvents() refuses an unknown state filter; DeadLetterConfig.TargetArn '' removes the DLQ; deleting a version keeps the function's reservation", async () => {
+    sim = newSim();
+    expect(() => sim.asyncEvents({ state: 'bogus' as never })).toThrow('Expected `state` to be one of queued, running, retrying, succeeded, failed, dropped, got `bogus`');
+    const dlq = sim.createQueue('dlq');
+    const fn = await deploy(sim, FAILING, { DeadLetterConfig: { TargetArn: dlq.arn } });
+    const updated = await sim.updateFunctionConfiguration({ FunctionName: fn, DeadLetterConfig: { TargetArn: '' } });
+    expect(updated.DeadLetterConfig).toBeUndefined();
+    await sim.publishVersion({ FunctionName: fn });
+    await sim.putFunctionConcurrency({ FunctionName: fn, ReservedConcurrentExecutions: 3 });
+    await sim.deleteFunction({ FunctionName: fn, Qualifier: '1' });
+    expect(await sim.getFunctionConcurrency({ FunctionName: fn })).toMatchObject({ ReservedConcurrentExecutions: 3 });
+    await expect(sim.invoke({ FunctionName: `${fn}:1` })).rejects.toThrow(ResourceNotFoundException);
+    await sim.publishVersion({ FunctionName: fn });
+    await sim.createAlias({ FunctionName: fn, Name: 'live', FunctionVersion: '2' });
+    await expect(sim.deleteFunction({ FunctionName: fn, Qualifier: '2' })).rejects.toThrow(new ResourceConflictException('Unable to delete version because the following aliases reference it: [live]'));
+    await expect(sim.deleteFunction({ FunctionName: fn, Qualifier: '$LATEST' })).rejects.toThrow(InvalidParameterValueException);
   });
 });
