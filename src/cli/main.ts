@@ -11,6 +11,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { LambdaSimError } from '../errors.js';
 import { LambdaSimulator } from '../simulator.js';
 import { runDemo } from './demo.js';
+import { serveCommand, type ServeOptions } from './serve.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -79,6 +80,30 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--retries <n>', 'with --async: MaximumRetryAttempts, 0-2 (default 2)', integer('--retries', 0, 2))
     .action(async (path: string, options: InvokeOptions) => {
       exitCode = await invokeCommand(path, options, io);
+    });
+
+  program
+    .command('serve')
+    .description('Serve the Lambda API over HTTP for any client (AWS CLI --endpoint-url, boto3, the SDK with endpoint) until Ctrl-C.')
+    .option('--port <n>', 'TCP port (0: any free one)', integer('--port', 0, 65535), 9001)
+    .option('--host <address>', 'interface to bind', '127.0.0.1')
+    .option('--function <NAME=PATH[:handler]>', 'a function to create (repeatable); PATH a handler file or a directory', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--config <file>', 'JSON file: { "simulator": { …options }, "functions": [ …CreateFunction inputs, Code.Path relative to the file ] }')
+    .option('--clock <mode>', "'real' (default) or 'virtual'", (v: string) => {
+      if (v !== 'real' && v !== 'virtual') throw new InvalidArgumentError(`--clock must be 'real' or 'virtual', got '${v}'`);
+      return v;
+    }, 'real')
+    .option('--time-scale <n>', 'real clock: simulated ms per real ms (60 makes a 1-minute retry take 1 s)', (v: string) => {
+      const n = Number(v);
+      if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`--time-scale must be a number > 0, got '${v}'`);
+      return n;
+    })
+    .option('--seed <n>', 'simulation seed', integer('--seed', 0, Number.MAX_SAFE_INTEGER), 1)
+    .action(async (options: ServeOptions) => {
+      const stop = new Promise<void>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+      });
+      exitCode = await serveCommand(options, io, stop);
     });
 
   program
