@@ -5,7 +5,7 @@
  * replaced, by the same REST layer the HTTP server uses.
  */
 import type { LambdaSimulator } from '../simulator.js';
-import { handleRestRequest } from './rest.js';
+import { handleRestRequest, type RestOptions } from './rest.js';
 
 /** The parts of `@smithy/protocol-http`'s HttpRequest the handler reads. */
 export interface SdkHttpRequest {
@@ -32,7 +32,7 @@ export interface InProcessRequestHandler {
   destroy(): void;
 }
 
-export function createRequestHandler(sim: LambdaSimulator): InProcessRequestHandler {
+export function createRequestHandler(sim: LambdaSimulator, rest: RestOptions = {}): InProcessRequestHandler {
   if (sim === null || typeof sim !== 'object' || typeof (sim as { invoke?: unknown }).invoke !== 'function') {
     throw new TypeError(`createRequestHandler expects a LambdaSimulator, got ${sim === null ? 'null' : typeof sim}`);
   }
@@ -51,7 +51,7 @@ export function createRequestHandler(sim: LambdaSimulator): InProcessRequestHand
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
-      const response = await handleRestRequest(sim, { method: request.method, path: request.path, query, headers, body: await bodyBytes(request.body) });
+      const response = await handleRestRequest(sim, { method: request.method, path: request.path, query, headers, body: await bodyBytes(request.body) }, rest);
       return { response: { statusCode: response.statusCode, headers: response.headers, body: response.body } };
     },
     updateHttpClientConfig() {},

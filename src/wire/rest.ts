@@ -9,7 +9,16 @@
  * exception classes where it models them.
  */
 import { InvalidRequestContentException, LambdaSimError, NotImplementedException, RequestEntityTooLargeException, ServiceException } from '../errors.js';
+import type { Caller } from '../control/permissions.js';
 import type { LambdaSimulator } from '../simulator.js';
+
+export interface RestOptions {
+  /**
+   * Who a request comes from, for `permissions: 'enforce'`: given the access key id the client
+   * signed with (SigV4 `Credential=`), a principal ARN or a Caller. Default: the account itself.
+   */
+  caller?: (accessKeyId: string | undefined) => Caller | string | undefined;
+}
 
 export interface RestRequest {
   method: string;
@@ -147,7 +156,7 @@ function decodeZip(body: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Answers one REST request against the simulator. Never throws: every failure is an error response. */
-export async function handleRestRequest(sim: LambdaSimulator, req: RestRequest): Promise<RestResponse> {
+export async function handleRestRequest(sim: LambdaSimulator, req: RestRequest, options: RestOptions = {}): Promise<RestResponse> {
   try {
     if (req.body.byteLength > MAX_REQUEST_BYTES) {
       throw new RequestEntityTooLargeException(`Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the ${operationOf(req) ?? 'Lambda'} operation`);
@@ -160,7 +169,7 @@ export async function handleRestRequest(sim: LambdaSimulator, req: RestRequest):
     if (r.call === undefined) {
       throw new NotImplementedException(`lambda-sim does not implement the Lambda operation ${r.operation} yet`);
     }
-    if (r.operation === 'Invoke') return await invoke(sim, params, req);
+    if (r.operation === 'Invoke') return await invoke(sim, params, req, options);
     const input = r.build(params, req.query, req.headers, () => jsonBody(req.body));
     const output = (await (sim as unknown as Record<string, (input: unknown) => Promise<Record<string, unknown>>>)[r.call]!(input)) ?? {};
     const { $metadata, ...rest } = output as { $metadata?: { httpStatusCode?: number; requestId?: string } };
@@ -173,16 +182,19 @@ export async function handleRestRequest(sim: LambdaSimulator, req: RestRequest):
 }
 
 /** Invoke: headers in, the raw payload as the body, and the function's answer in headers out. */
-async function invoke(sim: LambdaSimulator, params: Params, req: RestRequest): Promise<RestResponse> {
+async function invoke(sim: LambdaSimulator, params: Params, req: RestRequest, options: RestOptions): Promise<RestResponse> {
   const h = req.headers;
-  const out = await sim.invoke({
+  const accessKeyId = /Credential=([^/,\s]+)\//.exec(h['authorization'] ?? '')?.[1];
+  const caller = options.caller?.(accessKeyId);
+  const input = {
     FunctionName: params['FunctionName']!,
     ...opt(req.query, 'Qualifier'),
     ...(h['x-amz-invocation-type'] === undefined ? {} : { InvocationType: h['x-amz-invocation-type'] as never }),
     ...(h['x-amz-log-type'] === undefined ? {} : { LogType: h['x-amz-log-type'] as never }),
     ...(h['x-amz-client-context'] === undefined ? {} : { ClientContext: h['x-amz-client-context'] }),
     Payload: req.body,
-  });
+  };
+  const out = await sim.invoke(input, caller === undefined ? {} : { caller });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-requestid': out.$metadata.requestId ?? requestIdOf(sim) };
   if (out.FunctionError !== undefined) headers['x-amz-function-error'] = out.FunctionError;
   if (out.LogResult !== undefined) headers['x-amz-log-result'] = out.LogResult;

@@ -7,9 +7,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { hostTimeout } from '../kernel/host-time.js';
 import type { LambdaSimulator } from '../simulator.js';
-import { handleRestRequest, MAX_REQUEST_BYTES, type RestResponse } from './rest.js';
+import { handleRestRequest, MAX_REQUEST_BYTES, type RestOptions, type RestResponse } from './rest.js';
 
-export interface ListenOptions {
+export interface ListenOptions extends RestOptions {
   /** TCP port; 0 (default) picks a free one. */
   port?: number;
   /** Interface to bind. Default 127.0.0.1 (loopback only). */
@@ -35,7 +35,7 @@ export async function listen(sim: LambdaSimulator, options: ListenOptions = {}):
   let idle: (() => void) | undefined;
   const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 120_000, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, (req, res) => {
     inFlight++;
-    void serve(sim, req, res).finally(() => {
+    void serve(sim, req, res, options).finally(() => {
       inFlight--;
       if (inFlight === 0) idle?.();
     });
@@ -78,7 +78,7 @@ export async function listen(sim: LambdaSimulator, options: ListenOptions = {}):
   };
 }
 
-async function serve(sim: LambdaSimulator, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(sim: LambdaSimulator, req: IncomingMessage, res: ServerResponse, options: RestOptions): Promise<void> {
   // A client that goes away must not take the server down; the invocation still ends and is recorded.
   res.on('error', () => {});
   req.on('error', () => {});
@@ -91,7 +91,7 @@ async function serve(sim: LambdaSimulator, req: IncomingMessage, res: ServerResp
     const url = new URL(req.url ?? '/', 'http://localhost');
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(',') : v;
-    response = await handleRestRequest(sim, { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body });
+    response = await handleRestRequest(sim, { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body }, options);
   }
   if (res.destroyed) return;
   res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.byteLength) });
