@@ -42,8 +42,10 @@ export async function listen(sim: LambdaSimulator, options: ListenOptions = {}):
   });
   // A function may run for 900 s: no socket timeout while a response is pending.
   server.timeout = 0;
-  server.on('clientError', (error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  // Malformed requests never reach the REST layer: answer them as HTTP does, and close.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     else socket.destroy(error);
   });
   await new Promise<void>((resolve, reject) => {

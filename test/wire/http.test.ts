@@ -89,6 +89,13 @@ describe('request hygiene', () => {
     expect(r.headers['x-amzn-errortype']).toBe('RequestEntityTooLargeException');
     expect((await raw(url, 'POST', '/2015-03-31/functions/f/invocations', '{"ok":1}')).status).toBe(200);
   });
+
+  it('refuses headers over 16 KB (431) and keeps serving', async () => {
+    const url = await start();
+    const r = await raw(url, 'GET', '/2016-08-19/account-settings', undefined, { 'x-padding': 'x'.repeat(20_000) });
+    expect(r.status).toBe(431);
+    expect((await raw(url, 'GET', '/2016-08-19/account-settings')).status).toBe(200);
+  });
 });
 
 describe('callers and permissions', () => {
