@@ -47,6 +47,7 @@ import { AsyncPipeline, type AsyncEventRecord, type AsyncEventState, type StartR
 import { EventInvokeConfigs, type EventInvokeConfigInput, type FunctionEventInvokeConfig } from './async/event-config.js';
 import { MemoryEventBus, MemoryQueue, MemoryTopic, type AnyTarget } from './async/targets.js';
 import { listen, type LambdaEndpoint, type ListenOptions } from './wire/server.js';
+import { FaultInjector, type FaultPlan } from './faults.js';
 
 export interface LambdaSimulatorOptions {
   /** Seed of every random choice (request ids, Math.random in sandboxes…). Default 1. */
@@ -119,6 +120,8 @@ export interface LambdaSimulatorOptions {
   aws?: AwsOptions;
   /** Asynchronous invocation (InvocationType 'Event'): the event queue's knobs. */
   eventQueue?: EventQueueOptions;
+  /** Faults to inject (see `injectFaults`): plain data, times in ms since the simulator was created. */
+  faults?: FaultPlan;
 }
 
 export interface EventQueueOptions {
@@ -137,7 +140,7 @@ export interface EventQueueOptions {
 const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
   'modules', 'hostLatency', 'aws', 'unreservedConcurrencyMinimum', 'initLatency', 'idleEnvironmentTtlMs',
-  'scalingRate', 'requestsPerSecondPerConcurrency', 'permissions', 'hostCallTimeoutMs', 'parallelism', 'eventQueue',
+  'scalingRate', 'requestsPerSecondPerConcurrency', 'permissions', 'hostCallTimeoutMs', 'parallelism', 'eventQueue', 'faults',
 ]);
 
 const EVENT_QUEUE_KEYS = ['capacity', 'maxPayloadBytes', 'duplicateProbability', 'retryJitterMs', 'keepEvents'];
@@ -337,6 +340,8 @@ export class LambdaSimulator {
   /** Functions whose recursion config is 'Allow'. */
   readonly #recursionAllowed = new Set<string>();
   readonly #maxAsyncPayload: number;
+  /** Fault injection (lambda-sim/testing): the plan in force. */
+  readonly #faults: FaultInjector;
   /** Listeners of `async:*` events (lifecycle events are built only when someone listens). */
   #asyncListeners = 0;
   #closed = false;
@@ -397,6 +402,8 @@ export class LambdaSimulator {
         process.emitWarning(message, { code: 'LAMBDA_SIM_RUNTIME_NEWER_THAN_HOST' });
       },
     });
+    this.#faults = new FaultInjector(this.#kernel.random.fork('faults'), this.#kernel.now());
+    if (options.faults !== undefined) this.#faults.add(options.faults);
     const q = options.eventQueue ?? {};
     this.#maxAsyncPayload = q.maxPayloadBytes ?? 1_048_576;
     const metrics = this.#metrics;
@@ -419,6 +426,11 @@ export class LambdaSimulator {
       versionOf: (name, qualifier) => this.#versionOf(name, qualifier),
       emit: (event) => this.#emit(`async:${event.type}`, event),
       listening: () => this.#asyncListeners > 0,
+      faults: {
+        duplicateDelay: (fn, now) => this.#faults.onAccepted(fn, now),
+        pollerHeldUntil: (fn, now) => this.#faults.pollerHeldUntil(fn, now),
+        targetFails: (arn, now) => this.#faults.targetFails(arn, now),
+      },
       metrics: {
         received: (fn) => metrics.asyncReceived(fn),
         age: (fn, ms) => metrics.asyncAge(fn, ms),
@@ -758,6 +770,22 @@ export class LambdaSimulator {
   }
 
   /**
+   * Adds faults to inject (lambda-sim/testing builds and generates plans): invocations that fail,
+   * time out or crash without running the handler, throttle windows, duplicate deliveries, a held
+   * poller, refusing DLQ and destination targets. Plain data; times are ms since the simulator was
+   * created; fractions draw from the seed, so a plan replays exactly.
+   */
+  injectFaults(plan: FaultPlan): void {
+    this.#assertOpen();
+    this.#faults.add(plan);
+  }
+
+  /** The fault plan in force (a copy, JSON-serialisable). */
+  faultPlan(): FaultPlan {
+    return this.#faults.plan();
+  }
+
+  /**
    * Every asynchronous event's delivery chains (the original and any duplicates) with their
    * attempts and terminal state: those still pending, and the most recent `eventQueue.keepEvents`
    * that ended. Ordered by acceptance time.
@@ -911,7 +939,7 @@ export class LambdaSimulator {
   }
 
   #start(resolved: Resolved, parsed: ParsedInvoke, traceId: string, onEnd?: (record: InvocationRecord) => void): Deferred<InvocationRecord> {
-    const started = this.#launch(resolved, parsed.payload, parsed.clientContext, this.#ids.uuid(), traceId, undefined, onEnd);
+    const started = this.#launch(resolved, parsed.payload, parsed.clientContext, this.#ids.uuid(), traceId, 1, undefined, onEnd);
     if (started instanceof HostLimitExceededError) throw started;
     if (typeof started === 'string') throw new TooManyRequestsException(started);
     return started;
@@ -928,6 +956,7 @@ export class LambdaSimulator {
     clientContext: unknown,
     requestId: string,
     traceId: string,
+    attempt: number,
     onStarted: ((environmentId: string, executedVersion: string) => void) | undefined,
     onEnd: ((record: InvocationRecord) => void) | undefined,
   ): Deferred<InvocationRecord> | ThrottleReason | HostLimitExceededError {
@@ -958,12 +987,14 @@ export class LambdaSimulator {
       this.#emit('invocation:start', { requestId, functionName: record.name, time: this.#kernel.now(), coldStart: !env.initialized, environmentId: env.id });
     }
     onStarted?.(env.id, target.version);
+    const fault = this.#faults.empty ? undefined : this.#faults.onInvocation(name, attempt, this.#kernel.now());
     return env.invoke(
       {
         requestId,
         payload,
         invokedFunctionArn: invokedArn,
         traceId,
+        ...(fault === undefined ? {} : { fault }),
         ...(clientContext === undefined ? {} : { clientContext }),
       },
       (result) => {
@@ -979,7 +1010,7 @@ export class LambdaSimulator {
 
   /** One delivery of an asynchronous event (the pipeline's poller calls this). */
   #deliver(
-    chain: { functionName: string; qualifier: string; target: string; owner: object; payload: string; requestId: string; traceId: string },
+    chain: { functionName: string; qualifier: string; target: string; owner: object; payload: string; requestId: string; traceId: string; attempts: readonly unknown[] },
     onStarted: (environmentId: string, executedVersion: string) => void,
     onEnd: (record: InvocationRecord) => void,
   ): StartResult {
@@ -991,7 +1022,7 @@ export class LambdaSimulator {
     }
     // A function deleted and created again under the same name is another function.
     if (resolved.record !== chain.owner) return { kind: 'gone' };
-    const started = this.#launch(resolved, chain.payload, undefined, chain.requestId, chain.traceId, onStarted, onEnd);
+    const started = this.#launch(resolved, chain.payload, undefined, chain.requestId, chain.traceId, chain.attempts.length + 1, onStarted, onEnd);
     if (started instanceof HostLimitExceededError) return { kind: 'throttled', reason: 'HostLimitExceeded' };
     if (typeof started === 'string') return { kind: 'throttled', reason: started };
     return { kind: 'started' };
@@ -1046,6 +1077,10 @@ export class LambdaSimulator {
    * the invocation holds its unit of concurrency.
    */
   #admit(name: string, needsNewEnvironment: boolean): ThrottleReason | undefined {
+    if (!this.#faults.empty) {
+      const injected = this.#faults.throttle(name, this.#kernel.now());
+      if (injected !== undefined) return injected;
+    }
     const reason = this.#governor.tryAcquire(name);
     if (reason !== undefined) return reason;
     const now = this.#kernel.now();

@@ -107,7 +107,7 @@ export interface PipelineHost {
    * with the invocation's record (possibly inside this call).
    */
   start(
-    chain: { functionName: string; qualifier: string; target: string; owner: object; payload: string; requestId: string; traceId: string },
+    chain: { functionName: string; qualifier: string; target: string; owner: object; payload: string; requestId: string; traceId: string; attempts: readonly unknown[] },
     onStarted: (environmentId: string, executedVersion: string) => void,
     onEnd: (record: InvocationRecord) => void,
   ): StartResult;
@@ -117,6 +117,12 @@ export interface PipelineHost {
   /** The version an event's qualifier names now (an alias's primary version), for records of events that never ran. */
   versionOf(name: string, qualifier: string): string;
   emit(event: AsyncLifecycleEvent): void;
+  /** Fault injection (see faults.ts). */
+  faults: {
+    duplicateDelay(functionName: string, now: number): number | undefined;
+    pollerHeldUntil(functionName: string, now: number): number | undefined;
+    targetFails(arn: string, now: number): boolean;
+  };
   /** Whether anyone listens to lifecycle events (building them is skipped otherwise). */
   listening(): boolean;
   metrics: {
@@ -265,6 +271,8 @@ export class AsyncPipeline {
     }
     const queue = this.#queue(functionName);
     if (queue.waiting >= host.capacity) return this.#drop(chain, 'QueueOverflow');
+    const duplicateDelay = host.faults.duplicateDelay(functionName, chain.receivedAt);
+    if (duplicateDelay !== undefined) this.duplicate(requestId, duplicateDelay);
     this.#enqueue(queue, chain);
   }
 
@@ -351,6 +359,18 @@ export class AsyncPipeline {
     // Only the chains ready now: one that becomes ready during this pump (a destination invoking
     // this function, a handler that ends at once and is retried) waits for the next pump.
     let budget = queue.readyCount;
+    const held = budget > 0 ? host.faults.pollerHeldUntil(queue.name, host.kernel.now()) : undefined;
+    if (held !== undefined) {
+      // An injected poller delay: nothing is delivered before it ends.
+      if (!queue.pumpScheduled) {
+        queue.pumpScheduled = true;
+        host.kernel.schedule(held, `async poller ${queue.name} (held)`, () => {
+          queue.pumpScheduled = false;
+          this.#pump(queue);
+        });
+      }
+      return;
+    }
     while (budget-- > 0 && queue.readyCount > 0 && !queue.blocked) {
       const chain = queue.peek()!;
       const now = host.kernel.now();
@@ -570,6 +590,7 @@ export class AsyncPipeline {
     const now = host.kernel.now();
     const id = host.random.uuid();
     try {
+      if (host.faults.targetFails(arn, now)) return { targetArn: arn, ok: false, error: `${arn}: send refused (fault injected)` };
       if (targetKind(arn) === 'lambda') {
         if (asRecord === undefined) return { targetArn: arn, ok: false, error: 'a dead-letter queue must be an SQS queue or SNS topic' };
         // The loop was stopped: sending its failure to a function would start the next turn of it.

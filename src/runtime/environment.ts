@@ -82,6 +82,8 @@ export interface InvokeRequest {
   traceId: string;
   clientContext?: unknown;
   identity?: unknown;
+  /** Fault injection: the handler does not run, the invocation fails this way. */
+  fault?: 'error' | 'timeout' | 'crash' | undefined;
 }
 
 export type InvocationStatus = 'success' | 'error' | 'timeout' | 'crash';
@@ -380,9 +382,9 @@ export class Environment {
   /** The payload travels as its own string argument: no second JSON encoding of the event. */
   #callHandler(sandbox: Sandbox, request: InvokeRequest, deadline: number): void {
     const extra =
-      request.clientContext === undefined && request.identity === undefined
+      request.clientContext === undefined && request.identity === undefined && request.fault === undefined
         ? ''
-        : JSON.stringify({ clientContext: request.clientContext, identity: request.identity });
+        : JSON.stringify({ clientContext: request.clientContext, identity: request.identity, fault: request.fault });
     // Fewer arguments, fewer copies across the boundary: the short fields travel in one string.
     this.#call(sandbox.invoke, [`${request.requestId}\n${deadline}\n${request.traceId}\n${request.invokedFunctionArn}`, request.payload, extra]);
   }

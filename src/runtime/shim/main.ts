@@ -213,7 +213,7 @@ function finishError(inv: Invocation, error: unknown): void {
 function invoke(head: string, payload: string, extraJson: string): void {
   const [requestId = '', deadlineText = '0', traceId = '', invokedFunctionArn = ''] = head.split('\n');
   const deadline = Number(deadlineText);
-  const extra = (extraJson === '' ? {} : JSON.parse(extraJson)) as { clientContext?: unknown; identity?: unknown };
+  const extra = (extraJson === '' ? {} : JSON.parse(extraJson)) as { clientContext?: unknown; identity?: unknown; fault?: 'error' | 'timeout' | 'crash' };
   const inv: Invocation = { id: requestId, finished: false, isAsync: false, callbackResult: undefined };
   current = inv;
   process.env['_X_AMZN_TRACE_ID'] = traceId;
@@ -243,6 +243,18 @@ function invoke(head: string, payload: string, extraJson: string): void {
   let result: unknown;
   try {
     event = JSON.parse(payload);
+    // Fault injection (lambda-sim/testing): the handler does not run; the runtime behaves as if it failed.
+    if (extra.fault === 'error') {
+      const fault = new Error('lambda-sim injected a function error');
+      fault.name = 'InjectedFault';
+      throw fault;
+    }
+    if (extra.fault === 'crash') process.exit(1);
+    if (extra.fault === 'timeout') {
+      inv.isAsync = true;
+      timers.setTimeout(() => {}, 2147483647);
+      return;
+    }
     result = handler(event, context, callback);
   } catch (error) {
     if (error instanceof Error && error.message === 'process.exit' && inv.finished) return;
