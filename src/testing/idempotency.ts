@@ -1,0 +1,73 @@
+/**
+ * `expectIdempotent`: "is my handler safe under duplicate delivery?" — the same events run twice on
+ * fresh simulations, once delivered once each and once with every event delivered twice (Lambda's
+ * at-least-once delivery); the state your system ends in must be the same.
+ */
+import { isDeepStrictEqual, inspect } from 'node:util';
+import type { LambdaSimulator } from '../simulator.js';
+
+export interface IdempotencySubject {
+  /** A fresh simulator with the function created (and your fakes, e.g. a host-module store, empty). */
+  sim: LambdaSimulator;
+  functionName: string;
+  /** What your system holds afterwards (the store's contents, the charges made…). */
+  state(): unknown;
+}
+
+export interface IdempotencyOptions {
+  /** Simulated ms between an event and its duplicate. Default 0 (the duplicate races the original). */
+  duplicateDelayMs?: number;
+  /** Simulated ms between events. Default 1000. */
+  gapMs?: number;
+}
+
+export class NotIdempotentError extends Error {
+  override readonly name = 'NotIdempotentError';
+  readonly once: unknown;
+  readonly twice: unknown;
+  readonly events: unknown[];
+  constructor(functionName: string, events: unknown[], once: unknown, twice: unknown) {
+    super(
+      `${functionName} is not idempotent under duplicate delivery: delivering each of ${events.length} event(s) twice changed the outcome.\n` +
+        `events: ${inspect(events, { depth: 4, breakLength: 120 })}\n` +
+        `state with each event delivered once:  ${inspect(once, { depth: 6, breakLength: 120 })}\n` +
+        `state with each event delivered twice: ${inspect(twice, { depth: 6, breakLength: 120 })}`,
+    );
+    this.once = once;
+    this.twice = twice;
+    this.events = events;
+  }
+}
+
+/**
+ * Runs `events` (as asynchronous invokes) on two fresh subjects from `factory`: once, and with
+ * every event duplicated. Throws {@link NotIdempotentError} when the states differ.
+ */
+export async function expectIdempotent(factory: () => IdempotencySubject | Promise<IdempotencySubject>, events: unknown[], options: IdempotencyOptions = {}): Promise<void> {
+  if (typeof factory !== 'function') throw new TypeError('expectIdempotent expects a factory function returning { sim, functionName, state }');
+  if (!Array.isArray(events)) throw new TypeError('expectIdempotent expects an array of events');
+  const once = await run(factory, events, options, false);
+  const twice = await run(factory, events, options, true);
+  if (!isDeepStrictEqual(once.state, twice.state)) throw new NotIdempotentError(once.functionName, events, once.state, twice.state);
+}
+
+async function run(factory: () => IdempotencySubject | Promise<IdempotencySubject>, events: unknown[], options: IdempotencyOptions, duplicate: boolean): Promise<{ state: unknown; functionName: string }> {
+  const subject = await factory();
+  const { sim, functionName } = subject;
+  try {
+    if (duplicate) sim.injectFaults([{ type: 'duplicate', function: functionName, delayMs: options.duplicateDelayMs ?? 0 }]);
+    for (const event of events) {
+      await sim.invoke({ FunctionName: functionName, InvocationType: 'Event', Payload: JSON.stringify(event) });
+      await sim.advance(options.gapMs ?? 1000);
+    }
+    await sim.settle();
+    const chains = sim.asyncEvents({ functionName });
+    const expected = events.length * (duplicate ? 2 : 1);
+    if (chains.length < expected) {
+      throw new Error(`expectIdempotent: expected ${expected} delivery chains of ${functionName}, found ${chains.length} (are older records evicted? raise eventQueue.keepEvents)`);
+    }
+    return { state: structuredClone(await subject.state()), functionName };
+  } finally {
+    await sim.close();
+  }
+}
