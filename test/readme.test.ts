@@ -25,7 +25,9 @@ describe('README', () => {
        const log = Buffer.from(out.LogResult, 'base64').toString();
        console.log(JSON.stringify({ status: out.StatusCode, payload: out.Payload.transformToString(), log, slowError: slow.FunctionError, slowPayload: slow.Payload.transformToString(), simNow: sim.now(),
          queued: queued.StatusCode, charge: [charge.state, charge.condition, charge.attempts.map((a) => (a.start - charge.receivedAt) / 1000)],
-         dlq: [dlq.messages()[0].Body, dlq.messages()[0].MessageAttributes.ErrorMessage.StringValue, dlq.messages().length] }));
+         dlq: [dlq.messages()[0].Body, dlq.messages()[0].MessageAttributes.ErrorMessage.StringValue, dlq.messages().length],
+         firstTraceLine: trace.format().split(String.fromCharCode(10))[0], chaosEvents: chaos.asyncEvents().length }));
+       await chaos.close();
        await sim.close();`,
     );
     try {
@@ -40,6 +42,8 @@ describe('README', () => {
       expect(got['queued']).toBe(202);
       expect(got['charge']).toEqual(['failed', 'RetriesExhausted', [0, 60, 180]]);
       expect(got['dlq']).toEqual(['{"card":"4242"}', 'card declined: 4242', 1]);
+      expect(got['firstTraceLine']).toMatch(/^\+0\.000s {5}hello {11}queued {11}[0-9a-f]{8}\/0$/);
+      expect(Number(got['chaosEvents'])).toBeGreaterThan(20); // 20 events, some delivered twice
       // 10 s of the slow handler, then the async attempts at +0, +60 and +180 s.
       expect(Number(got['simNow']) - Date.UTC(2025, 0, 1)).toBe(190_000);
     } finally {
