@@ -160,3 +160,11 @@ export class RecursiveInvocationException extends LambdaSimError {
     super(message, 400, 'client');
   }
 }
+
+/** A RevisionId that is no longer the resource's current one (optimistic concurrency). */
+export class PreconditionFailedException extends LambdaSimError {
+  override readonly name = 'PreconditionFailedException';
+  constructor(message: string) {
+    super(message, 412, 'client');
+  }
+}

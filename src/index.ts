@@ -34,6 +34,7 @@ export {
   AccessDeniedException,
   ServiceException,
   NotImplementedException,
+  PreconditionFailedException,
   RecursiveInvocationException,
   HostLimitExceededError,
   EnvironmentSetupError,

@@ -24,6 +24,7 @@ import {
   HostLimitExceededError,
   InvalidParameterValueException,
   NotImplementedException,
+  PreconditionFailedException,
   RecursiveInvocationException,
   RequestEntityTooLargeException,
   ResourceNotFoundException,
@@ -482,7 +483,10 @@ export class LambdaSimulator {
 
   async createFunction(input: CreateFunctionInput): Promise<WithMetadata<FunctionConfiguration>> {
     this.#assertOpen();
-    const configuration = await this.#registry.create(input);
+    const { Publish, ...rest } = input ?? ({} as CreateFunctionInput);
+    const configuration = await this.#registry.create(rest as CreateFunctionInput);
+    // Publish: true answers with the version it published.
+    if (Publish === true) return { ...this.#registry.publishVersion(configuration.FunctionName, undefined), $metadata: metadata(201) };
     return { ...configuration, $metadata: metadata(201) };
   }
 
@@ -504,8 +508,14 @@ export class LambdaSimulator {
     return { ...structuredClone(this.#registry.resolve(qualified(input), () => 0).target.configuration), $metadata: metadata(200) };
   }
 
-  async listFunctions(input: { Marker?: string; MaxItems?: number } = {}): Promise<WithMetadata<{ Functions: FunctionConfiguration[]; NextMarker?: string }>> {
+  async listFunctions(input: { Marker?: string; MaxItems?: number; FunctionVersion?: 'ALL' } = {}): Promise<WithMetadata<{ Functions: FunctionConfiguration[]; NextMarker?: string }>> {
     this.#assertOpen();
+    if (input.FunctionVersion !== undefined) {
+      if (input.FunctionVersion !== 'ALL') throw new InvalidParameterValueException(validationMessage(input.FunctionVersion, 'functionVersion', 'Member must satisfy enum value set: [ALL]'));
+      // Every version of every function, $LATEST first.
+      const { items, next } = page(this.#registry.list().flatMap((r) => this.#registry.listVersions(r.name)), input);
+      return { Functions: items, ...(next === undefined ? {} : { NextMarker: next }), $metadata: metadata(200) };
+    }
     const max = input.MaxItems ?? 50;
     if (!Number.isInteger(max) || max < 1 || max > 10000) {
       throw new InvalidParameterValueException(validationMessage(max, 'maxItems', 'Member must have value between 1 and 10000'));
@@ -516,11 +526,11 @@ export class LambdaSimulator {
       start = all.findIndex((r) => r.name > String(input.Marker));
       if (start < 0) start = all.length;
     }
-    const page = all.slice(start, start + max);
+    const shown = all.slice(start, start + max);
     const more = start + max < all.length;
     return {
-      Functions: page.map((r) => structuredClone(r.configuration)),
-      ...(more ? { NextMarker: page[page.length - 1]!.name } : {}),
+      Functions: shown.map((r) => structuredClone(r.configuration)),
+      ...(more ? { NextMarker: shown[shown.length - 1]!.name } : {}),
       $metadata: metadata(200),
     };
   }
@@ -540,27 +550,51 @@ export class LambdaSimulator {
     return { $metadata: metadata(204) };
   }
 
-  async updateFunctionCode(input: UpdateFunctionCodeInput): Promise<WithMetadata<FunctionConfiguration>> {
+  async updateFunctionCode(input: UpdateFunctionCodeInput & { RevisionId?: string; DryRun?: boolean }): Promise<WithMetadata<FunctionConfiguration>> {
     this.#assertOpen();
-    return { ...(await this.#registry.updateCode(input)), $metadata: metadata(200) };
+    const { RevisionId, DryRun, Publish, ...code } = input ?? ({} as never);
+    this.#checkRevision(RevisionId, this.#registry.get(input?.FunctionName).configuration.RevisionId, 'GetFunction');
+    // DryRun validates (bundles) the code and answers what the configuration would be; nothing changes.
+    const configuration = await this.#registry.updateCode(code as UpdateFunctionCodeInput, DryRun === true);
+    if (Publish === true && DryRun !== true) return { ...this.#registry.publishVersion(configuration.FunctionName, undefined), $metadata: metadata(200) };
+    return { ...configuration, $metadata: metadata(200) };
   }
 
-  async updateFunctionConfiguration(input: UpdateFunctionConfigurationInput): Promise<WithMetadata<FunctionConfiguration>> {
+  async updateFunctionConfiguration(input: UpdateFunctionConfigurationInput & { RevisionId?: string }): Promise<WithMetadata<FunctionConfiguration>> {
     this.#assertOpen();
+    if (input !== null && typeof input === 'object' && 'RevisionId' in input) {
+      const { RevisionId, ...rest } = input;
+      this.#checkRevision(RevisionId, this.#registry.get(input.FunctionName).configuration.RevisionId, 'GetFunction');
+      input = rest;
+    }
     return { ...(await this.#registry.updateConfiguration(input)), $metadata: metadata(200) };
+  }
+
+  /** Refuses a RevisionId that is not the current one (412), as the API does for optimistic updates. */
+  #checkRevision(given: unknown, current: string, what: 'GetFunction' | 'GetAlias' | 'GetPolicy'): void {
+    if (given === undefined) return;
+    if (given !== current) {
+      throw new PreconditionFailedException(`The Revision Id provided does not match the latest Revision Id. Call the ${what} API to retrieve the latest Revision Id`);
+    }
   }
 
   // ---- versions and aliases ----
 
   /** Publishes `$LATEST` as a new immutable version with its own environments. */
-  async publishVersion(input: { FunctionName: string; Description?: string }): Promise<WithMetadata<FunctionConfiguration>> {
+  async publishVersion(input: { FunctionName: string; Description?: string; RevisionId?: string; CodeSha256?: string }): Promise<WithMetadata<FunctionConfiguration>> {
     this.#assertOpen();
+    const current = this.#registry.get(input?.FunctionName).configuration;
+    this.#checkRevision(input.RevisionId, current.RevisionId, 'GetFunction');
+    if (input.CodeSha256 !== undefined && input.CodeSha256 !== current.CodeSha256) {
+      throw new InvalidParameterValueException(`CodeSha256 (${display(input.CodeSha256)}) does not match the function's current code (${current.CodeSha256})`);
+    }
     return { ...this.#registry.publishVersion(input?.FunctionName, input?.Description), $metadata: metadata(201) };
   }
 
-  async listVersionsByFunction(input: { FunctionName: string }): Promise<WithMetadata<{ Versions: FunctionConfiguration[] }>> {
+  async listVersionsByFunction(input: { FunctionName: string; Marker?: string; MaxItems?: number }): Promise<WithMetadata<{ Versions: FunctionConfiguration[]; NextMarker?: string }>> {
     this.#assertOpen();
-    return { Versions: this.#registry.listVersions(input?.FunctionName), $metadata: metadata(200) };
+    const { items, next } = page(this.#registry.listVersions(input?.FunctionName), input);
+    return { Versions: items, ...(next === undefined ? {} : { NextMarker: next }), $metadata: metadata(200) };
   }
 
   /** An alias names a version; `RoutingConfig.AdditionalVersionWeights` sends a share of its invocations to others (seeded). */
@@ -569,8 +603,9 @@ export class LambdaSimulator {
     return { ...this.#registry.putAlias(input?.FunctionName, input, 'create'), $metadata: metadata(201) };
   }
 
-  async updateAlias(input: AliasInput): Promise<WithMetadata<AliasConfiguration>> {
+  async updateAlias(input: AliasInput & { RevisionId?: string }): Promise<WithMetadata<AliasConfiguration>> {
     this.#assertOpen();
+    if (input?.RevisionId !== undefined) this.#checkRevision(input.RevisionId, this.#registry.alias(input.FunctionName, input.Name).RevisionId, 'GetAlias');
     return { ...this.#registry.putAlias(input?.FunctionName, input, 'update'), $metadata: metadata(200) };
   }
 
@@ -585,31 +620,43 @@ export class LambdaSimulator {
     return { $metadata: metadata(204) };
   }
 
-  async listAliases(input: { FunctionName: string; FunctionVersion?: string }): Promise<WithMetadata<{ Aliases: AliasConfiguration[] }>> {
+  async listAliases(input: { FunctionName: string; FunctionVersion?: string; Marker?: string; MaxItems?: number }): Promise<WithMetadata<{ Aliases: AliasConfiguration[]; NextMarker?: string }>> {
     this.#assertOpen();
     const record = this.#registry.get(input?.FunctionName);
     const aliases = [...record.aliases.values()].filter((a) => input.FunctionVersion === undefined || a.FunctionVersion === input.FunctionVersion);
-    return { Aliases: aliases.map((a) => structuredClone(a)), $metadata: metadata(200) };
+    const { items, next } = page(aliases.map((a) => structuredClone(a)), input);
+    return { Aliases: items, ...(next === undefined ? {} : { NextMarker: next }), $metadata: metadata(200) };
   }
 
   // ---- permissions ----
 
-  async addPermission(input: PermissionInput): Promise<WithMetadata<{ Statement: string }>> {
+  /** A statement for the function, or with `Qualifier` for one version or alias (its own policy). */
+  async addPermission(input: PermissionInput & { RevisionId?: string }): Promise<WithMetadata<{ Statement: string }>> {
     this.#assertOpen();
-    const record = this.#registry.get(input?.FunctionName);
-    return { Statement: JSON.stringify(this.#policies.add(record.arn, input)), $metadata: metadata(201) };
+    const { record, resource } = this.#policyTarget(input);
+    this.#checkRevision(input.RevisionId, record.configuration.RevisionId, 'GetPolicy');
+    return { Statement: JSON.stringify(this.#policies.add(record.arn, { ...input, ...(resource === record.arn ? {} : { Qualifier: resource.slice(record.arn.length + 1) }) })), $metadata: metadata(201) };
   }
 
-  async removePermission(input: { FunctionName: string; StatementId: string }): Promise<WithMetadata<object>> {
+  async removePermission(input: { FunctionName: string; StatementId: string; Qualifier?: string; RevisionId?: string }): Promise<WithMetadata<object>> {
     this.#assertOpen();
-    this.#policies.remove(this.#registry.get(input?.FunctionName).arn, input.StatementId);
+    const { record, resource } = this.#policyTarget(input);
+    this.#checkRevision(input.RevisionId, record.configuration.RevisionId, 'GetPolicy');
+    this.#policies.remove(record.arn, input.StatementId, resource);
     return { $metadata: metadata(204) };
   }
 
-  async getPolicy(input: { FunctionName: string }): Promise<WithMetadata<{ Policy: string; RevisionId: string }>> {
+  async getPolicy(input: { FunctionName: string; Qualifier?: string }): Promise<WithMetadata<{ Policy: string; RevisionId: string }>> {
     this.#assertOpen();
-    const record = this.#registry.get(input?.FunctionName);
-    return { Policy: this.#policies.policy(record.arn), RevisionId: record.configuration.RevisionId, $metadata: metadata(200) };
+    const { record, resource } = this.#policyTarget(input);
+    return { Policy: this.#policies.policy(record.arn, resource), RevisionId: record.configuration.RevisionId, $metadata: metadata(200) };
+  }
+
+  /** The function and the resource (unqualified, or `arn:qualifier` of an existing version or alias) a policy call names. */
+  #policyTarget(input: { FunctionName: string; Qualifier?: string }): { record: ReturnType<FunctionRegistry['get']>; resource: string } {
+    if (input === null || typeof input !== 'object') throw new InvalidParameterValueException(`Expected an input object with FunctionName, got ${display(input)}`);
+    const resolved = this.#registry.resolve(qualified(input), () => 0);
+    return { record: resolved.record, resource: resolved.invokedArn };
   }
 
   // ---- provisioned concurrency ----
@@ -1216,6 +1263,16 @@ function lineageOf(traceId: string): number {
 
 function traceHeader(now: number, hex: string): string {
   return `Root=1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${hex.slice(0, 24)};Parent=${hex.slice(24)};Sampled=0`;
+}
+
+/** One page of a listing: `Marker` is the index to start at (the `NextMarker` of the previous page). */
+function page<T>(all: T[], input: { Marker?: string; MaxItems?: number }): { items: T[]; next: string | undefined } {
+  const max = input.MaxItems ?? 50;
+  if (!Number.isInteger(max) || max < 1 || max > 10000) throw new InvalidParameterValueException(validationMessage(input.MaxItems, 'maxItems', 'Member must have value between 1 and 10000'));
+  const start = input.Marker === undefined ? 0 : Number(input.Marker);
+  if (!Number.isInteger(start) || start < 0) throw new InvalidParameterValueException(`Invalid Marker ${display(input.Marker)}: pass the NextMarker of the previous page`);
+  const items = all.slice(start, start + max);
+  return { items, next: start + max < all.length ? String(start + max) : undefined };
 }
 
 function qualified(input: { FunctionName: string; Qualifier?: string | undefined }): string {

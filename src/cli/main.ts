@@ -89,19 +89,21 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--host <address>', 'interface to bind', '127.0.0.1')
     .option('--function <NAME=PATH[:handler]>', 'a function to create (repeatable); PATH a handler file or a directory', (v: string, prev: string[] = []) => [...prev, v])
     .option('--config <file>', 'JSON file: { "simulator": { …options }, "functions": [ …CreateFunction inputs, Code.Path relative to the file ] }')
-    .option('--clock <mode>', "'real' (default) or 'virtual'", (v: string) => {
+    .option('--clock <mode>', "'real' or 'virtual' (default: the config file's, else 'real')", (v: string) => {
       if (v !== 'real' && v !== 'virtual') throw new InvalidArgumentError(`--clock must be 'real' or 'virtual', got '${v}'`);
       return v;
-    }, 'real')
+    })
     .option('--time-scale <n>', 'real clock: simulated ms per real ms (60 makes a 1-minute retry take 1 s)', (v: string) => {
       const n = Number(v);
       if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`--time-scale must be a number > 0, got '${v}'`);
       return n;
     })
-    .option('--seed <n>', 'simulation seed', integer('--seed', 0, Number.MAX_SAFE_INTEGER), 1)
+    .option('--seed <n>', "simulation seed (default: the config file's, else 1)", integer('--seed', 0, Number.MAX_SAFE_INTEGER))
     .action(async (options: ServeOptions) => {
+      // Ctrl-C in a terminal reaches this process twice (directly, and forwarded by the bin): the
+      // first stops the server gracefully, later ones are ignored while it finishes.
       const stop = new Promise<void>((resolve) => {
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => resolve());
       });
       exitCode = await serveCommand(options, io, stop);
     });

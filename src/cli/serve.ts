@@ -16,9 +16,11 @@ export interface ServeOptions {
   host: string;
   function?: string[];
   config?: string;
-  clock: 'real' | 'virtual';
+  /** Default: the config file's `simulator.clock`, else 'real'. */
+  clock?: 'real' | 'virtual';
   timeScale?: number;
-  seed: number;
+  /** Default: the config file's `simulator.seed`, else 1. */
+  seed?: number;
 }
 
 interface ConfigFile {
@@ -76,12 +78,15 @@ export async function serveCommand(options: ServeOptions, io: CliIo, stop: Promi
     return 2;
   }
   let sim: LambdaSimulator;
+  let clock: 'real' | 'virtual';
   try {
+    // The command line wins over the config file, which wins over the defaults (real clock, seed 1).
+    clock = options.clock ?? config.simulator?.clock ?? 'real';
     sim = new LambdaSimulator({
       ...config.simulator,
-      seed: options.seed,
-      clock: options.clock,
-      ...(options.clock === 'real' && options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+      seed: options.seed ?? config.simulator?.seed ?? 1,
+      clock,
+      ...(clock === 'real' && options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
     });
   } catch (e) {
     io.stderr(`lambda-sim: ${(e as Error).message}\n`);
@@ -93,7 +98,7 @@ export async function serveCommand(options: ServeOptions, io: CliIo, stop: Promi
       if (ReservedConcurrentExecutions !== undefined) await sim.putFunctionConcurrency({ FunctionName: f.FunctionName, ReservedConcurrentExecutions });
     }
     const endpoint = await sim.listen({ port: options.port, host: options.host });
-    io.stdout(`lambda-sim listening on ${endpoint.url} (${options.clock} clock${options.clock === 'real' && options.timeScale !== undefined ? ` × ${options.timeScale}` : ''}; functions: ${functions.map((f) => f.FunctionName).join(', ') || 'none'})\n`);
+    io.stdout(`lambda-sim listening on ${endpoint.url} (${clock} clock${clock === 'real' && options.timeScale !== undefined ? ` × ${options.timeScale}` : ''}; functions: ${functions.map((f) => f.FunctionName).join(', ') || 'none'})\n`);
     await stop;
     await endpoint.close();
     return 0;

@@ -67,14 +67,16 @@ export class PolicyStore {
     return statement;
   }
 
-  remove(functionArn: string, sid: string): void {
+  /** Removes a statement of the policy of `resource` (the function ARN, or a qualified one). */
+  remove(functionArn: string, sid: string, resource = functionArn): void {
     const list = this.#policies.get(functionArn) ?? [];
-    if (!list.some((s) => s.Sid === sid)) throw new ResourceNotFoundException(`The statement id (${display(sid)}) is not found`);
-    this.#policies.set(functionArn, list.filter((s) => s.Sid !== sid));
+    if (!list.some((s) => s.Sid === sid && s.Resource === resource)) throw new ResourceNotFoundException(`The statement id (${display(sid)}) is not found`);
+    this.#policies.set(functionArn, list.filter((s) => !(s.Sid === sid && s.Resource === resource)));
   }
 
-  policy(functionArn: string): string {
-    const list = this.#policies.get(functionArn) ?? [];
+  /** The policy of `resource`: the function's (unqualified ARN) or a version's or alias's own. */
+  policy(functionArn: string, resource = functionArn): string {
+    const list = (this.#policies.get(functionArn) ?? []).filter((s) => s.Resource === resource);
     if (list.length === 0) throw new ResourceNotFoundException('The resource you requested does not exist.');
     return JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: list });
   }

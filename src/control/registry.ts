@@ -383,14 +383,16 @@ export class FunctionRegistry {
     }
   }
 
-  async updateCode(input: UpdateFunctionCodeInput): Promise<FunctionConfiguration> {
+  /** Replaces the code; with `dryRun`, only bundles it and answers what the configuration would be. */
+  async updateCode(input: UpdateFunctionCodeInput, dryRun = false): Promise<FunctionConfiguration> {
     const record = this.get(input?.FunctionName);
-    return this.#exclusive(record, () => this.#updateCode(record, input));
+    return this.#exclusive(record, () => this.#updateCode(record, input, dryRun));
   }
 
-  async #updateCode(record: FunctionRecord, input: UpdateFunctionCodeInput): Promise<FunctionConfiguration> {
+  async #updateCode(record: FunctionRecord, input: UpdateFunctionCodeInput, dryRun: boolean): Promise<FunctionConfiguration> {
     const code = pickCode(input as unknown as FunctionCode);
     const bundle = await this.#bundle(code, record.configuration.Handler);
+    if (dryRun) return structuredClone(this.#finish(record.configuration, bundle, code));
     const sdk = await this.#deps.describeSdk(bundle.sdkPackages);
     record.code = code;
     this.#replace(record, this.#finish(record.configuration, bundle, code), bundle, sdk);

@@ -26,7 +26,7 @@ export interface SdkHttpResponse {
 /** Structurally a smithy `HttpHandler`: what `LambdaClient`'s `requestHandler` option takes. */
 export interface InProcessRequestHandler {
   readonly metadata: { handlerProtocol: string };
-  handle(request: SdkHttpRequest, options?: { abortSignal?: { aborted: boolean } }): Promise<{ response: SdkHttpResponse }>;
+  handle(request: SdkHttpRequest, options?: { abortSignal?: unknown }): Promise<{ response: SdkHttpResponse }>;
   updateHttpClientConfig(key: string, value: unknown): void;
   httpHandlerConfigs(): Record<string, unknown>;
   destroy(): void;
@@ -39,11 +39,8 @@ export function createRequestHandler(sim: LambdaSimulator, rest: RestOptions = {
   return {
     metadata: { handlerProtocol: 'lambda-sim/in-process' },
     async handle(request, options) {
-      if (options?.abortSignal?.aborted === true) {
-        const error = new Error('Request aborted');
-        error.name = 'AbortError';
-        throw error;
-      }
+      const signal = options?.abortSignal as (AbortSignalLike & { aborted: boolean }) | undefined;
+      if (signal?.aborted === true) throw abortError();
       const query = new URLSearchParams();
       for (const [k, v] of Object.entries(request.query ?? {})) {
         if (v === undefined || v === null) continue;
@@ -51,7 +48,9 @@ export function createRequestHandler(sim: LambdaSimulator, rest: RestOptions = {
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
-      const response = await handleRestRequest(sim, { method: request.method, path: request.path, query, headers, body: await bodyBytes(request.body) }, rest);
+      const answer = handleRestRequest(sim, { method: request.method, path: request.path, query, headers, body: await bodyBytes(request.body) }, rest);
+      // An abort mid-request rejects at once, as the SDK's HTTP handlers do; the invocation goes on.
+      const response = signal === undefined ? await answer : await Promise.race([answer, aborted(signal)]);
       return { response: { statusCode: response.statusCode, headers: response.headers, body: response.body } };
     },
     updateHttpClientConfig() {},
@@ -60,6 +59,26 @@ export function createRequestHandler(sim: LambdaSimulator, rest: RestOptions = {
     },
     destroy() {},
   };
+}
+
+interface AbortSignalLike {
+  aborted: boolean;
+  addEventListener?: (type: 'abort', listener: () => void, options?: { once: boolean }) => void;
+  onabort?: (() => void) | null;
+}
+
+function abortError(): Error {
+  const error = new Error('Request aborted');
+  error.name = 'AbortError';
+  return error;
+}
+
+function aborted(signal: AbortSignalLike): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (signal.aborted) reject(abortError());
+    else if (typeof signal.addEventListener === 'function') signal.addEventListener('abort', () => reject(abortError()), { once: true });
+    else signal.onabort = () => reject(abortError());
+  });
 }
 
 async function bodyBytes(body: unknown): Promise<Uint8Array> {

@@ -8,7 +8,7 @@
  * `{ "Type": "User", "message": "…" }` (with `Reason` for throttles), which the SDK turns into its own
  * exception classes where it models them.
  */
-import { InvalidRequestContentException, LambdaSimError, NotImplementedException, RequestEntityTooLargeException, ServiceException } from '../errors.js';
+import { InvalidParameterValueException, InvalidRequestContentException, LambdaSimError, NotImplementedException, RequestEntityTooLargeException, ServiceException } from '../errors.js';
 import type { Caller } from '../control/permissions.js';
 import type { LambdaSimulator } from '../simulator.js';
 
@@ -36,8 +36,25 @@ export interface RestResponse {
   body: Uint8Array;
 }
 
-/** Largest request body accepted: the 6 MB payload limit plus room for JSON and base64 overhead of control-plane calls. */
+/** Largest request body of an Invoke: the 6 MB payload limit plus headroom. */
 export const MAX_REQUEST_BYTES = 6_291_456 + 64 * 1024;
+/** Code uploads (CreateFunction, UpdateFunctionCode): a 50 MB zip, base64 in JSON. */
+const MAX_CODE_UPLOAD_BYTES = Math.ceil((52_428_800 * 4) / 3) + 64 * 1024;
+/** Every other control-plane call. */
+const MAX_CONTROL_BYTES = 1024 * 1024;
+
+/** The largest body this request may carry, decided from its route before the body is read. */
+export function maxBodyBytes(method: string, path: string): number {
+  const op = operationName(method, path);
+  if (op === 'Invoke') return MAX_REQUEST_BYTES;
+  if (op === 'CreateFunction' || op === 'UpdateFunctionCode') return MAX_CODE_UPLOAD_BYTES;
+  return MAX_CONTROL_BYTES;
+}
+
+/** The Lambda operation a method and path name ('Lambda' when none). */
+export function operationName(method: string, path: string, query?: URLSearchParams): string {
+  return find(method, path, query ?? new URLSearchParams())?.operation ?? 'Lambda';
+}
 
 type Params = Record<string, string>;
 type Build = (p: Params, q: URLSearchParams, h: RestRequest['headers'], body: () => Record<string, unknown>) => Record<string, unknown>;
@@ -45,6 +62,8 @@ type Build = (p: Params, q: URLSearchParams, h: RestRequest['headers'], body: ()
 interface Route {
   method: string;
   pattern: RegExp;
+  /** A query member that selects this route (`List=ALL`): such routes are matched first. */
+  marker: [string, string] | undefined;
   names: string[];
   operation: string;
   /** LambdaSimulator method; undefined: known to the API, not implemented by lambda-sim. */
@@ -56,8 +75,13 @@ const routes: Route[] = [];
 
 function route(method: string, template: string, operation: string, call: string | undefined, build: Build = (p) => ({ ...p })): void {
   const names: string[] = [];
-  const pattern = new RegExp(`^${template.replace(/\{(\w+)\}/g, (_m, name: string) => (names.push(name), '([^/]+)'))}$`);
-  routes.push({ method, pattern, names, operation, call, build });
+  const [path, query] = template.split('?') as [string, string | undefined];
+  const pattern = new RegExp(`^${path.replace(/\{(\w+)\}/g, (_m, name: string) => (names.push(name), '([^/]+)'))}$`);
+  const marker = query === undefined ? undefined : (query.split('=') as [string, string]);
+  const r: Route = { method, pattern, marker, names, operation, call, build };
+  // Routes selected by a query member go first: `…/provisioned-concurrency?List=ALL` is another operation.
+  if (marker !== undefined) routes.unshift(r);
+  else routes.push(r);
 }
 
 const opt = (q: URLSearchParams, name: string): Record<string, string> => (q.has(name) ? { [name]: q.get(name)! } : {});
@@ -107,63 +131,104 @@ route('GET', '/2019-09-25/functions/{FunctionName}/event-invoke-config/list', 'L
 }));
 route('PUT', '/2024-08-31/functions/{FunctionName}/recursion-config', 'PutFunctionRecursionConfig', 'putFunctionRecursionConfig', withBody);
 route('GET', '/2024-08-31/functions/{FunctionName}/recursion-config', 'GetFunctionRecursionConfig', 'getFunctionRecursionConfig');
-// Known to the API, not simulated: a clear 501 naming the operation.
+// Known to the API, not simulated: a clear 501 naming the operation. The list is every operation of
+// @aws-sdk/client-lambda 3.1164 (its HTTP bindings) that lambda-sim does not implement.
 for (const [method, template, operation] of [
+  ['POST', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy', 'AddLayerVersionPermission'],
+  ['POST', '/2025-12-01/durable-executions/{DurableExecutionArn}/checkpoint', 'CheckpointDurableExecution'],
+  ['POST', '/2025-11-30/capacity-providers', 'CreateCapacityProvider'],
+  ['POST', '/2020-04-22/code-signing-configs', 'CreateCodeSigningConfig'],
+  ['POST', '/2015-03-31/event-source-mappings', 'CreateEventSourceMapping'],
+  ['POST', '/2021-10-31/functions/{FunctionName}/url', 'CreateFunctionUrlConfig'],
+  ['DELETE', '/2025-11-30/capacity-providers/{CapacityProviderName}', 'DeleteCapacityProvider'],
+  ['DELETE', '/2020-04-22/code-signing-configs/{CodeSigningConfigArn}', 'DeleteCodeSigningConfig'],
+  ['DELETE', '/2015-03-31/event-source-mappings/{UUID}', 'DeleteEventSourceMapping'],
+  ['DELETE', '/2020-06-30/functions/{FunctionName}/code-signing-config', 'DeleteFunctionCodeSigningConfig'],
+  ['DELETE', '/2021-10-31/functions/{FunctionName}/url', 'DeleteFunctionUrlConfig'],
+  ['DELETE', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}', 'DeleteLayerVersion'],
+  ['DELETE', '/2026-07-09/resource-policy/{ResourceArn}', 'DeleteResourcePolicy'],
+  ['GET', '/2025-11-30/capacity-providers/{CapacityProviderName}', 'GetCapacityProvider'],
+  ['GET', '/2020-04-22/code-signing-configs/{CodeSigningConfigArn}', 'GetCodeSigningConfig'],
+  ['GET', '/2025-12-01/durable-executions/{DurableExecutionArn}', 'GetDurableExecution'],
+  ['GET', '/2025-12-01/durable-executions/{DurableExecutionArn}/history', 'GetDurableExecutionHistory'],
+  ['GET', '/2025-12-01/durable-executions/{DurableExecutionArn}/state', 'GetDurableExecutionState'],
+  ['GET', '/2015-03-31/event-source-mappings/{UUID}', 'GetEventSourceMapping'],
+  ['GET', '/2020-06-30/functions/{FunctionName}/code-signing-config', 'GetFunctionCodeSigningConfig'],
+  ['GET', '/2025-11-30/functions/{FunctionName}/function-scaling-config', 'GetFunctionScalingConfig'],
+  ['GET', '/2021-10-31/functions/{FunctionName}/url', 'GetFunctionUrlConfig'],
+  ['GET', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}', 'GetLayerVersion'],
+  ['GET', '/2018-10-31/layers?find=LayerVersion', 'GetLayerVersionByArn'],
+  ['GET', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy', 'GetLayerVersionPolicy'],
+  ['GET', '/2026-07-09/resource-policy/{ResourceArn}', 'GetResourcePolicy'],
+  ['GET', '/2021-07-20/functions/{FunctionName}/runtime-management-config', 'GetRuntimeManagementConfig'],
   ['POST', '/2014-11-13/functions/{FunctionName}/invoke-async', 'InvokeAsync'],
   ['POST', '/2021-11-15/functions/{FunctionName}/response-streaming-invocations', 'InvokeWithResponseStream'],
+  ['GET', '/2025-11-30/capacity-providers', 'ListCapacityProviders'],
+  ['GET', '/2020-04-22/code-signing-configs', 'ListCodeSigningConfigs'],
+  ['GET', '/2025-12-01/functions/{FunctionName}/durable-executions', 'ListDurableExecutionsByFunction'],
   ['GET', '/2015-03-31/event-source-mappings', 'ListEventSourceMappings'],
-  ['POST', '/2015-03-31/event-source-mappings', 'CreateEventSourceMapping'],
-  ['GET', '/2015-03-31/event-source-mappings/{UUID}', 'GetEventSourceMapping'],
-  ['PUT', '/2015-03-31/event-source-mappings/{UUID}', 'UpdateEventSourceMapping'],
-  ['DELETE', '/2015-03-31/event-source-mappings/{UUID}', 'DeleteEventSourceMapping'],
-  ['GET', '/2017-03-31/tags/{Resource}', 'ListTags'],
-  ['POST', '/2017-03-31/tags/{Resource}', 'TagResource'],
-  ['DELETE', '/2017-03-31/tags/{Resource}', 'UntagResource'],
-  ['POST', '/2021-10-31/functions/{FunctionName}/url', 'CreateFunctionUrlConfig'],
-  ['GET', '/2021-10-31/functions/{FunctionName}/url', 'GetFunctionUrlConfig'],
-  ['PUT', '/2021-10-31/functions/{FunctionName}/url', 'UpdateFunctionUrlConfig'],
-  ['DELETE', '/2021-10-31/functions/{FunctionName}/url', 'DeleteFunctionUrlConfig'],
+  ['GET', '/2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions', 'ListFunctionsByCodeSigningConfig'],
   ['GET', '/2021-10-31/functions/{FunctionName}/urls', 'ListFunctionUrlConfigs'],
+  ['GET', '/2025-11-30/capacity-providers/{CapacityProviderName}/function-versions', 'ListFunctionVersionsByCapacityProvider'],
   ['GET', '/2018-10-31/layers', 'ListLayers'],
   ['GET', '/2018-10-31/layers/{LayerName}/versions', 'ListLayerVersions'],
+  ['GET', '/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL', 'ListProvisionedConcurrencyConfigs'],
+  ['GET', '/2017-03-31/tags/{Resource}', 'ListTags'],
   ['POST', '/2018-10-31/layers/{LayerName}/versions', 'PublishLayerVersion'],
-  ['GET', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}', 'GetLayerVersion'],
-  ['DELETE', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}', 'DeleteLayerVersion'],
-  ['GET', '/2020-04-22/code-signing-configs', 'ListCodeSigningConfigs'],
-  ['POST', '/2020-04-22/code-signing-configs', 'CreateCodeSigningConfig'],
-  ['GET', '/2020-06-30/functions/{FunctionName}/code-signing-config', 'GetFunctionCodeSigningConfig'],
   ['PUT', '/2020-06-30/functions/{FunctionName}/code-signing-config', 'PutFunctionCodeSigningConfig'],
-  ['DELETE', '/2020-06-30/functions/{FunctionName}/code-signing-config', 'DeleteFunctionCodeSigningConfig'],
-  ['GET', '/2021-07-20/functions/{FunctionName}/runtime-management-config', 'GetRuntimeManagementConfig'],
+  ['PUT', '/2025-11-30/functions/{FunctionName}/function-scaling-config', 'PutFunctionScalingConfig'],
+  ['PUT', '/2026-07-09/resource-policy/{ResourceArn}', 'PutResourcePolicy'],
   ['PUT', '/2021-07-20/functions/{FunctionName}/runtime-management-config', 'PutRuntimeManagementConfig'],
+  ['DELETE', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy/{StatementId}', 'RemoveLayerVersionPermission'],
+  ['POST', '/2025-12-01/durable-execution-callbacks/{CallbackId}/fail', 'SendDurableExecutionCallbackFailure'],
+  ['POST', '/2025-12-01/durable-execution-callbacks/{CallbackId}/heartbeat', 'SendDurableExecutionCallbackHeartbeat'],
+  ['POST', '/2025-12-01/durable-execution-callbacks/{CallbackId}/succeed', 'SendDurableExecutionCallbackSuccess'],
+  ['POST', '/2025-12-01/durable-executions/{DurableExecutionArn}/stop', 'StopDurableExecution'],
+  ['POST', '/2017-03-31/tags/{Resource}', 'TagResource'],
+  ['DELETE', '/2017-03-31/tags/{Resource}', 'UntagResource'],
+  ['PUT', '/2025-11-30/capacity-providers/{CapacityProviderName}', 'UpdateCapacityProvider'],
+  ['PUT', '/2020-04-22/code-signing-configs/{CodeSigningConfigArn}', 'UpdateCodeSigningConfig'],
+  ['PUT', '/2015-03-31/event-source-mappings/{UUID}', 'UpdateEventSourceMapping'],
+  ['PUT', '/2021-10-31/functions/{FunctionName}/url', 'UpdateFunctionUrlConfig'],
 ] as const) {
   route(method, template, operation, undefined);
 }
 
-/** `Code.ZipFile` and `ZipFile` travel as base64 in JSON bodies. */
+/**
+ * `Code.ZipFile` and `ZipFile` travel as base64 in JSON bodies. lambda-sim's in-process code
+ * sources (`Path`, `Source`) are refused on the wire: a client must not load files from the
+ * server's host. S3 and image code are not simulated.
+ */
 function decodeZip(body: Record<string, unknown>): Record<string, unknown> {
   const out = { ...body };
+  const code = (out['Code'] ?? {}) as Record<string, unknown>;
+  for (const [where, members] of [['', out], ['Code.', code]] as const) {
+    for (const key of ['Path', 'Source']) {
+      if (members[key] !== undefined) throw new InvalidParameterValueException(`${where}${key} is lambda-sim's in-process code source and is not accepted over the API: send the deployment package as ${where}ZipFile`);
+    }
+    for (const key of ['S3Bucket', 'S3Key', 'S3ObjectVersion', 'ImageUri']) {
+      if (members[key] !== undefined) throw new InvalidParameterValueException(`${where}${key}: lambda-sim takes code as ${where}ZipFile only (S3 and container images are not simulated)`);
+    }
+  }
   const decode = (v: unknown, field: string): Uint8Array => {
     if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new InvalidRequestContentException(`${field} must be base64-encoded bytes`);
     return new Uint8Array(Buffer.from(v, 'base64'));
   };
   if (out['ZipFile'] !== undefined) out['ZipFile'] = decode(out['ZipFile'], 'ZipFile');
-  const code = out['Code'];
-  if (code !== null && typeof code === 'object' && (code as Record<string, unknown>)['ZipFile'] !== undefined) {
-    out['Code'] = { ...(code as Record<string, unknown>), ZipFile: decode((code as Record<string, unknown>)['ZipFile'], 'Code.ZipFile') };
-  }
+  if (code['ZipFile'] !== undefined) out['Code'] = { ...code, ZipFile: decode(code['ZipFile'], 'Code.ZipFile') };
   return out;
 }
 
 /** Answers one REST request against the simulator. Never throws: every failure is an error response. */
 export async function handleRestRequest(sim: LambdaSimulator, req: RestRequest, options: RestOptions = {}): Promise<RestResponse> {
   try {
-    if (req.body.byteLength > MAX_REQUEST_BYTES) {
-      throw new RequestEntityTooLargeException(`Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the ${operationOf(req) ?? 'Lambda'} operation`);
+    const limit = maxBodyBytes(req.method, req.path);
+    if (req.body.byteLength > limit) {
+      throw new RequestEntityTooLargeException(`Request must be smaller than ${limit} bytes for the ${operationName(req.method, req.path, req.query)} operation`);
     }
     const found = match(req);
     if (found === undefined) {
-      return errorResponse(new UnknownOperationException(`No Lambda operation matches ${req.method} ${req.path}`), 404);
+      return errorResponse(new UnknownOperationException(`No Lambda operation matches ${req.method} ${req.path}`), 404, requestIdFor(sim));
     }
     const { route: r, params } = found;
     if (r.call === undefined) {
@@ -175,9 +240,9 @@ export async function handleRestRequest(sim: LambdaSimulator, req: RestRequest, 
     const { $metadata, ...rest } = output as { $metadata?: { httpStatusCode?: number; requestId?: string } };
     const status = $metadata?.httpStatusCode ?? 200;
     const body = status === 204 ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(rest, wireValue));
-    return { statusCode: status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': $metadata?.requestId ?? requestIdOf(sim) }, body };
+    return { statusCode: status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': $metadata?.requestId ?? requestIdFor(sim) }, body };
   } catch (error) {
-    return errorResponse(error);
+    return errorResponse(error, undefined, requestIdFor(sim));
   }
 }
 
@@ -195,18 +260,22 @@ async function invoke(sim: LambdaSimulator, params: Params, req: RestRequest, op
     Payload: req.body,
   };
   const out = await sim.invoke(input, caller === undefined ? {} : { caller });
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-requestid': out.$metadata.requestId ?? requestIdOf(sim) };
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-requestid': out.$metadata.requestId ?? requestIdFor(sim) };
   if (out.FunctionError !== undefined) headers['x-amz-function-error'] = out.FunctionError;
   if (out.LogResult !== undefined) headers['x-amz-log-result'] = out.LogResult;
   if (out.ExecutedVersion !== undefined) headers['x-amz-executed-version'] = out.ExecutedVersion;
   return { statusCode: out.StatusCode ?? 200, headers, body: out.Payload === undefined ? new Uint8Array() : new Uint8Array(out.Payload) };
 }
 
+function find(method: string, path: string, query: URLSearchParams): Route | undefined {
+  const m = method.toUpperCase();
+  return routes.find((r) => r.method === m && r.pattern.test(path) && (r.marker === undefined || query.get(r.marker[0]) === r.marker[1]));
+}
+
 function match(req: RestRequest): { route: Route; params: Params } | undefined {
-  for (const r of routes) {
-    if (r.method !== req.method.toUpperCase()) continue;
-    const m = r.pattern.exec(req.path);
-    if (m === null) continue;
+  const r = find(req.method, req.path, req.query);
+  if (r !== undefined) {
+    const m = r.pattern.exec(req.path)!;
     const params: Params = {};
     try {
       r.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
@@ -215,11 +284,6 @@ function match(req: RestRequest): { route: Route; params: Params } | undefined {
     }
     return { route: r, params };
   }
-  return undefined;
-}
-
-function operationOf(req: RestRequest): string | undefined {
-  for (const r of routes) if (r.method === req.method.toUpperCase() && r.pattern.test(req.path)) return r.operation;
   return undefined;
 }
 
@@ -253,9 +317,9 @@ class UnknownOperationException extends LambdaSimError {
   }
 }
 
-function errorResponse(error: unknown, status?: number): RestResponse {
+function errorResponse(error: unknown, status: number | undefined, requestId: string): RestResponse {
   const e = error instanceof LambdaSimError ? error : new ServiceException(`lambda-sim internal error: ${error instanceof Error ? error.message : String(error)}`);
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-errortype': e.name, 'x-amzn-requestid': e.$metadata.requestId ?? '00000000-0000-0000-0000-000000000000' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-errortype': e.name, 'x-amzn-requestid': e.$metadata.requestId ?? requestId };
   const retryAfter = (e as { retryAfterSeconds?: string }).retryAfterSeconds;
   if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
   const body = e.toJSON();
@@ -269,7 +333,7 @@ function errorResponse(error: unknown, status?: number): RestResponse {
 
 const counters = new WeakMap<LambdaSimulator, number>();
 /** A request id for answers that carry none of their own (numbered per simulator, so runs replay). */
-function requestIdOf(sim: LambdaSimulator): string {
+export function requestIdFor(sim: LambdaSimulator): string {
   const n = (counters.get(sim) ?? 0) + 1;
   counters.set(sim, n);
   return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;

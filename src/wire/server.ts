@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { hostTimeout } from '../kernel/host-time.js';
 import type { LambdaSimulator } from '../simulator.js';
-import { handleRestRequest, MAX_REQUEST_BYTES, type RestOptions, type RestResponse } from './rest.js';
+import { handleRestRequest, maxBodyBytes, operationName, requestIdFor, type RestOptions, type RestResponse } from './rest.js';
 
 export interface ListenOptions extends RestOptions {
   /** TCP port; 0 (default) picks a free one. */
@@ -35,7 +35,15 @@ export async function listen(sim: LambdaSimulator, options: ListenOptions = {}):
   let idle: (() => void) | undefined;
   const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 120_000, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, (req, res) => {
     inFlight++;
-    void serve(sim, req, res, options).finally(() => {
+    void serve(sim, req, res, options)
+      .catch((error: unknown) => {
+        // Nothing escapes a request: a bug here answers 500 instead of taking the server down.
+        if (!res.headersSent && !res.destroyed) {
+          res.writeHead(500, { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceException' });
+          res.end(JSON.stringify({ Type: 'Service', message: `lambda-sim internal error: ${error instanceof Error ? error.message : String(error)}` }));
+        }
+      })
+      .finally(() => {
       inFlight--;
       if (inFlight === 0) idle?.();
     });
@@ -84,27 +92,37 @@ async function serve(sim: LambdaSimulator, req: IncomingMessage, res: ServerResp
   // A client that goes away must not take the server down; the invocation still ends and is recorded.
   res.on('error', () => {});
   req.on('error', () => {});
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    res.writeHead(400, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ Type: 'User', message: `Malformed request target: ${String(req.url).slice(0, 200)}` }));
+    return;
+  }
+  const method = req.method ?? 'GET';
+  const limit = maxBodyBytes(method, url.pathname);
   let response: RestResponse;
-  const body = await readBody(req);
+  const body = await readBody(req, limit);
+  if (body === 'aborted') return; // the client went away mid-upload: nothing to run, nobody to answer
   if (body === 'too-large') {
-    response = tooLarge();
+    response = tooLarge(limit, operationName(method, url.pathname), requestIdFor(sim));
     res.setHeader('connection', 'close');
   } else {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(',') : v;
-    response = await handleRestRequest(sim, { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body }, options);
+    response = await handleRestRequest(sim, { method, path: url.pathname, query: url.searchParams, headers, body }, options);
   }
   if (res.destroyed) return;
   res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.byteLength) });
   res.end(response.body);
 }
 
-/** The request body, or 'too-large' past the limit (the rest is not read). */
-function readBody(req: IncomingMessage): Promise<Uint8Array | 'too-large'> {
+/** The request body; 'too-large' past the limit (the rest is not read); 'aborted' when the upload was cut short. */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | 'too-large' | 'aborted'> {
   return new Promise((resolve) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_REQUEST_BYTES) {
+    if (declared > limit) {
       resolve('too-large');
       req.resume();
       return;
@@ -113,7 +131,7 @@ function readBody(req: IncomingMessage): Promise<Uint8Array | 'too-large'> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
+      if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
         resolve('too-large');
@@ -122,16 +140,17 @@ function readBody(req: IncomingMessage): Promise<Uint8Array | 'too-large'> {
       chunks.push(chunk);
     });
     req.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    req.on('aborted', () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    req.on('close', () => resolve(new Uint8Array(Buffer.concat(chunks))));
+    const cut = (): void => resolve(req.complete ? new Uint8Array(Buffer.concat(chunks)) : 'aborted');
+    req.on('aborted', cut);
+    req.on('close', cut);
   });
 }
 
-function tooLarge(): RestResponse {
-  const body = JSON.stringify({ Type: 'User', message: `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation` });
+function tooLarge(limit: number, operation: string, requestId: string): RestResponse {
+  const body = JSON.stringify({ Type: 'User', message: `Request must be smaller than ${limit} bytes for the ${operation} operation` });
   return {
     statusCode: 413,
-    headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'RequestEntityTooLargeException' },
+    headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'RequestEntityTooLargeException', 'x-amzn-requestid': requestId },
     body: new TextEncoder().encode(body),
   };
 }

@@ -6,6 +6,7 @@ import { InvokeCommand, LambdaClient, LambdaServiceException } from '@aws-sdk/cl
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRequestHandler, LambdaSimulator, type LambdaEndpoint } from '../../src/index.js';
+import { raw } from './support.js';
 
 let sim: LambdaSimulator;
 let endpoint: LambdaEndpoint | undefined;
@@ -14,25 +15,6 @@ afterEach(async () => {
   endpoint = undefined;
   await sim.close();
 });
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** One raw HTTP request (no SDK), for what the SDK would never send. */
-function raw(url: string, method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method, headers, agent: false }, (res) => {
-      let data = '';
-      res.on('data', (d: Buffer) => (data += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: data }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 async function start(options: ConstructorParameters<typeof LambdaSimulator>[0] = {}): Promise<string> {
   sim = new LambdaSimulator({ seed: 1, ...options });

@@ -3,39 +3,26 @@
  * AWS CLI (`aws lambda invoke --endpoint-url …`) against it, then Ctrl-C (SIGTERM).
  */
 import { InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bin, serve as startServe, type Served } from './support.js';
 
-const bin = fileURLToPath(new URL('../../bin/lambda-sim.js', import.meta.url));
 const fixture = (p: string): string => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 
-let child: ChildProcess | undefined;
+let running: Served | undefined;
 afterEach(() => {
-  child?.kill('SIGKILL');
-  child = undefined;
+  running?.kill();
+  running = undefined;
 });
 
-/** Starts `lambda-sim serve …` and resolves with its URL once it says it listens. */
-function serve(args: string[]): Promise<{ url: string; exited: Promise<number | null>; stderr: () => string }> {
-  const proc = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], { env: { ...process.env, NODE_OPTIONS: '' } });
-  child = proc;
-  let out = '';
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m !== null) resolve({ url: m[1]!, exited, stderr: () => err });
-    });
-    void exited.then((code) => reject(new Error(`serve exited with ${code} before listening: ${err}`)));
-  });
+async function serve(args: string[]): Promise<Served> {
+  running = await startServe(args);
+  return running;
 }
 
 const hasAwsCli = spawnSync('aws', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -49,7 +36,7 @@ describe('lambda-sim serve', () => {
     const out = await lambda.send(new InvokeCommand({ FunctionName: 'hello', Payload: JSON.stringify({ name: 'HTTP' }) }));
     expect(new TextDecoder().decode(out.Payload)).toBe('{"message":"Hello, HTTP!"}');
     lambda.destroy();
-    child!.kill('SIGTERM');
+    process.kill(server.pid, 'SIGTERM');
     expect(await server.exited).toBe(0);
   });
 
@@ -76,7 +63,7 @@ describe('lambda-sim serve', () => {
     expect(answer).toMatchObject({ StatusCode: 200, ExecutedVersion: '$LATEST' });
     expect(Buffer.from(answer.LogResult, 'base64').toString()).toMatch(/^START RequestId: /);
     expect(readFileSync(outFile, 'utf8')).toBe('{"message":"Hello, CLI!"}');
-    child!.kill('SIGTERM');
+    process.kill(server.pid, 'SIGTERM');
     expect(await server.exited).toBe(0);
   });
 
