@@ -11,6 +11,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { LambdaSimError } from '../errors.js';
 import { LambdaSimulator } from '../simulator.js';
 import { runDemo } from './demo.js';
+import { scenarioCommand, type ScenarioOptions } from './scenario.js';
 import { serveCommand, type ServeOptions } from './serve.js';
 
 export interface CliIo {
@@ -106,6 +107,23 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => resolve());
       });
       exitCode = await serveCommand(options, io, stop);
+    });
+
+  program
+    .command('scenario')
+    .description('Run a scenario file (functions, traffic, faults, expectations) in virtual time and print its summary; exit 1 if an expectation fails.')
+    .argument('<file>', 'scenario JSON (see scenarios/ and scenarios/scenario.schema.json)')
+    .option('--seed <n>', "override the scenario's seed", integer('--seed', 0, Number.MAX_SAFE_INTEGER))
+    .option('--duration <seconds>', "override the scenario's duration of traffic", (v: string) => {
+      const n = Number(v);
+      if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`--duration must be seconds > 0, got '${v}'`);
+      return n;
+    })
+    .option('--json <file>', 'write the summary (with expectations) as JSON')
+    .option('--trace <file>', 'write a Chrome trace (open it in https://ui.perfetto.dev)')
+    .option('--no-progress', 'no progress bar (it shows only on a terminal anyway)')
+    .action(async (file: string, options: ScenarioOptions) => {
+      exitCode = await scenarioCommand(file, options, io);
     });
 
   program
