@@ -72,3 +72,13 @@ describe('scenarios/scenario.schema.json', () => {
     expect(() => parseScenario({ ...base, functions: [{ name: 'f', code: { model: { durationMs: { fixed: 1 } } }, layers: [] }] })).toThrow('scenario.functions[0].layers');
   });
 });
+
+describe('the README scenario', () => {
+  it('is a valid scenario that meets its expectations', async () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const section = readme.slice(readme.indexOf('### 3. Benchmark concurrency scenarios'), readme.indexOf('## The CLI'));
+    const json = /```json\n([\s\S]*?)```/.exec(section)![1]!;
+    const { result } = await runScenario(parseScenario(JSON.parse(json)));
+    expect(result.expectations.map((e) => e.ok)).toEqual([true, true]);
+  });
+});
