@@ -121,6 +121,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     })
     .option('--json <file>', 'write the summary (with expectations) as JSON')
     .option('--trace <file>', 'write a Chrome trace (open it in https://ui.perfetto.dev)')
+    .option('--html <file>', 'write a self-contained HTML report with charts over simulated time')
     .option('--no-progress', 'no progress bar (it shows only on a terminal anyway)')
     .action(async (file: string, options: ScenarioOptions) => {
       exitCode = await scenarioCommand(file, options, io);

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { parseScenario, ScenarioError } from '../scenario/format.js';
 import { formatSummary } from '../scenario/report.js';
+import { renderHtml } from '../scenario/html.js';
 import { runScenario } from '../scenario/runner.js';
 import type { CliIo } from './main.js';
 
@@ -16,6 +17,7 @@ export interface ScenarioOptions {
   duration?: number;
   json?: string;
   trace?: string;
+  html?: string;
   /** Show a progress bar (default: when stderr is a terminal). */
   progress?: boolean;
 }
@@ -55,6 +57,7 @@ export async function scenarioCommand(file: string, options: ScenarioOptions, io
   io.stdout(`${formatSummary(run.result)}\n`);
   if (options.json !== undefined) writeFileSync(resolve(options.json), `${JSON.stringify(run.result, null, 2)}\n`);
   if (options.trace !== undefined && run.trace !== undefined) writeFileSync(resolve(options.trace), JSON.stringify(run.trace));
+  if (options.html !== undefined) writeFileSync(resolve(options.html), renderHtml(run.result, run.series));
   const failed = run.result.expectations.filter((e) => !e.ok);
   if (failed.length > 0) {
     io.stderr(`lambda-sim: ${failed.length} expectation(s) failed: ${failed.map((e) => `${e.metric} measured ${e.measured}`).join('; ')}\n`);

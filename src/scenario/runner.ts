@@ -66,8 +66,20 @@ export interface RunOptions {
   trace?: boolean;
 }
 
+/** Per-function figures over simulated time, in buckets of `bucketMs` (for the HTML report). */
+export interface ScenarioSeries {
+  bucketMs: number;
+  functions: Record<
+    string,
+    { concurrency: number[]; throttles: number[]; coldStarts: number[]; successes: number[]; errors: number[]; queueDepth: number[]; eventAgeMax: number[]; limit: number | null }
+  >;
+  accountLimit: number;
+}
+
 export interface ScenarioRun {
   result: ScenarioResult;
+  /** Figures over simulated time (always collected; small). */
+  series: ScenarioSeries;
   /** Chrome trace event format (when asked for). */
   trace?: { traceEvents: object[]; displayTimeUnit: 'ms' };
 }
@@ -217,6 +229,76 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const start = sim.now();
     const us = (t: number): number => Math.round((t - start) * 1000);
     let invocations = 0;
+    // Figures over time: buckets of 1/200 of the traffic's duration (more buckets as time goes on).
+    const bucketMs = Math.max(1, Math.round((duration * 1000) / 200));
+    const series: ScenarioSeries = { bucketMs, functions: {}, accountLimit: a.concurrency ?? 1000 };
+    const running = new Map<string, number>();
+    const inQueue = new Map<string, boolean>();
+    const row = (fn: string): ScenarioSeries['functions'][string] => {
+      let r = series.functions[fn];
+      if (r === undefined) {
+        const f = scenario.functions.find((x) => x.name === fn);
+        r = { concurrency: [], throttles: [], coldStarts: [], successes: [], errors: [], queueDepth: [], eventAgeMax: [], limit: f?.reservedConcurrency ?? null };
+        series.functions[fn] = r;
+      }
+      return r;
+    };
+    for (const f of scenario.functions) row(f.name);
+    const bucket = (time: number): number => Math.max(0, Math.floor((time - start) / bucketMs));
+    const bump = (list: number[], i: number, by: number): void => {
+      while (list.length <= i) list.push(0);
+      list[i] = list[i]! + by;
+    };
+    const peak = (list: number[], i: number, value: number): void => {
+      while (list.length <= i) list.push(0);
+      if (value > list[i]!) list[i] = value;
+    };
+    // Gauges (concurrency, queue depth) also remember their level at the end of each bucket, so a
+    // bucket with no change shows the level that held through it.
+    const levels = new Map<number[], Array<number | undefined>>();
+    const gauge = (list: number[], i: number, value: number): void => {
+      peak(list, i, value);
+      let end = levels.get(list);
+      if (end === undefined) levels.set(list, (end = []));
+      end[i] = value;
+    };
+    const depth = new Map<string, number>();
+    const setDepth = (fn: string, by: number, time: number): void => {
+      depth.set(fn, (depth.get(fn) ?? 0) + by);
+      // Recorded once the current step is over: an event accepted and at once dropped for a full
+      // queue never stood in it.
+      const i = bucket(time);
+      queueMicrotask(() => gauge(row(fn).queueDepth, i, depth.get(fn)!));
+    };
+    const queueEvent = (e: { functionName: string; requestId: string; chain: number; time: number }, into: boolean | 'out'): void => {
+      const key = `${e.requestId}#${e.chain}`;
+      const was = inQueue.get(key) === true;
+      if (into === true && !was) setDepth(e.functionName, 1, e.time);
+      if (into !== true && was) setDepth(e.functionName, -1, e.time);
+      if (into === 'out') inQueue.delete(key);
+      else inQueue.set(key, into);
+    };
+    sim.on('invocation:start', (e) => {
+      const n = (running.get(e.functionName) ?? 0) + 1;
+      running.set(e.functionName, n);
+      gauge(row(e.functionName).concurrency, bucket(e.time), n);
+      if (e.coldStart) bump(row(e.functionName).coldStarts, bucket(e.time), 1);
+    });
+    sim.on('invocation:end', (r) => {
+      const n = (running.get(r.functionName) ?? 1) - 1;
+      running.set(r.functionName, n);
+      gauge(row(r.functionName).concurrency, bucket(r.endTime), n);
+      bump(r.status === 'success' ? row(r.functionName).successes : row(r.functionName).errors, bucket(r.endTime), 1);
+    });
+    sim.on('invocation:throttle', (t) => bump(row(t.functionName).throttles, bucket(t.time), 1));
+    sim.on('async:queued', (e) => queueEvent(e, true));
+    sim.on('async:duplicated', (e) => queueEvent(e, true));
+    sim.on('async:retry-scheduled', (e) => queueEvent(e, true));
+    sim.on('async:delivered', (e) => {
+      queueEvent(e, false);
+      peak(row(e.functionName).eventAgeMax, bucket(e.time), e.age ?? 0);
+    });
+    for (const end of ['succeeded', 'failed', 'dropped'] as const) sim.on(`async:${end}`, (e) => queueEvent(e, 'out'));
     sim.on('invocation:end', (r: InvocationRecord) => {
       invocations++;
       of(r.functionName).latencies.push(r.durationMs + (r.initDurationMs ?? 0));
@@ -336,7 +418,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       expectations,
       passed: expectations.every((e) => e.ok),
     };
-    return { result, ...(options.trace === true ? { trace: { traceEvents, displayTimeUnit: 'ms' as const } } : {}) };
+    // Every series covers the same buckets, to the time everything settled.
+    const buckets = Math.max(1, bucket(sim.now()) + 1);
+    for (const r of Object.values(series.functions)) {
+      for (const list of [r.concurrency, r.throttles, r.coldStarts, r.successes, r.errors, r.queueDepth, r.eventAgeMax]) while (list.length < buckets) list.push(0);
+      for (const list of [r.concurrency, r.queueDepth]) {
+        const end = levels.get(list) ?? [];
+        let carry = 0;
+        for (let i = 0; i < list.length; i++) {
+          list[i] = Math.max(list[i]!, carry);
+          if (end[i] !== undefined) carry = end[i]!;
+        }
+      }
+    }
+    return { result, series, ...(options.trace === true ? { trace: { traceEvents, displayTimeUnit: 'ms' as const } } : {}) };
   } finally {
     await sim.close();
   }
