@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { LambdaSimulator } from '../dist/index.js';
 import { loadIsolatedVm } from '../dist/runtime/isolated-vm.js';
+import { record } from './results.js';
 
 const RATE = Number(process.env['BENCH_RATE'] ?? 100);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 1800);
@@ -88,3 +89,11 @@ console.log(`lambda-sim: ${s.deliveries} deliveries (retries included, ${s.faile
 console.log(`  ${per(s.ms).toFixed(1)} µs per delivery = ${Math.round(s.deliveries / (s.ms / 1000))} deliveries per real second (goal ≥ 25,000, aim 50,000)`);
 console.log(`floor: raw isolated-vm, two crossings per delivery, 1 isolate            ${per(bare).toFixed(1)} µs   lambda-sim = ${(s.ms / bare).toFixed(2)}×`);
 console.log(`floor: the same in ${String(s.environments).padStart(2)} isolates in turn, with the CPU timeout  ${per(fair).toFixed(1)} µs   lambda-sim = ${(s.ms / fair).toFixed(2)}×`);
+record('async', {
+  events: s.events,
+  deliveries: s.deliveries,
+  deliveriesPerSecond: Math.round(s.deliveries / (s.ms / 1000)),
+  usPerDelivery: Number(per(s.ms).toFixed(1)),
+  vsFloorOneIsolate: Number((s.ms / bare).toFixed(2)),
+  vsFloorSameIsolatesWithTimeout: Number((s.ms / fair).toFixed(2)),
+});

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { LambdaSimulator } from '../dist/index.js';
 import { loadIsolatedVm } from '../dist/runtime/isolated-vm.js';
+import { record } from './results.js';
 
 const N = Number(process.env['BENCH_CONCURRENT'] ?? 1000);
 const ivm = loadIsolatedVm();
@@ -92,3 +93,12 @@ console.log(`\nreal clock, ${K} CPU-bound invocations in ${K} environments (${co
 console.log(`raw isolated-vm, ${K} async calls    ${raw.toFixed(0).padStart(6)} ms   (floor)`);
 console.log(`lambda-sim parallelism 1          ${serial.toFixed(0).padStart(6)} ms   = ${(serial / raw).toFixed(2)}× floor`);
 console.log(`lambda-sim parallelism ${String(cores).padEnd(2)}         ${parallel.toFixed(0).padStart(6)} ms   = ${(parallel / raw).toFixed(2)}× floor, ${(serial / parallel).toFixed(2)}× faster than parallelism 1`);
+record('concurrency', {
+  environments: N,
+  seconds: Number((s.ms / 1000).toFixed(2)),
+  bareSeconds: Number((b.ms / 1000).toFixed(2)),
+  vsBare: Number((s.ms / b.ms).toFixed(2)),
+  peakRssMB: Math.round(s.rss / 1048576),
+  realClockParallelVsFloor: Number((parallel / raw).toFixed(2)),
+  realClockSpeedupOverSerial: Number((serial / parallel).toFixed(2)),
+});

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LambdaSimulator } from '../dist/index.js';
 import { loadIsolatedVm } from '../dist/runtime/isolated-vm.js';
+import { record } from './results.js';
 
 const require = createRequire(import.meta.url);
 const ivm = loadIsolatedVm();
@@ -311,3 +312,14 @@ const rows: Array<[string, string, string]> = [
 const w = Math.max(...rows.map((r) => r[0].length));
 for (const [name, t, ratio] of rows) console.log(`${name.padEnd(w)}  ${t.padStart(10)}  ${ratio}`);
 console.log('\nmedian time per operation; ratios are what to compare across machines.');
+record('warm-and-cold', {
+  warmInvokeUs: Number((sim * 1000).toFixed(1)),
+  floorUs: Number((floor * 1000).toFixed(1)),
+  warmVsFloor: Number((sim / floor).toFixed(2)),
+  lambdaLocalUs: Number((local * 1000).toFixed(1)),
+  fasterThanLambdaLocal: Number((local / sim).toFixed(2)),
+  coldStartMs: Number(simCold.toFixed(2)),
+  bareIsolateMs: Number(bare.toFixed(2)),
+  coldVsBare: Number((simCold / bare).toFixed(2)),
+  sdkBridgeUs: Number((viaSandbox * 1000).toFixed(1)),
+});
