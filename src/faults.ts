@@ -90,14 +90,14 @@ const KEYS: Record<Fault['type'], string[]> = {
 };
 
 /** Checks a plan, with errors that name the path and what was expected. */
-export function validateFaultPlan(plan: unknown): FaultPlan {
-  if (!Array.isArray(plan)) throw new TypeError(`Expected a fault plan (an array of faults), got \`${display(plan)}\``);
+export function validateFaultPlan(plan: unknown, path = 'faults'): FaultPlan {
+  if (!Array.isArray(plan)) throw new TypeError(`Expected \`${path}\` to be a fault plan (an array of faults), got \`${display(plan)}\``);
   plan.forEach((f: unknown, i) => {
-    const at = `faults[${i}]`;
+    const at = `${path}[${i}]`;
     if (f === null || typeof f !== 'object') throw new TypeError(`Expected \`${at}\` to be an object like { type: 'error', function: 'name' }, got \`${display(f)}\``);
     const fault = f as Record<string, unknown>;
     const type = fault['type'] as Fault['type'];
-    if (!(type in KEYS)) throw new TypeError(`Expected \`${at}.type\` to be one of ${Object.keys(KEYS).join(', ')}, got \`${display(type)}\``);
+    if (typeof type !== 'string' || !Object.hasOwn(KEYS, type)) throw new TypeError(`Expected \`${at}.type\` to be one of ${Object.keys(KEYS).join(', ')}, got \`${display(type)}\``);
     for (const key of Object.keys(fault)) {
       if (key !== 'type' && !KEYS[type].includes(key)) throw new TypeError(`Unknown field \`${at}.${key}\` for a '${type}' fault; expected ${KEYS[type].join(', ')}`);
     }
@@ -136,6 +136,8 @@ export function validateFaultPlan(plan: unknown): FaultPlan {
 /** Answers the simulator's questions about the plan in force. */
 export class FaultInjector {
   readonly #faults: Fault[] = [];
+  /** One random stream per fault (by its position in the plan): dropping a fault while shrinking leaves the others' draws alone. */
+  readonly #streams = new Map<Fault, Random>();
   readonly #random: Random;
   readonly #start: number;
   readonly #invocations = new Map<string, number>();
@@ -152,8 +154,20 @@ export class FaultInjector {
     return this.#faults.length === 0;
   }
 
-  add(plan: FaultPlan): void {
-    this.#faults.push(...validateFaultPlan(plan).map((f) => ({ ...f })));
+  /** Adds faults; `offset` (ms) shifts their windows (a plan injected mid-run counts from then). */
+  add(plan: FaultPlan, offset = 0): void {
+    for (const f of validateFaultPlan(plan)) {
+      const copy = { ...f } as Fault & { from?: number; to?: number };
+      if (copy.from !== undefined) copy.from += offset;
+      if (copy.to !== undefined) copy.to += offset;
+      this.#streams.set(copy, this.#random.fork(`fault-${this.#faults.length}`));
+      this.#faults.push(copy);
+    }
+  }
+
+  /** Simulated epoch ms plan times count from. */
+  get start(): number {
+    return this.#start;
   }
 
   /** The plan in force (a copy). */
@@ -166,20 +180,21 @@ export class FaultInjector {
     return (f.from === undefined || t >= f.from) && (f.to === undefined || t < f.to);
   }
 
-  #draw(fraction: number | undefined): boolean {
-    return fraction === undefined || fraction >= 1 || this.#random.next() < fraction;
+  #draw(f: Fault, fraction: number | undefined): boolean {
+    return fraction === undefined || fraction >= 1 || this.#streams.get(f)!.next() < fraction;
   }
 
   /** An invocation starts: the fault it must suffer, if any. */
   onInvocation(functionName: string, attempt: number, now: number): 'error' | 'timeout' | 'crash' | undefined {
-    if (this.#faults.length === 0) return undefined;
+    // Counted from the simulator's start, plan or no plan, so `invocation: n` means the n-th.
     const n = (this.#invocations.get(functionName) ?? 0) + 1;
     this.#invocations.set(functionName, n);
+    if (this.#faults.length === 0) return undefined;
     for (const f of this.#faults) {
       if (f.type !== 'error' && f.type !== 'timeout' && f.type !== 'crash') continue;
       if ((f.function !== undefined && f.function !== functionName) || !this.#in(f, now)) continue;
       if ((f.attempt !== undefined && f.attempt !== attempt) || (f.invocation !== undefined && f.invocation !== n)) continue;
-      if (this.#draw(f.fraction)) return f.type;
+      if (this.#draw(f, f.fraction)) return f.type;
     }
     return undefined;
   }
@@ -194,13 +209,13 @@ export class FaultInjector {
 
   /** An async event was accepted: the delay of an injected duplicate, if any. */
   onAccepted(functionName: string, now: number): number | undefined {
-    if (this.#faults.length === 0) return undefined;
     const n = (this.#events.get(functionName) ?? 0) + 1;
     this.#events.set(functionName, n);
+    if (this.#faults.length === 0) return undefined;
     for (const f of this.#faults) {
       if (f.type !== 'duplicate' || (f.function !== undefined && f.function !== functionName) || !this.#in(f, now)) continue;
       if (f.event !== undefined && f.event !== n) continue;
-      if (this.#draw(f.fraction)) return f.delayMs ?? 0;
+      if (this.#draw(f, f.fraction)) return f.delayMs ?? 0;
     }
     return undefined;
   }

@@ -820,11 +820,14 @@ export class LambdaSimulator {
    * Adds faults to inject (lambda-sim/testing builds and generates plans): invocations that fail,
    * time out or crash without running the handler, throttle windows, duplicate deliveries, a held
    * poller, refusing DLQ and destination targets. Plain data; times are ms since the simulator was
-   * created; fractions draw from the seed, so a plan replays exactly.
+   * created (or since now, with `relativeTo: 'now'`); `invocation` / `event` count from the
+   * simulator's start; each fault's `fraction` draws from its own seeded stream, so a plan replays
+   * exactly and shrinking one fault leaves the others alone.
    */
-  injectFaults(plan: FaultPlan): void {
+  injectFaults(plan: FaultPlan, options: { relativeTo?: 'start' | 'now' } = {}): void {
     this.#assertOpen();
-    this.#faults.add(plan);
+    // Windows count from the simulator's creation, or with `relativeTo: 'now'` from this instant.
+    this.#faults.add(plan, options.relativeTo === 'now' ? this.#kernel.now() - this.#faults.start : 0);
   }
 
   /** The fault plan in force (a copy, JSON-serialisable). */
@@ -1034,7 +1037,7 @@ export class LambdaSimulator {
       this.#emit('invocation:start', { requestId, functionName: record.name, time: this.#kernel.now(), coldStart: !env.initialized, environmentId: env.id });
     }
     onStarted?.(env.id, target.version);
-    const fault = this.#faults.empty ? undefined : this.#faults.onInvocation(name, attempt, this.#kernel.now());
+    const fault = this.#faults.onInvocation(name, attempt, this.#kernel.now());
     return env.invoke(
       {
         requestId,

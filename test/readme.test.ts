@@ -26,7 +26,7 @@ describe('README', () => {
        console.log(JSON.stringify({ status: out.StatusCode, payload: out.Payload.transformToString(), log, slowError: slow.FunctionError, slowPayload: slow.Payload.transformToString(), simNow: sim.now(),
          queued: queued.StatusCode, charge: [charge.state, charge.condition, charge.attempts.map((a) => (a.start - charge.receivedAt) / 1000)],
          dlq: [dlq.messages()[0].Body, dlq.messages()[0].MessageAttributes.ErrorMessage.StringValue, dlq.messages().length],
-         firstTraceLine: trace.format().split(String.fromCharCode(10))[0], chaosEvents: chaos.asyncEvents().length }));
+         firstTraceLine: trace.format(100000).split(String.fromCharCode(10))[0], chaosEvents: chaos.asyncEvents().length }));
        await chaos.close();
        await sim.close();`,
     );

@@ -73,6 +73,8 @@ export interface AsyncLifecycleEvent {
   requestId: string;
   chain: number;
   functionName: string;
+  /** What the event was invoked as: `$LATEST`, a version or an alias. */
+  qualifier: string;
   time: number;
   attempt?: number;
   /** Simulated time the next delivery try is due (retry-scheduled, throttled). */
@@ -259,6 +261,8 @@ export class AsyncPipeline {
     this.#originals.set(requestId, { chain, duplicates: 0, succeeded: false, dropped: false });
     host.metrics.received(functionName);
     this.#notify(chain, 'queued');
+    // Every accepted event is numbered for fault plans (`event: n`), also one refused or dropped at once.
+    const duplicateDelay = host.faults.duplicateDelay(functionName, chain.receivedAt);
     const refused: FailureCondition | undefined = recursionStopped ? 'RecursiveInvocationDetected' : host.reservation(functionName) === 0 ? 'ZeroReservedConcurrency' : undefined;
     if (refused !== undefined) {
       // Decided now, handled in an event of its own: failure handling may invoke a function (a
@@ -271,9 +275,9 @@ export class AsyncPipeline {
     }
     const queue = this.#queue(functionName);
     if (queue.waiting >= host.capacity) return this.#drop(chain, 'QueueOverflow');
-    const duplicateDelay = host.faults.duplicateDelay(functionName, chain.receivedAt);
-    if (duplicateDelay !== undefined) this.duplicate(requestId, duplicateDelay);
     this.#enqueue(queue, chain);
+    // The copy comes after its original (even with no delay).
+    if (duplicateDelay !== undefined) this.duplicate(requestId, duplicateDelay);
   }
 
   /**
@@ -292,7 +296,8 @@ export class AsyncPipeline {
       chain.timer = undefined;
       this.#notify(chain, 'duplicated');
       queue.ready.push(chain);
-      this.#pump(queue);
+      // Delivered by the poller at this instant, behind what is already ready (not inside this call).
+      if (!queue.blocked) this.#schedulePump(queue);
     };
     if (delayMs > 0) chain.timer = this.#host.kernel.after(delayMs, `async duplicate ${requestId}`, enter);
     else enter();
@@ -399,7 +404,7 @@ export class AsyncPipeline {
           chain.attempts.push({ attempt, start: now, end: undefined, status: 'running', errorType: undefined, environmentId, executedVersion });
           const age = now - chain.receivedAt;
           host.metrics.age(chain.functionName, age);
-          if (host.listening()) host.emit({ type: 'delivered', requestId: chain.requestId, chain: chain.index, functionName: chain.functionName, time: now, attempt, age });
+          if (host.listening()) host.emit({ type: 'delivered', requestId: chain.requestId, chain: chain.index, functionName: chain.functionName, qualifier: chain.qualifier, time: now, attempt, age });
         },
         (record) => this.#ended(chain, record),
       );
@@ -433,7 +438,7 @@ export class AsyncPipeline {
     const expiry = chain.receivedAt + config.maxAgeMs;
     chain.state = why === 'throttled' ? 'queued' : 'retrying';
     if (host.listening()) {
-      host.emit({ type: why, requestId: chain.requestId, chain: chain.index, functionName: chain.functionName, time: now, at, attempt: chain.attempts.length + 1, ...(reason === undefined ? {} : { reason }) });
+      host.emit({ type: why, requestId: chain.requestId, chain: chain.index, functionName: chain.functionName, qualifier: chain.qualifier, time: now, at, attempt: chain.attempts.length + 1, ...(reason === undefined ? {} : { reason }) });
     }
     // A throttled chain holds its queue's block: when its wait ends, the queue tries again.
     const unblock = (): void => {
@@ -545,6 +550,7 @@ export class AsyncPipeline {
         requestId: chain.requestId,
         chain: chain.index,
         functionName: chain.functionName,
+        qualifier: chain.qualifier,
         time: chain.endedAt,
         attempt: chain.attempts.length,
         ...(chain.condition !== undefined && state !== 'succeeded' ? { condition: chain.condition } : {}),
@@ -565,7 +571,7 @@ export class AsyncPipeline {
     const result = this.#send(arn, chain.payload, attributes, undefined, chain.traceId, chain.condition);
     chain.deadLetter = result;
     if (!result.ok) host.metrics.deadLetterError(chain.functionName);
-    if (host.listening()) host.emit({ type: 'dead-lettered', requestId: chain.requestId, chain: chain.index, functionName: chain.functionName, time: host.kernel.now(), targetArn: arn, ok: result.ok });
+    if (host.listening()) host.emit({ type: 'dead-lettered', requestId: chain.requestId, chain: chain.index, functionName: chain.functionName, qualifier: chain.qualifier, time: host.kernel.now(), targetArn: arn, ok: result.ok });
   }
 
   #toDestination(chain: Chain, kind: 'OnSuccess' | 'OnFailure', arn: string): void {
@@ -574,7 +580,7 @@ export class AsyncPipeline {
     const result = this.#send(arn, JSON.stringify(record), {}, { record, success: kind === 'OnSuccess' }, chain.traceId, chain.condition);
     chain.destination = { kind, ...result };
     if (!result.ok) host.metrics.destinationFailure(chain.functionName);
-    if (host.listening()) host.emit({ type: 'destination', requestId: chain.requestId, chain: chain.index, functionName: chain.functionName, time: host.kernel.now(), targetArn: arn, ok: result.ok, reason: kind });
+    if (host.listening()) host.emit({ type: 'destination', requestId: chain.requestId, chain: chain.index, functionName: chain.functionName, qualifier: chain.qualifier, time: host.kernel.now(), targetArn: arn, ok: result.ok, reason: kind });
   }
 
   /** Sends a message body to a queue, topic, bus or function; never throws. */
@@ -649,7 +655,7 @@ export class AsyncPipeline {
 
   #notify(chain: Chain, type: 'queued' | 'duplicated'): void {
     const host = this.#host;
-    if (host.listening()) host.emit({ type, requestId: chain.requestId, chain: chain.index, functionName: chain.functionName, time: host.kernel.now() });
+    if (host.listening()) host.emit({ type, requestId: chain.requestId, chain: chain.index, functionName: chain.functionName, qualifier: chain.qualifier, time: host.kernel.now() });
   }
 }
 

@@ -86,6 +86,9 @@ export interface Scenario {
   expect?: Expectation[];
 }
 
+/** The account-wide figures expectations can bound (`account.<figure>`). */
+export const ACCOUNT_METRICS = ['invocations', 'throttles', 'maxConcurrency', 'maxUnreservedConcurrency'] as const;
+
 /** The per-function figures a summary has, and expectations can bound. */
 export const SUMMARY_METRICS = [
   'invocations',
@@ -107,7 +110,6 @@ export const SUMMARY_METRICS = [
   'accepted',
   'sent',
   'refused',
-  'maxUnreservedConcurrency',
 ] as const;
 
 export class ScenarioError extends Error {
@@ -142,6 +144,7 @@ const oneKey = (o: unknown, allowed: string[], path: string): [string, unknown] 
 
 function distribution(v: unknown, path: string): Distribution {
   const [kind, d] = oneKey(v, ['fixed', 'uniform', 'normal', 'exponential'], path);
+  if ((kind === 'normal' || kind === 'exponential') && isObject(d)) keys(d, kind === 'normal' ? ['mean', 'stddev'] : ['mean'], `${path}.${kind}`);
   if (kind === 'fixed') num(d, `${path}.fixed`, 0);
   else if (kind === 'uniform') {
     if (!Array.isArray(d) || d.length !== 2) fail(`${path}.uniform`, '[min, max]', d);
@@ -161,6 +164,8 @@ function distribution(v: unknown, path: string): Distribution {
 function pattern(v: unknown, path: string): Pattern {
   const [kind, p] = oneKey(v, ['constant', 'ramp', 'burst', 'poisson', 'steps', 'recorded'], path);
   const at = `${path}.${kind}`;
+  const fields: Record<string, string[]> = { constant: ['rate'], poisson: ['rate'], ramp: ['from', 'to'], burst: ['at', 'count'] };
+  if (fields[kind] !== undefined && isObject(p)) keys(p, fields[kind]!, at);
   if (kind === 'constant' || kind === 'poisson') {
     if (!isObject(p)) fail(at, '{ rate }', p);
     num((p as Json)['rate'], `${at}.rate`, 0);
@@ -176,6 +181,7 @@ function pattern(v: unknown, path: string): Pattern {
     if (!Array.isArray(p) || p.length === 0) fail(at, 'a non-empty array of { at, rate }', p);
     (p as unknown[]).forEach((s, i) => {
       if (!isObject(s)) fail(`${at}[${i}]`, '{ at, rate }', s);
+      keys(s as Json, ['at', 'rate'], `${at}[${i}]`);
       num((s as Json)['at'], `${at}[${i}].at`, 0);
       num((s as Json)['rate'], `${at}[${i}].rate`, 0);
     });
@@ -202,8 +208,12 @@ export function parseScenario(input: unknown): Scenario {
     optNum(a, 'concurrency', 'scenario.account', 1, Number.MAX_SAFE_INTEGER, true);
     optNum(a, 'unreservedMinimum', 'scenario.account', 0, Number.MAX_SAFE_INTEGER, true);
     optNum(a, 'requestsPerSecondPerConcurrency', 'scenario.account', 0.001);
+    const limit = (a['concurrency'] as number | undefined) ?? 1000;
+    const minimum = (a['unreservedMinimum'] as number | undefined) ?? 100;
+    if (minimum > limit) fail('scenario.account', `unreservedMinimum (${minimum}${a['unreservedMinimum'] === undefined ? ', the default' : ''}) at most concurrency (${limit})`, a);
     if (a['scalingRate'] !== undefined) {
       if (!isObject(a['scalingRate'])) fail('scenario.account.scalingRate', '{ environments, perSeconds }', a['scalingRate']);
+      keys(a['scalingRate'] as Json, ['environments', 'perSeconds'], 'scenario.account.scalingRate');
       num((a['scalingRate'] as Json)['environments'], 'scenario.account.scalingRate.environments', 1, Number.MAX_SAFE_INTEGER, true);
       num((a['scalingRate'] as Json)['perSeconds'], 'scenario.account.scalingRate.perSeconds', 0.001);
     }
@@ -229,6 +239,7 @@ export function parseScenario(input: unknown): Scenario {
     const [kind, code] = oneKey(fn['code'], ['path', 'source', 'model'], `${path}.code`);
     if (kind === 'model') {
       if (!isObject(code)) fail(`${path}.code.model`, '{ durationMs, failureRate }', code);
+      keys(code as Json, ['durationMs', 'failureRate'], `${path}.code.model`);
       distribution((code as Json)['durationMs'], `${path}.code.model.durationMs`);
       optNum(code as Json, 'failureRate', `${path}.code.model`, 0, 1);
     } else str(code, `${path}.code.${kind}`);
@@ -240,6 +251,16 @@ export function parseScenario(input: unknown): Scenario {
     optNum(fn, 'maximumEventAgeInSeconds', path, 60, 21_600, true);
     for (const k of ['deadLetterQueue', 'onSuccess', 'onFailure', 'handler']) if (fn[k] !== undefined) str(fn[k], `${path}.${k}`);
     if (fn['recursiveLoop'] !== undefined && fn['recursiveLoop'] !== 'Allow' && fn['recursiveLoop'] !== 'Terminate') fail(`${path}.recursiveLoop`, "'Allow' or 'Terminate'", fn['recursiveLoop']);
+    if (fn['environment'] !== undefined) {
+      if (!isObject(fn['environment'])) fail(`${path}.environment`, 'an object of string values', fn['environment']);
+      for (const [k, v] of Object.entries(fn['environment'] as Json)) {
+        if (!/^[a-zA-Z][a-zA-Z0-9_]+$/.test(k)) fail(`${path}.environment`, 'keys matching [a-zA-Z][a-zA-Z0-9_]+ (as Lambda requires)', k);
+        if (typeof v !== 'string') fail(`${path}.environment.${k}`, 'a string', v);
+      }
+    }
+    if (typeof fn['provisionedConcurrency'] === 'number' && typeof fn['reservedConcurrency'] === 'number' && fn['provisionedConcurrency'] > fn['reservedConcurrency']) {
+      fail(`${path}.provisionedConcurrency`, `at most the reservedConcurrency (${fn['reservedConcurrency']})`, fn['provisionedConcurrency']);
+    }
   });
   if (!Array.isArray(s['traffic'])) fail('scenario.traffic', 'an array of traffic sources', s['traffic']);
   (s['traffic'] as unknown[]).forEach((t, i) => {
@@ -252,13 +273,14 @@ export function parseScenario(input: unknown): Scenario {
     pattern(tr['pattern'], `${path}.pattern`);
     optNum(tr, 'start', path, 0);
     optNum(tr, 'end', path, 0);
+    if (typeof tr['start'] === 'number' && typeof tr['end'] === 'number' && tr['end'] < tr['start']) fail(path, `end (${tr['end']}) >= start (${tr['start']})`, tr);
     if (tr['payload'] !== undefined && !isObject(tr['payload'])) fail(`${path}.payload`, 'a JSON object', tr['payload']);
   });
   if (s['faults'] !== undefined) {
     try {
-      validateFaultPlan(s['faults']);
+      validateFaultPlan(s['faults'], 'scenario.faults');
     } catch (e) {
-      throw new ScenarioError(`scenario.${(e as Error).message.replace(/^Expected `faults/, 'faults: expected `faults')}`);
+      throw new ScenarioError(`scenario.faults: ${(e as Error).message}`);
     }
   }
   if (s['expect'] !== undefined) {
@@ -271,7 +293,8 @@ export function parseScenario(input: unknown): Scenario {
       const metric = str(x['metric'], `${path}.metric`);
       const [owner, figure] = metric.split('.') as [string, string | undefined];
       if (figure === undefined || (owner !== 'account' && !names.has(owner))) fail(`${path}.metric`, `'<function>.<metric>' or 'account.<metric>' (functions: ${[...names].join(', ')})`, metric);
-      if (!(SUMMARY_METRICS as readonly string[]).includes(figure!)) fail(`${path}.metric`, `a metric among ${SUMMARY_METRICS.join(', ')}`, metric);
+      const figures: readonly string[] = owner === 'account' ? ACCOUNT_METRICS : SUMMARY_METRICS;
+      if (!figures.includes(figure!)) fail(`${path}.metric`, `a metric ${owner === 'account' ? 'of the account' : 'of a function'} among ${figures.join(', ')}`, metric);
       if (x['min'] === undefined && x['max'] === undefined) fail(path, 'a min or a max', e);
       optNum(x, 'min', path, Number.NEGATIVE_INFINITY);
       optNum(x, 'max', path, Number.NEGATIVE_INFINITY);

@@ -109,8 +109,18 @@ function codeOf(f: ScenarioFunction, baseDir: string): { Code: { Path: string } 
   return { Code: { Path: path }, Handler: f.handler ?? (dir ? 'index.handler' : `${basename(path, extname(path))}.handler`) };
 }
 
-/** Arrival times (seconds since the start) of one traffic source, lazily. */
-function* arrivals(pattern: Pattern, start: number, end: number, random: Random): Generator<number> {
+/**
+ * Arrival times (seconds since the start) of one traffic source, lazily: the pattern is laid over
+ * [start, end), and generation stops at `cut` (the scenario's duration) without compressing it.
+ */
+function* arrivals(pattern: Pattern, start: number, end: number, cut: number, random: Random): Generator<number> {
+  for (const t of laidOut(pattern, start, end, random)) {
+    if (t >= cut) return;
+    yield t;
+  }
+}
+
+function* laidOut(pattern: Pattern, start: number, end: number, random: Random): Generator<number> {
   const span = end - start;
   if ('constant' in pattern) {
     const rate = pattern.constant.rate;
@@ -162,7 +172,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     ...(a.scalingRate === undefined ? {} : { scalingRate: { environments: a.scalingRate.environments, perMs: a.scalingRate.perSeconds * 1000 } }),
     ...(scenario.eventQueue === undefined ? {} : { eventQueue: { ...scenario.eventQueue, keepEvents: 1000 } }),
     ...(scenario.initLatencyMs === undefined ? {} : { initLatency: scenario.initLatencyMs }),
-    ...(scenario.faults === undefined ? {} : { faults: scenario.faults }),
   };
   const sim = new LambdaSimulator(simOptions);
   try {
@@ -227,6 +236,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       return tid;
     };
     const start = sim.now();
+    // Fault windows count from the start of the traffic (provisioned environments may have taken time).
+    if (scenario.faults !== undefined) sim.injectFaults(scenario.faults, { relativeTo: 'now' });
     const us = (t: number): number => Math.round((t - start) * 1000);
     let invocations = 0;
     // Figures over time: buckets of 1/200 of the traffic's duration (more buckets as time goes on).
@@ -311,9 +322,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       s.byReason[t.reason] = (s.byReason[t.reason] ?? 0) + 1;
       if (options.trace === true && traceEvents.length < 1_000_000) traceEvents.push({ name: `throttle ${t.reason}`, ph: 'i', s: 't', ts: us(t.time), pid: 1, tid: track(`${t.functionName} throttles`) });
     });
-    sim.on('async:delivered', (e) => void of(e.functionName).ages.push(e.age ?? 0));
+    sim.on('async:delivered', (e) => {
+      of(e.functionName).ages.push(e.age ?? 0);
+      // A retry is a delivery after the first (one cut off by the event's age never happened).
+      if ((e.attempt ?? 1) > 1) of(e.functionName).retries++;
+    });
     sim.on('async:retry-scheduled', (e) => {
-      of(e.functionName).retries++;
       if (options.trace === true && traceEvents.length < 1_000_000) traceEvents.push({ name: `retry (attempt ${e.attempt})`, ph: 'i', s: 't', ts: us(e.time), pid: 1, tid: track(`${e.functionName} retries`), args: { requestId: e.requestId, at: e.at } });
     });
     sim.on('async:duplicated', (e) => void of(e.functionName).duplicates++);
@@ -325,7 +339,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const end = start + duration * 1000;
     const pending = new Set<Promise<unknown>>();
     for (const [i, t] of scenario.traffic.entries()) {
-      const times = arrivals(t.pattern, t.start ?? 0, Math.min(t.end ?? duration, duration), random.fork(`traffic-${i}`));
+      const times = arrivals(t.pattern, t.start ?? 0, t.end ?? scenario.durationSeconds, duration, random.fork(`traffic-${i}`));
       const target = targets.get(t.function)!;
       const type = t.type === 'sync' ? 'RequestResponse' : 'Event';
       const s = of(t.function);

@@ -46,18 +46,35 @@ export function burstyArrivals(o: ArrivalOptions & { maxBurst?: number }): fc.Ar
     .map((bursts) => bursts.flatMap((b) => Array.from({ length: b.size }, () => b.at)).sort((a, b) => a - b).slice(0, o.maxArrivals ?? 200));
 }
 
-/** One fault, over the given functions and time span. */
-export function fault(functions: string[], durationMs: number): fc.Arbitrary<Fault> {
+/** One fault, over the given functions and time span (`targets`: ARNs a targetFailure may name). */
+export function fault(functions: string[], durationMs: number, targets: string[] = functions.map((f) => `arn:aws:sqs:us-east-1:123456789012:${f}-dlq`)): fc.Arbitrary<Fault> {
   const fn = fc.option(fc.constantFrom(...functions), { nil: undefined });
   const window = fc.tuple(fc.integer({ min: 0, max: durationMs }), fc.integer({ min: 1, max: Math.max(1, durationMs) })).map(([from, len]) => ({ from, to: from + len }));
   // Optional fields left out rather than undefined: plans stay plain JSON.
   const strip = (o: Record<string, unknown>): Fault => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as unknown as Fault;
+  const optWindow = fc.option(window, { nil: undefined });
+  const fraction = fc.option(fc.constantFrom(0.25, 0.5, 1), { nil: undefined });
   return fc.oneof(
-    fc.record({ type: fc.constantFrom('error' as const, 'timeout' as const, 'crash' as const), function: fn, attempt: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }), fraction: fc.option(fc.constantFrom(0.25, 0.5, 1), { nil: undefined }) }).map(strip),
-    fc.tuple(fn, window).map(([f, w]) => strip({ type: 'throttle' as const, function: f, ...w })),
-    fc.record({ type: fc.constant('duplicate' as const), function: fn, fraction: fc.option(fc.constantFrom(0.25, 0.5, 1), { nil: undefined }) }).map(strip),
+    fc
+      .record({
+        type: fc.constantFrom('error' as const, 'timeout' as const, 'crash' as const),
+        function: fn,
+        attempt: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+        invocation: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
+        fraction,
+        window: optWindow,
+      })
+      .map(({ window: w, ...f }) => strip({ ...f, ...w })),
+    fc
+      .record({ function: fn, window, reason: fc.option(fc.constantFrom('ConcurrentInvocationLimitExceeded' as const, 'ReservedFunctionConcurrentInvocationLimitExceeded' as const, 'FunctionInvocationRateLimitExceeded' as const), { nil: undefined }) })
+      .map(({ window: w, ...f }) => strip({ type: 'throttle', ...f, ...w })),
+    fc
+      .record({ function: fn, event: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }), fraction, delayMs: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: undefined }), window: optWindow })
+      .map(({ window: w, ...f }) => strip({ type: 'duplicate', ...f, ...w })),
     fc.tuple(fn, window).map(([f, w]) => strip({ type: 'delayPoller' as const, function: f, ...w })),
-    fc.record({ type: fc.constant('targetFailure' as const), count: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }) }).map(strip),
+    fc
+      .record({ count: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }), target: fc.option(fc.constantFrom(...targets), { nil: undefined }), window: optWindow })
+      .map(({ window: w, ...f }) => strip({ type: 'targetFailure', ...f, ...w })),
   );
 }
 

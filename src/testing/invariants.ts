@@ -38,18 +38,23 @@ export class InvariantViolation extends Error {
 /** The violations found in `trace` (empty when every invariant holds). */
 export async function checkInvariants(sim: LambdaSimulator, trace: Trace, settings: InvariantSettings = {}): Promise<string[]> {
   const functions = [...new Set(trace.events.map((e) => e.fn))];
+  // Retries and ages are configured per qualifier ($LATEST, a version, an alias).
+  const targets = [...new Set(trace.events.filter((e) => e.requestId !== undefined).map((e) => `${e.fn}:${e.qualifier ?? '$LATEST'}`))];
   const retries = new Map<string, number>();
   const ages = new Map<string, number>();
   const reserved = new Map<string, number>();
-  for (const fn of functions) {
+  for (const target of targets) {
+    const [fn, qualifier] = target.split(':') as [string, string];
     let config: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number } = {};
     try {
-      config = await sim.getFunctionEventInvokeConfig({ FunctionName: fn });
+      config = await sim.getFunctionEventInvokeConfig({ FunctionName: fn, Qualifier: qualifier });
     } catch {
       /* no config (or function deleted): defaults */
     }
-    retries.set(fn, settings.maxRetries?.[fn] ?? config.MaximumRetryAttempts ?? 2);
-    ages.set(fn, settings.maxAgeSeconds?.[fn] ?? config.MaximumEventAgeInSeconds ?? 21_600);
+    retries.set(target, settings.maxRetries?.[fn] ?? config.MaximumRetryAttempts ?? 2);
+    ages.set(target, settings.maxAgeSeconds?.[fn] ?? config.MaximumEventAgeInSeconds ?? 21_600);
+  }
+  for (const fn of functions) {
     let r = settings.reservations?.[fn];
     if (r === undefined) {
       try {
@@ -71,7 +76,7 @@ export async function assertInvariants(sim: LambdaSimulator, trace: Trace, setti
 
 function violationsOf(trace: Trace, retries: Map<string, number>, ages: Map<string, number>, reserved: Map<string, number>, partial: boolean): string[] {
   const out: string[] = [];
-  const chains = new Map<string, { fn: string; receivedAt: number; events: TraceEvent[] }>();
+  const chains = new Map<string, { fn: string; target: string; receivedAt: number; events: TraceEvent[] }>();
   const running = new Map<string, number>();
   for (const e of trace.events) {
     if (e.kind === 'invoke:start') {
@@ -90,7 +95,7 @@ function violationsOf(trace: Trace, retries: Map<string, number>, ages: Map<stri
     if (e.kind === 'queued' || e.kind === 'duplicated') {
       if (chains.has(key)) out.push(`${key}: entered the queue twice`);
       const original = chains.get(`${e.requestId}#0`);
-      chains.set(key, { fn: e.fn, receivedAt: original?.receivedAt ?? e.t, events: [] });
+      chains.set(key, { fn: e.fn, target: `${e.fn}:${e.qualifier ?? '$LATEST'}`, receivedAt: original?.receivedAt ?? e.t, events: [] });
     }
     const chain = chains.get(key);
     if (chain === undefined) {
@@ -100,12 +105,19 @@ function violationsOf(trace: Trace, retries: Map<string, number>, ages: Map<stri
     chain.events.push(e);
   }
   for (const [key, c] of chains) {
-    const terminal = c.events.filter((e) => e.kind === 'succeeded' || e.kind === 'failed' || e.kind === 'dropped');
+    const isTerminal = (e: TraceEvent): boolean => e.kind === 'succeeded' || e.kind === 'failed' || e.kind === 'dropped';
+    const terminal = c.events.filter(isTerminal);
+    // After its terminal state a chain only reports where its outcome went (DLQ, destination).
+    const end = c.events.findIndex(isTerminal);
+    const late = end < 0 ? [] : c.events.slice(end + 1).filter((e) => !isTerminal(e) && e.kind !== 'dead-lettered' && e.kind !== 'destination');
+    for (const e of late) out.push(`${key} (${c.fn}): ${e.kind} at +${e.t} ms after its terminal state (${c.events[end]!.kind})`);
+    const order = c.events.filter((e) => e.kind === 'delivered').map((e) => e.attempt);
+    if (order.some((a, i) => a !== i + 1)) out.push(`${key} (${c.fn}): attempts out of order (${order.join(', ')})`);
     if (terminal.length > 1 || (terminal.length === 0 && !partial)) out.push(`${key} (${c.fn}): ${terminal.length === 0 ? 'never reached a terminal state' : `${terminal.length} terminal states (${terminal.map((e) => e.kind).join(', ')})`}`);
     const deliveries = c.events.filter((e) => e.kind === 'delivered');
-    const maxRetries = retries.get(c.fn) ?? 2;
+    const maxRetries = retries.get(c.target) ?? 2;
     if (deliveries.length > 1 + maxRetries) out.push(`${key} (${c.fn}): ${deliveries.length} deliveries, more than 1 + MaximumRetryAttempts (${maxRetries})`);
-    const maxAgeMs = (ages.get(c.fn) ?? 21_600) * 1000;
+    const maxAgeMs = (ages.get(c.target) ?? 21_600) * 1000;
     for (const d of deliveries) {
       if (d.t - c.receivedAt > maxAgeMs) out.push(`${key} (${c.fn}): delivered at age ${d.t - c.receivedAt} ms, past MaximumEventAgeInSeconds (${maxAgeMs / 1000})`);
     }

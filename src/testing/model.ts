@@ -125,12 +125,8 @@ class InjectFault implements fc.AsyncCommand<LambdaModel, LambdaReal> {
     return true;
   }
   async run(m: LambdaModel, r: LambdaReal): Promise<void> {
-    // Plans count time from the simulator's start: shift the window to "from now on".
-    const offset = r.sim.now() - r.trace.start;
-    const f = { ...this.fault } as Fault & { from?: number; to?: number };
-    if (f.from !== undefined) f.from += offset;
-    if (f.to !== undefined) f.to += offset;
-    r.sim.injectFaults([f]);
+    // The fault's window counts from now.
+    r.sim.injectFaults([this.fault], { relativeTo: 'now' });
     m.faults++;
   }
   toString(): string {

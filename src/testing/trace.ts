@@ -11,6 +11,8 @@ export interface TraceEvent {
   /** `invoke:start`, `invoke:end`, `invoke:throttle`, or an async step: `queued`, `delivered`, `retry-scheduled`, … */
   kind: string;
   fn: string;
+  /** Async events invoked with a qualifier other than `$LATEST` (a version or alias). */
+  qualifier?: string;
   requestId?: string;
   chain?: number;
   attempt?: number;
@@ -81,6 +83,7 @@ export function recordTrace(sim: LambdaSimulator): Trace {
   for (const type of ASYNC) {
     sim.on(`async:${type}`, (e) => {
       const event: TraceEvent = { t: t(e.time), kind: type, fn: e.functionName, requestId: e.requestId, chain: e.chain };
+      if (e.qualifier !== '$LATEST') event.qualifier = e.qualifier;
       if (e.attempt !== undefined) event.attempt = e.attempt;
       if (e.at !== undefined) event.at = t(e.at);
       if (e.age !== undefined) event.age = e.age;

@@ -49,9 +49,11 @@ expect.extend({
     return {
       pass,
       message: () =>
-        throttled
-          ? `expected a throttle${reason === undefined ? '' : ` with Reason ${reason}`} ${pass ? 'not ' : ''}— got Reason ${String(e.Reason)}`
-          : `expected a TooManyRequestsException${reason === undefined ? '' : ` (${reason})`}, got ${e === null || typeof e !== 'object' ? String(e) : `${String(e.name)}: ${String((e as { message?: string }).message)}`}`,
+        pass
+          ? `expected ${String(e!.name)} (Reason ${String(e!.Reason)}) not to be throttled${reason === undefined ? '' : ` with Reason ${reason}`}`
+          : throttled
+            ? `expected a throttle with Reason ${String(reason)}, got Reason ${String(e.Reason)}`
+            : `expected a TooManyRequestsException${reason === undefined ? '' : ` (${reason})`}, got ${e === null || typeof e !== 'object' ? String(e) : `${String(e.name)}: ${String((e as { message?: string }).message)}`}`,
     };
   },
   toHaveBeenDeadLettered(received: unknown) {
@@ -66,7 +68,10 @@ expect.extend({
     if (!records.every(isRecord)) return { pass: false, message: () => 'expected an async event record (sim.asyncEvents()) or an array of them' };
     const actual = records.reduce((n, r) => n + r.attempts.length, 0);
     const pass = actual === times;
-    return { pass, message: () => `expected ${times} deliveries${pass ? ' not' : ''}, got ${actual}: ${records.map(describe).join('; ')}` };
+    return {
+      pass,
+      message: () => (pass ? `expected not to have been delivered ${times} time(s), and it was: ${records.map(describe).join('; ')}` : `expected ${times} deliveries, got ${actual}: ${records.map(describe).join('; ')}`),
+    };
   },
 });
 

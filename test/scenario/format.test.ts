@@ -16,7 +16,7 @@ describe('scenario files', () => {
     [{ ...base, functions: [{ name: 'f', code: { model: { durationMs: { gaussian: 1 } } } }] }, 'scenario.functions[0].code.model.durationMs: expected exactly one of fixed, uniform, normal, exponential, got ["gaussian"]'],
     [{ ...base, traffic: [{ function: 'g', pattern: { constant: { rate: 1 } } }] }, 'scenario.traffic[0].function: expected one of the functions (f), got "g"'],
     [{ ...base, traffic: [{ function: 'f', pattern: { constant: { rate: 'fast' } } }] }, 'scenario.traffic[0].pattern.constant.rate: expected a number from 0, got "fast"'],
-    [{ ...base, expect: [{ metric: 'f.speed', max: 1 }] }, "scenario.expect[0].metric: expected a metric among"],
+    [{ ...base, expect: [{ metric: 'f.speed', max: 1 }] }, "scenario.expect[0].metric: expected a metric of a function among"],
     [{ ...base, functions: [{ name: 'f', code: { path: 'x.js' }, reservedConcurrency: 1.5 }] }, 'scenario.functions[0].reservedConcurrency: expected an integer from 0, got 1.5'],
     [{ ...base, colour: 'blue' }, 'scenario.colour: expected one of the fields'],
   ])('refuses a bad file with the path and what was expected (%#)', (input, message) => {
