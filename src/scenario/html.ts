@@ -76,7 +76,7 @@ ${result.expectations.length === 0 ? 'no expectations' : result.passed ? '<span 
       var t = el('text', { x: L - 6, y: y(ymax * f) + 4, 'text-anchor': 'end', 'font-size': 10, fill: '#57606a' }, svg);
       t.textContent = String(Math.round(ymax * f * 10) / 10);
     });
-    var endS = (n * S.bucketMs) / 1000;
+    var endS = (Math.max(1, n - 1) * S.bucketMs) / 1000; // the last point sits at bucket n - 1
     [0, 0.5, 1].forEach(function (f) {
       var t = el('text', { x: L + f * (W - L - R), y: H - 6, 'text-anchor': f === 0 ? 'start' : f === 1 ? 'end' : 'middle', 'font-size': 10, fill: '#57606a' }, svg);
       t.textContent = (Math.round(endS * f * 10) / 10) + ' s';
