@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import type { SandboxExecutor } from '../runtime/executor.js';
+import type { ModelSpec } from '../runtime/model.js';
 import { InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException } from '../errors.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Random } from '../kernel/random.js';
-import { bundleCode, type FunctionCode, type HandlerBundle } from '../runtime/bundle.js';
+import { bundleCode, modelBundle, type FunctionCode, type HandlerBundle } from '../runtime/bundle.js';
 import type { EnvironmentSpec, Runtime } from '../runtime/environment.js';
 import type { HostCallRouter } from '../runtime/host-calls.js';
 import type { Ivm } from '../runtime/isolated-vm.js';
@@ -451,6 +452,7 @@ export class FunctionRegistry {
   }
 
   async #bundle(code: FunctionCode, handler: string): Promise<HandlerBundle> {
+    if ('Model' in code) return modelBundle(code.Model);
     const major = Number(process.versions.node.split('.')[0]);
     return this.#bundling.add(() => bundleCode(code, handler, {
       ivm: this.#deps.ivm,
@@ -545,6 +547,7 @@ export class FunctionRegistry {
       measureInit: this.#deps.measureInit,
       hostCallTimeoutMs: this.#deps.hostCallTimeoutMs,
       executor: this.#deps.executor,
+      model: bundle.model,
     };
     return new EnvironmentPool(spec, this.#deps.ivm, this.#deps.kernel, this.#deps.random.fork(`pool:${configuration.FunctionName}:${version}:${configuration.RevisionId}`), this.#deps.budget, this.#deps.hooks, this.#deps.idleTtlMs);
   }
@@ -552,13 +555,37 @@ export class FunctionRegistry {
 
 function pickCode(code: FunctionCode | Record<string, unknown>): FunctionCode {
   const c = code as Record<string, unknown>;
-  const present = (['Source', 'Path', 'ZipFile'] as const).filter((k) => c[k] !== undefined);
+  const present = (['Source', 'Path', 'ZipFile', 'Model'] as const).filter((k) => c[k] !== undefined);
+  if (present.length === 1 && present[0] === 'Model') return { Model: validateModel(c['Model']) };
   if (present.length !== 1) {
     throw new InvalidParameterValueException(
-      `Code must have exactly one of Source (module text), Path (file or directory) or ZipFile (zip bytes); got ${present.length === 0 ? 'none' : present.join(' and ')}` +
+      `Code must have exactly one of Source (module text), Path (file or directory), ZipFile (zip bytes) or Model (a modelled function); got ${present.length === 0 ? 'none' : present.join(' and ')}` +
         (c['S3Bucket'] !== undefined || c['ImageUri'] !== undefined ? ' (S3Bucket/S3Key and ImageUri are not supported by lambda-sim)' : ''),
     );
   }
   const key = present[0]!;
   return { [key]: c[key] } as FunctionCode;
+}
+
+/** `Code.Model`: `{ durationMs: { fixed | uniform | normal | exponential }, failureRate?, initMs? }`. */
+function validateModel(m: unknown): ModelSpec {
+  const bad = (what: string): never => {
+    throw new InvalidParameterValueException(`Code.Model ${what}; expected { durationMs: { fixed: ms } | { uniform: [min, max] } | { normal: { mean, stddev } } | { exponential: { mean } }, failureRate?: 0..1, initMs?: ms }, got ${display(m)}`);
+  };
+  if (m === null || typeof m !== 'object') return bad('is not an object');
+  const model = m as Record<string, unknown>;
+  const d = model['durationMs'] as Record<string, unknown> | undefined;
+  const n = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  const ok =
+    d !== null &&
+    typeof d === 'object' &&
+    ((Object.keys(d).length === 1 && n(d['fixed'])) ||
+      (Array.isArray(d['uniform']) && d['uniform'].length === 2 && n(d['uniform'][0]) && n(d['uniform'][1])) ||
+      (d['normal'] !== null && typeof d['normal'] === 'object' && n((d['normal'] as Record<string, unknown>)['mean']) && n((d['normal'] as Record<string, unknown>)['stddev'])) ||
+      (d['exponential'] !== null && typeof d['exponential'] === 'object' && n((d['exponential'] as Record<string, unknown>)['mean'])));
+  if (!ok) return bad('has no valid durationMs');
+  const rate = model['failureRate'];
+  if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate <= 1)) return bad('has a failureRate outside 0..1');
+  if (model['initMs'] !== undefined && !n(model['initMs'])) return bad('has an initMs that is not ms >= 0');
+  return m as ModelSpec;
 }

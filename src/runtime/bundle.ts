@@ -9,6 +9,7 @@
  * unresolvable package) are returned as a deferred `initError`, so they surface as
  * `Runtime.ImportModuleError` / `Runtime.UserCodeSyntaxError` on invoke, as on Lambda.
  */
+import type { ModelSpec } from './model.js';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
@@ -23,7 +24,8 @@ import type { Ivm } from './isolated-vm.js';
 export const BUNDLE_FILENAME = 'file:///var/task/__bundle.mjs';
 export const TASK_ROOT = '/var/task';
 
-export type FunctionCode = { Source: string } | { Path: string } | { ZipFile: Uint8Array };
+/** Source, Path and Model are lambda-sim's own (in-process) code sources; ZipFile is the API's. */
+export type FunctionCode = { Source: string } | { Path: string } | { ZipFile: Uint8Array } | { Model: ModelSpec };
 
 export interface InitFailure {
   errorType: string;
@@ -41,9 +43,17 @@ export interface HandlerBundle {
   readonly sdkPackages: readonly string[];
   /** Maps a position in the bundle to the user's file, line and column. */
   mapPosition(line: number, column: number): [string, number, number] | undefined;
+  /** A modelled function: no code runs (see model.ts). */
+  readonly model?: ModelSpec;
 }
 
 const EXTENSIONS = ['', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
+
+/** The "bundle" of a modelled function: nothing to run, the model to follow. */
+export function modelBundle(model: ModelSpec): HandlerBundle {
+  const text = JSON.stringify(model);
+  return { code: text, exportPath: 'handler', initError: undefined, codeSize: Buffer.byteLength(text), sdkPackages: [], mapPosition: () => undefined, model };
+}
 
 function failed(initError: InitFailure, exportPath = 'handler', codeSize = 0): HandlerBundle {
   return { code: '', exportPath, initError, codeSize, sdkPackages: [], mapPosition: () => undefined };

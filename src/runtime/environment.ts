@@ -28,6 +28,7 @@ import { LogFormatter, type ErrorBody, type LogFormat } from './logs.js';
 import { HOST_CALLBACKS, lazyChunk, shimChunk, shimCodeCache } from './shim-source.js';
 import { TmpFs } from './tmpfs.js';
 import type { SandboxExecutor } from './executor.js';
+import type { ModelSpec } from './model.js';
 
 export type Runtime = 'nodejs20.x' | 'nodejs22.x' | 'nodejs24.x';
 
@@ -73,6 +74,8 @@ export interface EnvironmentSpec {
   hostCallTimeoutMs?: number;
   /** Real clock: run sandbox calls on isolate threads through this bounded executor. */
   executor?: SandboxExecutor | undefined;
+  /** A modelled function (`Code: { Model }`): environments without a sandbox (see model.ts). */
+  model?: ModelSpec | undefined;
 }
 
 export interface InvokeRequest {

@@ -9,11 +9,15 @@ import type { SimEvent } from '../kernel/event-heap.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Random } from '../kernel/random.js';
 import { Environment, type EnvironmentSpec } from './environment.js';
+import { ModelEnvironment } from './model.js';
+
+/** A sandboxed environment, or one of a modelled function (no isolate). */
+export type AnyEnvironment = Environment | ModelEnvironment;
 import type { Ivm } from './isolated-vm.js';
 
 export interface EnvironmentHooks {
-  created(env: Environment): void;
-  disposed(env: Environment, reason: 'retired' | 'reaped' | 'closed'): void;
+  created(env: AnyEnvironment): void;
+  disposed(env: AnyEnvironment, reason: 'retired' | 'reaped' | 'closed'): void;
 }
 
 /** Counts live environments across all pools and reclaims idle ones when the cap is reached. */
@@ -35,15 +39,17 @@ export class EnvironmentBudget {
   }
   get live(): number {
     let n = 0;
-    for (const p of this.#pools) n += p.size;
+    // Modelled functions hold no isolates.
+    for (const p of this.#pools) if (p.spec.model === undefined) n += p.size;
     return n;
   }
 
   /** Makes room for one more environment, disposing of the least recently used idle one if needed. */
   reserve(): void {
     if (this.live < this.maxLive) return;
-    let victim: { pool: EnvironmentPool; env: Environment } | undefined;
+    let victim: { pool: EnvironmentPool; env: AnyEnvironment } | undefined;
     for (const pool of this.#pools) {
+      if (pool.spec.model !== undefined) continue;
       const env = pool.oldestIdle();
       if (env !== undefined && (victim === undefined || env.lastUsed < victim.env.lastUsed)) victim = { pool, env };
     }
@@ -58,13 +64,13 @@ export class EnvironmentBudget {
 }
 
 export class EnvironmentPool {
-  readonly #idle: Environment[] = [];
-  readonly #reaps = new Map<Environment, SimEvent>();
+  readonly #idle: AnyEnvironment[] = [];
+  readonly #reaps = new Map<AnyEnvironment, SimEvent>();
   /** Provisioned environments waiting for work (never reaped). */
-  readonly #provisionedIdle: Environment[] = [];
-  readonly #provisioned = new Set<Environment>();
+  readonly #provisionedIdle: AnyEnvironment[] = [];
+  readonly #provisioned = new Set<AnyEnvironment>();
   #provisionedTarget = 0;
-  readonly #all = new Set<Environment>();
+  readonly #all = new Set<AnyEnvironment>();
   #retired = false;
   #random: Random;
 
@@ -88,7 +94,7 @@ export class EnvironmentPool {
   get idleCount(): number {
     return this.#idle.length;
   }
-  environments(): Environment[] {
+  environments(): AnyEnvironment[] {
     return [...this.#all];
   }
 
@@ -99,12 +105,12 @@ export class EnvironmentPool {
   }
 
   /** An idle provisioned environment, if any (used before on-demand ones). */
-  acquireProvisioned(): Environment | undefined {
+  acquireProvisioned(): AnyEnvironment | undefined {
     return this.#provisionedIdle.pop();
   }
 
   /** Sets the number of provisioned environments: new ones are initialised now; extra idle ones go. */
-  provision(count: number, onReady: (env: Environment, ok: boolean) => void): void {
+  provision(count: number, onReady: (env: AnyEnvironment, ok: boolean) => void): void {
     this.#provisionedTarget = count;
     while (this.#provisioned.size > count) {
       const env = this.#provisionedIdle.pop();
@@ -113,15 +119,7 @@ export class EnvironmentPool {
       this.remove(env, 'retired');
     }
     while (this.#provisioned.size < count) {
-      this.budget.reserve();
-      const env = new Environment(
-        this.spec,
-        this.ivm,
-        this.kernel,
-        this.#random.fork(`provisioned-${this.#all.size}-${this.kernel.now()}`),
-        'provisioned-concurrency',
-        this.budget.nextSequence(),
-      );
+      const env = this.#create(this.#random.fork(`provisioned-${this.#all.size}-${this.kernel.now()}`), 'provisioned-concurrency');
       this.#all.add(env);
       this.#provisioned.add(env);
       this.hooks.created(env);
@@ -132,17 +130,24 @@ export class EnvironmentPool {
     }
   }
 
-  acquire(): Environment {
+  acquire(): AnyEnvironment {
     const warm = this.#idle.pop();
     if (warm !== undefined) return warm;
-    this.budget.reserve();
-    const env = new Environment(this.spec, this.ivm, this.kernel, this.#random.fork(`env-${this.#all.size}-${this.kernel.now()}`), 'on-demand', this.budget.nextSequence());
+    const env = this.#create(this.#random.fork(`env-${this.#all.size}-${this.kernel.now()}`), 'on-demand');
     this.#all.add(env);
     this.hooks.created(env);
     return env;
   }
 
-  release(env: Environment): void {
+  /** A new environment: an isolate (counted against the host's cap), or a modelled one. */
+  #create(random: Random, type: 'on-demand' | 'provisioned-concurrency'): AnyEnvironment {
+    const model = this.spec.model;
+    if (model !== undefined) return new ModelEnvironment(this.spec, model, this.kernel, random, type, this.budget.nextSequence());
+    this.budget.reserve();
+    return new Environment(this.spec, this.ivm, this.kernel, random, type, this.budget.nextSequence());
+  }
+
+  release(env: AnyEnvironment): void {
     if (this.#retired || env.disposed) {
       this.#provisioned.delete(env);
       this.remove(env, 'retired');
@@ -177,13 +182,13 @@ export class EnvironmentPool {
     }
   }
 
-  oldestIdle(): Environment | undefined {
-    let oldest: Environment | undefined;
+  oldestIdle(): AnyEnvironment | undefined {
+    let oldest: AnyEnvironment | undefined;
     for (const e of this.#idle) if (oldest === undefined || e.lastUsed < oldest.lastUsed) oldest = e;
     return oldest;
   }
 
-  remove(env: Environment, reason: 'retired' | 'reaped' | 'closed'): void {
+  remove(env: AnyEnvironment, reason: 'retired' | 'reaped' | 'closed'): void {
     const reap = this.#reaps.get(env);
     if (reap !== undefined) {
       this.kernel.cancel(reap);

@@ -5,13 +5,10 @@
  * value; `scenarios/scenario.schema.json` describes the same format for editors.
  */
 import type { FaultPlan } from '../faults.js';
+import type { Distribution } from '../runtime/model.js';
 import { validateFaultPlan } from '../faults.js';
 
-export type Distribution =
-  | { fixed: number }
-  | { uniform: [number, number] }
-  | { normal: { mean: number; stddev: number } }
-  | { exponential: { mean: number } };
+export type { Distribution } from '../runtime/model.js';
 
 export interface ModelCode {
   /** Duration of each invocation (simulated ms). */

@@ -8,7 +8,8 @@ import { basename, extname, resolve } from 'node:path';
 import { Random } from '../kernel/random.js';
 import { LambdaSimulator, type LambdaSimulatorOptions } from '../simulator.js';
 import type { InvocationRecord } from '../runtime/environment.js';
-import { ScenarioError, type Distribution, type Expectation, type Pattern, type Scenario, type ScenarioFunction } from './format.js';
+import type { ModelSpec } from '../runtime/model.js';
+import { ScenarioError, type Expectation, type Pattern, type Scenario, type ScenarioFunction } from './format.js';
 
 export interface FunctionSummary {
   /** Arrivals sent, accepted (202/200 answered), refused (throttled or other errors at the API). */
@@ -84,24 +85,9 @@ export interface ScenarioRun {
   trace?: { traceEvents: object[]; displayTimeUnit: 'ms' };
 }
 
-/** Handler source of a modelled function: sleeps a duration drawn from its distribution, fails at its rate. */
-function modelSource(model: { durationMs: Distribution; failureRate?: number }): string {
-  const d = model.durationMs;
-  let draw: string;
-  if ('fixed' in d) draw = String(d.fixed);
-  else if ('uniform' in d) draw = `${d.uniform[0]} + Math.random() * ${d.uniform[1] - d.uniform[0]}`;
-  else if ('normal' in d) draw = `Math.max(0, ${d.normal.mean} + ${d.normal.stddev} * Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random()))`;
-  else draw = `-Math.log(1 - Math.random()) * ${d.exponential.mean}`;
-  return `export const handler = async () => {
-  const ms = Math.round(${draw});
-  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
-  if (Math.random() < ${model.failureRate ?? 0}) throw new Error('modelled failure');
-  return { ms };
-};`;
-}
-
-function codeOf(f: ScenarioFunction, baseDir: string): { Code: { Path: string } | { Source: string }; Handler: string } {
-  if ('model' in f.code) return { Code: { Source: modelSource(f.code.model) }, Handler: f.handler ?? 'index.handler' };
+function codeOf(f: ScenarioFunction, baseDir: string): { Code: { Path: string } | { Source: string } | { Model: ModelSpec }; Handler: string } {
+  // A modelled function runs no code and holds no isolate (src/runtime/model.ts).
+  if ('model' in f.code) return { Code: { Model: f.code.model }, Handler: f.handler ?? 'index.handler' };
   if ('source' in f.code) return { Code: { Source: f.code.source }, Handler: f.handler ?? 'index.handler' };
   const path = resolve(baseDir, f.code.path);
   if (!existsSync(path)) throw new ScenarioError(`functions.${f.name}.code.path: ${f.code.path} does not exist (relative to ${baseDir})`);
