@@ -52,7 +52,7 @@ describe('createFunction', () => {
     [{ LoggingConfig: { LogFormat: 'XML' } }, "Value 'XML' at 'loggingConfig.logFormat' failed to satisfy constraint: Member must satisfy enum value set: [JSON, Text]"],
     [{ LoggingConfig: { LogFormat: 'Text', ApplicationLogLevel: 'DEBUG' } }, 'LoggingConfig.ApplicationLogLevel can only be set when LogFormat is JSON'],
     [{ EphemeralStorage: { Size: 100 } }, "Value '100' at 'ephemeralStorage.size'"],
-    [{ Code: {} }, 'Code must have exactly one of Source (module text), Path (file or directory) or ZipFile (zip bytes); got none'],
+    [{ Code: {} }, 'Code must have exactly one of Source (module text), Path (file or directory), ZipFile (zip bytes) or Model (a modelled function); got none'],
     [{ Code: { Source: 'x', Path: 'y' } }, 'got Source and Path'],
   ])('rejects %j with InvalidParameterValueException quoting field and value', async (patch, message) => {
     const e = await sim.createFunction({ ...base, ...patch } as never).catch((x: unknown) => x);
