@@ -21,7 +21,7 @@ const FEATURE_OFF: Record<string, (s: Scenario) => void> = {
     delete s.functions[0]!.maximumEventAgeInSeconds;
   },
   'provisioned-vs-on-demand.json': (s) => delete s.functions[0]!.provisionedConcurrency,
-  'scaling-limit.json': (s) => delete s.account,
+  'scaling-limit.json': (s) => void (s.account = { ...s.account, scalingRate: { environments: 1_000_000, perSeconds: 1 } }),
   'recursive-loop.json': (s) => void (s.functions[0]!.recursiveLoop = 'Allow'),
 };
 
