@@ -76,5 +76,8 @@ describe('lambda-sim invoke', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('== cold start');
     expect(r.stdout).toContain('Task timed out after 2.00 seconds');
+    // …and then a scenario's summary with its expectations met.
+    expect(r.stdout).toMatch(/dead-lettered\s+120/);
+    expect(r.stdout).toMatch(/ok {4}charge\.deadLettered >= 120 and <= 120: measured 120/);
   });
 });

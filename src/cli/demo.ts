@@ -1,5 +1,10 @@
 /** `lambda-sim demo`: what lambda-sim does, in a few seconds, with nothing to configure. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { LambdaSimulator } from '../simulator.js';
+import { parseScenario } from '../scenario/format.js';
+import { formatSummary } from '../scenario/report.js';
+import { runScenario } from '../scenario/runner.js';
 import type { CliIo } from './main.js';
 
 const SOURCE = `
@@ -31,8 +36,14 @@ export async function runDemo(io: CliIo): Promise<number> {
       io.stdout(Buffer.from(out.LogResult ?? '', 'base64').toString('utf8').replace(/^/gm, '  | ').replace(/ {2}\| $/, ''));
     }
     io.stdout(`\nSimulated clock now ${new Date(sim.now()).toISOString()}; rerun and every id and timestamp is the same.\n`);
-    return 0;
   } finally {
     await sim.close();
   }
+  // Then a scenario (the same as scenarios/async-retry-storm.json): async traffic, retries, a DLQ.
+  io.stdout('\n== a scenario: 2 events/s for a minute to a function that always fails (lambda-sim scenario FILE runs your own)\n\n');
+  // scenarios/ ships with the package, next to dist/.
+  const file = fileURLToPath(new URL('../../scenarios/async-retry-storm.json', import.meta.url));
+  const { result } = await runScenario(parseScenario(JSON.parse(readFileSync(file, 'utf8'))));
+  io.stdout(`${formatSummary(result)}\n`);
+  return result.passed ? 0 : 1;
 }
