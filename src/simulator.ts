@@ -774,13 +774,8 @@ export class LambdaSimulator {
   async listFunctionEventInvokeConfigs(input: { FunctionName: string; Marker?: string; MaxItems?: number }): Promise<WithMetadata<{ FunctionEventInvokeConfigs: FunctionEventInvokeConfig[]; NextMarker?: string }>> {
     this.#assertOpen();
     const record = this.#registry.get(input?.FunctionName);
-    const all = this.#eventConfigs.list(record.name);
-    const max = input.MaxItems ?? 50;
-    if (!Number.isInteger(max) || max < 1 || max > 50) throw new InvalidParameterValueException(validationMessage(max, 'maxItems', 'Member must have value between 1 and 50'));
-    const start = input.Marker === undefined ? 0 : Number(input.Marker);
-    if (!Number.isInteger(start) || start < 0) throw new InvalidParameterValueException(`Invalid Marker ${display(input.Marker)}: pass the NextMarker of the previous page`);
-    const page = all.slice(start, start + max);
-    return { FunctionEventInvokeConfigs: page, ...(start + max < all.length ? { NextMarker: String(start + max) } : {}), $metadata: metadata(200) };
+    const { items, next } = page(this.#eventConfigs.list(record.name), input, 50);
+    return { FunctionEventInvokeConfigs: items, ...(next === undefined ? {} : { NextMarker: next }), $metadata: metadata(200) };
   }
 
   #putEventConfig(input: EventInvokeConfigInput, mode: 'put' | 'update'): WithMetadata<FunctionEventInvokeConfig> {
@@ -940,18 +935,12 @@ export class LambdaSimulator {
     if (this.#enforce) this.#policies.check(resolved.record.arn, resolved.invokedArn, caller());
     if (parsed.invocationType === 'DryRun') return { answer: { StatusCode: 204, $metadata: metadata(204, this.#ids.uuid()) } };
     const traceId = parentTrace === undefined ? traceHeader(this.#kernel.now(), this.#traceIds.hex(40)) : childTrace(parentTrace.caller, this.#traceIds.hex(16));
-    const recursive = lineageOf(traceId) > MAX_RECURSION_DEPTH && !this.#recursionAllowed.has(resolved.record.name);
     if (parsed.invocationType === 'Event') {
-      const bytes = Buffer.byteLength(parsed.payload);
-      if (bytes > this.#maxAsyncPayload) {
-        throw new RequestEntityTooLargeException(`${bytes} byte payload is too large for the Event invocation type (limit ${this.#maxAsyncPayload} bytes)`);
-      }
-      const requestId = this.#ids.uuid();
-      const { qualifier, target } = targetOf(resolved);
-      this.#async.accept(resolved.record.name, qualifier, target, resolved.record, parsed.payload, requestId, traceId, recursive);
-      return { answer: { StatusCode: 202, Payload: PayloadBlob.fromString(''), $metadata: metadata(202, requestId) } };
+      const queued = this.#queueEvent(resolved, parsed.payload, traceId);
+      if ('tooLarge' in queued) throw new RequestEntityTooLargeException(queued.tooLarge);
+      return { answer: { StatusCode: 202, Payload: PayloadBlob.fromString(''), $metadata: metadata(202, queued.requestId) } };
     }
-    if (recursive) {
+    if (this.#recursionStopped(resolved, traceId)) {
       throw new RecursiveInvocationException(
         `Lambda stopped ${resolved.record.arn} because it was invoked as part of a recursive loop of more than ${MAX_RECURSION_DEPTH} function-to-function invocations. Set its recursion config to Allow (putFunctionRecursionConfig) if the loop is intended.`,
       );
@@ -1102,13 +1091,26 @@ export class LambdaSimulator {
     } catch {
       return `function ${functionArn} does not exist`;
     }
+    const queued = this.#queueEvent(resolved, payload, childTrace({ traceId, functionArn: from }, this.#traceIds.hex(16)));
+    return 'tooLarge' in queued ? queued.tooLarge : undefined;
+  }
+
+  /**
+   * Accepts an asynchronous event into the queue (an Invoke with InvocationType Event, or a Lambda
+   * destination): its request id, or why its payload is too large.
+   */
+  #queueEvent(resolved: Resolved, payload: string, traceId: string): { requestId: string } | { tooLarge: string } {
     const bytes = Buffer.byteLength(payload);
-    if (bytes > this.#maxAsyncPayload) return `${bytes} byte payload is too large for the Event invocation type (limit ${this.#maxAsyncPayload} bytes)`;
-    const childTraceId = childTrace({ traceId, functionArn: from }, this.#traceIds.hex(16));
-    const recursive = lineageOf(childTraceId) > MAX_RECURSION_DEPTH && !this.#recursionAllowed.has(resolved.record.name);
+    if (bytes > this.#maxAsyncPayload) return { tooLarge: `${bytes} byte payload is too large for the Event invocation type (limit ${this.#maxAsyncPayload} bytes)` };
+    const requestId = this.#ids.uuid();
     const { qualifier, target } = targetOf(resolved);
-    this.#async.accept(resolved.record.name, qualifier, target, resolved.record, payload, this.#ids.uuid(), childTraceId, recursive);
-    return undefined;
+    this.#async.accept(resolved.record.name, qualifier, target, resolved.record, payload, requestId, traceId, this.#recursionStopped(resolved, traceId));
+    return { requestId };
+  }
+
+  /** A chain of function-to-function invocations past 16 hops, unless the function allows loops. */
+  #recursionStopped(resolved: Resolved, traceId: string): boolean {
+    return lineageOf(traceId) > MAX_RECURSION_DEPTH && !this.#recursionAllowed.has(resolved.record.name);
   }
 
   /** The version an alias names (its primary one), or the qualifier itself. */
@@ -1269,9 +1271,9 @@ function traceHeader(now: number, hex: string): string {
 }
 
 /** One page of a listing: `Marker` is the index to start at (the `NextMarker` of the previous page). */
-function page<T>(all: T[], input: { Marker?: string; MaxItems?: number }): { items: T[]; next: string | undefined } {
+function page<T>(all: T[], input: { Marker?: string; MaxItems?: number }, limit = 10000): { items: T[]; next: string | undefined } {
   const max = input.MaxItems ?? 50;
-  if (!Number.isInteger(max) || max < 1 || max > 10000) throw new InvalidParameterValueException(validationMessage(input.MaxItems, 'maxItems', 'Member must have value between 1 and 10000'));
+  if (!Number.isInteger(max) || max < 1 || max > limit) throw new InvalidParameterValueException(validationMessage(input.MaxItems, 'maxItems', `Member must have value between 1 and ${limit}`));
   const start = input.Marker === undefined ? 0 : Number(input.Marker);
   if (!Number.isInteger(start) || start < 0) throw new InvalidParameterValueException(`Invalid Marker ${display(input.Marker)}: pass the NextMarker of the previous page`);
   const items = all.slice(start, start + max);

@@ -10,6 +10,7 @@ import { basename, extname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { LambdaSimError } from '../errors.js';
 import { LambdaSimulator } from '../simulator.js';
+import { handlerForPath } from '../runtime/bundle.js';
 import { runDemo } from './demo.js';
 import { scenarioCommand, type ScenarioOptions } from './scenario.js';
 import { serveCommand, type ServeOptions } from './serve.js';
@@ -152,7 +153,7 @@ async function invokeCommand(path: string, options: InvokeOptions, io: CliIo): P
     io.stderr(`lambda-sim: ${path}: no such file or directory\n`);
     return 2;
   }
-  const handler = isDir ? (options.handler ?? 'index.handler') : `${basename(abs, extname(abs))}.${options.handler ?? 'handler'}`;
+  const handler = handlerForPath(abs, isDir, options.handler);
   let payload = '{}';
   if (options.event !== undefined) {
     try {

@@ -5,7 +5,8 @@
  * requests finish, then every environment is disposed.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { handlerForPath } from '../runtime/bundle.js';
 import type { CreateFunctionInput } from '../control/registry.js';
 import { LambdaSimError } from '../errors.js';
 import { LambdaSimulator, type LambdaSimulatorOptions } from '../simulator.js';
@@ -44,10 +45,9 @@ export function parseFunctionSpec(spec: string, cwd: string): CreateFunctionInpu
   }
   const abs = resolve(cwd, path);
   if (!existsSync(abs)) throw new Error(`--function ${name}: ${path}: no such file or directory`);
-  const isDir = statSync(abs).isDirectory();
   return {
     FunctionName: name,
-    Handler: isDir ? (handler ?? 'index.handler') : `${basename(abs, extname(abs))}.${handler ?? 'handler'}`,
+    Handler: handlerForPath(abs, statSync(abs).isDirectory(), handler),
     Code: { Path: abs },
   };
 }

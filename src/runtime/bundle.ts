@@ -12,7 +12,7 @@
 import type { ModelSpec } from './model.js';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { build, type BuildFailure, type Message, type Plugin } from 'esbuild';
 import { unzipSync } from 'fflate';
@@ -48,6 +48,14 @@ export interface HandlerBundle {
 }
 
 const EXTENSIONS = ['', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
+
+/**
+ * The Handler for `Code: { Path }`: for a directory, `handler` is the full Handler (default
+ * `index.handler`); for a file, the export to call in it (default `handler`), e.g. `hello.handler`.
+ */
+export function handlerForPath(path: string, isDirectory: boolean, handler?: string): string {
+  return isDirectory ? (handler ?? 'index.handler') : `${basename(path, extname(path))}.${handler ?? 'handler'}`;
+}
 
 /** The "bundle" of a modelled function: nothing to run, the model to follow. */
 export function modelBundle(model: ModelSpec): HandlerBundle {

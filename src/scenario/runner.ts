@@ -4,7 +4,8 @@
  * sums up what happened per function, checks the expectations, and can write a Chrome trace.
  */
 import { existsSync, statSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { handlerForPath } from '../runtime/bundle.js';
 import { Random } from '../kernel/random.js';
 import { LambdaSimulator, type LambdaSimulatorOptions } from '../simulator.js';
 import type { InvocationRecord } from '../runtime/environment.js';
@@ -91,8 +92,8 @@ function codeOf(f: ScenarioFunction, baseDir: string): { Code: { Path: string } 
   if ('source' in f.code) return { Code: { Source: f.code.source }, Handler: f.handler ?? 'index.handler' };
   const path = resolve(baseDir, f.code.path);
   if (!existsSync(path)) throw new ScenarioError(`functions.${f.name}.code.path: ${f.code.path} does not exist (relative to ${baseDir})`);
-  const dir = statSync(path).isDirectory();
-  return { Code: { Path: path }, Handler: f.handler ?? (dir ? 'index.handler' : `${basename(path, extname(path))}.handler`) };
+  // A scenario's `handler` is the full Handler.
+  return { Code: { Path: path }, Handler: f.handler ?? handlerForPath(path, statSync(path).isDirectory()) };
 }
 
 /**

@@ -317,7 +317,8 @@ class UnknownOperationException extends LambdaSimError {
   }
 }
 
-function errorResponse(error: unknown, status: number | undefined, requestId: string): RestResponse {
+/** An error as the service sends it: status, `x-amzn-errortype`, `{ Type, message }` (and `Reason`, `retry-after` for throttles). */
+export function errorResponse(error: unknown, status: number | undefined, requestId: string): RestResponse {
   const e = error instanceof LambdaSimError ? error : new ServiceException(`lambda-sim internal error: ${error instanceof Error ? error.message : String(error)}`);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-errortype': e.name, 'x-amzn-requestid': e.$metadata.requestId ?? requestId };
   const retryAfter = (e as { retryAfterSeconds?: string }).retryAfterSeconds;

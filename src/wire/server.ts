@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { hostTimeout } from '../kernel/host-time.js';
 import type { LambdaSimulator } from '../simulator.js';
-import { handleRestRequest, maxBodyBytes, operationName, requestIdFor, type RestOptions, type RestResponse } from './rest.js';
+import { RequestEntityTooLargeException } from '../errors.js';
+import { errorResponse, handleRestRequest, maxBodyBytes, operationName, requestIdFor, type RestOptions, type RestResponse } from './rest.js';
 
 export interface ListenOptions extends RestOptions {
   /** TCP port; 0 (default) picks a free one. */
@@ -147,10 +148,5 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | 'to
 }
 
 function tooLarge(limit: number, operation: string, requestId: string): RestResponse {
-  const body = JSON.stringify({ Type: 'User', message: `Request must be smaller than ${limit} bytes for the ${operation} operation` });
-  return {
-    statusCode: 413,
-    headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'RequestEntityTooLargeException', 'x-amzn-requestid': requestId },
-    body: new TextEncoder().encode(body),
-  };
+  return errorResponse(new RequestEntityTooLargeException(`Request must be smaller than ${limit} bytes for the ${operation} operation`), undefined, requestId);
 }
