@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { hostTimeout } from '../kernel/host-time.js';
 import type { LambdaSimulator } from '../simulator.js';
-import { RequestEntityTooLargeException } from '../errors.js';
+import { InvalidRequestContentException, RequestEntityTooLargeException } from '../errors.js';
 import { errorResponse, handleRestRequest, maxBodyBytes, operationName, requestIdFor, type RestOptions, type RestResponse } from './rest.js';
 
 export interface ListenOptions extends RestOptions {
@@ -39,10 +39,7 @@ export async function listen(sim: LambdaSimulator, options: ListenOptions = {}):
     void serve(sim, req, res, options)
       .catch((error: unknown) => {
         // Nothing escapes a request: a bug here answers 500 instead of taking the server down.
-        if (!res.headersSent && !res.destroyed) {
-          res.writeHead(500, { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceException' });
-          res.end(JSON.stringify({ Type: 'Service', message: `lambda-sim internal error: ${error instanceof Error ? error.message : String(error)}` }));
-        }
+        if (!res.headersSent && !res.destroyed) send(res, errorResponse(error, undefined, requestIdFor(sim)));
       })
       .finally(() => {
       inFlight--;
@@ -97,8 +94,8 @@ async function serve(sim: LambdaSimulator, req: IncomingMessage, res: ServerResp
   try {
     url = new URL(req.url ?? '/', 'http://localhost');
   } catch {
-    res.writeHead(400, { 'content-type': 'application/json', connection: 'close' });
-    res.end(JSON.stringify({ Type: 'User', message: `Malformed request target: ${String(req.url).slice(0, 200)}` }));
+    res.setHeader('connection', 'close');
+    send(res, errorResponse(new InvalidRequestContentException(`Malformed request target: ${String(req.url).slice(0, 200)}`), undefined, requestIdFor(sim)));
     return;
   }
   const method = req.method ?? 'GET';
@@ -115,6 +112,10 @@ async function serve(sim: LambdaSimulator, req: IncomingMessage, res: ServerResp
     response = await handleRestRequest(sim, { method, path: url.pathname, query: url.searchParams, headers, body }, options);
   }
   if (res.destroyed) return;
+  send(res, response);
+}
+
+function send(res: ServerResponse, response: RestResponse): void {
   res.writeHead(response.statusCode, { ...response.headers, 'content-length': String(response.body.byteLength) });
   res.end(response.body);
 }

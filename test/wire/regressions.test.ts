@@ -87,6 +87,8 @@ describe('HTTP server robustness', () => {
     const answer = await rawSocket(server.port, 'GET http://a:b:c/ HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n', false).catch(() => '');
     const after = await raw(server.url, 'GET', '/2015-03-31/functions/h').then((r) => r.status, (e: Error) => e.message);
     expect({ answer: answer.slice(0, 12), after }).toEqual({ answer: 'HTTP/1.1 400', after: 200 });
+    expect(answer).toMatch(/x-amzn-errortype: InvalidRequestContentException/i); // a typed AWS error, as every other answer
+    expect(answer).toContain('Malformed request target: http://a:b:c/');
   });
 
   it('an upload cut short (4 of 10 declared bytes, then EOF) is not invoked with the truncated payload', async () => {
