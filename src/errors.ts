@@ -130,7 +130,7 @@ export class NotImplementedException extends LambdaSimError {
  */
 export class EnvironmentSetupError extends Error {
   override readonly name = 'EnvironmentSetupError';
-  readonly code: 'ISOLATED_VM_MISSING' | 'NO_NODE_SNAPSHOT_REQUIRED' | 'UNSUPPORTED_NODE';
+  readonly code: 'ISOLATED_VM_MISSING' | 'NO_NODE_SNAPSHOT_REQUIRED' | 'UNSUPPORTED_NODE' | 'SUPERVISOR_MISSING' | 'SUPERVISOR_START_FAILED' | 'SUPERVISOR_UNSUPPORTED';
   constructor(code: EnvironmentSetupError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;

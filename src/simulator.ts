@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { logTail, parseInvokeInput, type InvokeInput, type InvokeOutput, type ParsedInvoke } from './api/invoke.js';
 import { AwsSdkRouter, type AwsOptions } from './control/aws-sdk.js';
 import { PayloadBlob } from './api/payload.js';
@@ -44,6 +44,8 @@ import type { HostCallContext } from './runtime/host-calls.js';
 import { loadIsolatedVm, type Ivm } from './runtime/isolated-vm.js';
 import { EnvironmentBudget, type EnvironmentPool } from './runtime/pool.js';
 import { SandboxExecutor } from './runtime/executor.js';
+import { InProcessSandboxes, type SandboxFactory, type SandboxStats } from './runtime/sandbox-host.js';
+import { SupervisedSandboxes, type SupervisedSandboxOptions } from './runtime/supervisor/supervised.js';
 import { AsyncPipeline, type AsyncEventRecord, type AsyncEventState, type StartResult } from './async/pipeline.js';
 import { EventInvokeConfigs, type EventInvokeConfigInput, type FunctionEventInvokeConfig } from './async/event-config.js';
 import { MemoryEventBus, MemoryQueue, MemoryTopic, type AnyTarget } from './async/targets.js';
@@ -95,6 +97,26 @@ export interface LambdaSimulatorOptions {
   /** Cap on live execution environments (isolates) in this process. Default 1000. */
   maxEnvironments?: number;
   /**
+   * Cap on the sandbox memory live environments use, summed (MB, as measured: each environment's
+   * heap high-water mark). Reached, idle environments are reaped; with none idle a new one fails
+   * with HostLimitExceededError. Default: half of the host's memory.
+   */
+  maxSandboxMemoryMB?: number;
+  /**
+   * Characters of console output an invocation keeps: a longer record is cut with a marker, and
+   * past the cap the oldest records go, replaced by a line saying how many. Default 16 777 216.
+   */
+  maxLogCharsPerInvocation?: number;
+  /**
+   * Where sandboxes run. 'in-process' (default): isolates in this process, fastest. 'supervised':
+   * in a child process this one supervises, for code you do not trust — what isolated-vm cannot
+   * contain (a V8 abort, WebAssembly memory it does not count, a huge JSON.parse) kills the child,
+   * the environments it held fail with Runtime.ExitError, a new child starts and the simulation
+   * goes on. `{ mode: 'supervised', memoryLimitMB }` caps the child's resident memory (default
+   * 4096 MB; passing it kills the child). Slower: every sandbox call crosses a pipe.
+   */
+  sandbox?: 'in-process' | 'supervised' | SupervisedSandboxOptions;
+  /**
    * Real milliseconds of CPU a single invocation (or init) may spend in its sandbox before it is
    * stopped and reported as a timeout; the effective budget is min(Timeout, this). Default 10 000.
    */
@@ -142,6 +164,7 @@ const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
   'modules', 'hostLatency', 'aws', 'unreservedConcurrencyMinimum', 'initLatency', 'idleEnvironmentTtlMs',
   'scalingRate', 'requestsPerSecondPerConcurrency', 'permissions', 'hostCallTimeoutMs', 'parallelism', 'eventQueue', 'faults',
+  'maxSandboxMemoryMB', 'maxLogCharsPerInvocation', 'sandbox',
 ]);
 
 const EVENT_QUEUE_KEYS = ['capacity', 'maxPayloadBytes', 'duplicateProbability', 'retryJitterMs', 'keepEvents'];
@@ -163,6 +186,20 @@ function checkEventQueue(q: unknown): void {
   if (j !== undefined && !(typeof j === 'number' && Number.isFinite(j) && j >= 0)) throw new TypeError(`Expected \`eventQueue.retryJitterMs\` to be milliseconds >= 0, got \`${display(j)}\``);
 }
 
+function checkSandboxOption(v: unknown): void {
+  if (v === undefined || v === 'in-process' || v === 'supervised') return;
+  const o = v as Record<string, unknown>;
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && o['mode'] === 'supervised') {
+    for (const key of Object.keys(o)) {
+      if (key !== 'mode' && key !== 'memoryLimitMB') throw new TypeError(`Unknown option \`sandbox.${key}\`; expected mode, memoryLimitMB`);
+    }
+    const m = o['memoryLimitMB'];
+    if (m === undefined || (typeof m === 'number' && Number.isInteger(m) && m >= 256)) return;
+    throw new TypeError(`Expected \`sandbox.memoryLimitMB\` to be an integer >= 256, got \`${display(m)}\``);
+  }
+  throw new TypeError(`Expected \`sandbox\` to be 'in-process', 'supervised' or { mode: 'supervised', memoryLimitMB }, got \`${display(v)}\``);
+}
+
 function checkOptions(o: LambdaSimulatorOptions): void {
   for (const key of Object.keys(o)) {
     if (!OPTION_KEYS.has(key)) throw new TypeError(`Unknown option \`${key}\`; expected one of ${[...OPTION_KEYS].join(', ')}`);
@@ -174,6 +211,9 @@ function checkOptions(o: LambdaSimulatorOptions): void {
     }
   };
   positiveInt('maxEnvironments');
+  positiveInt('maxSandboxMemoryMB');
+  positiveInt('maxLogCharsPerInvocation');
+  checkSandboxOption(o.sandbox);
   positiveInt('cpuTimeBudgetMs');
   positiveInt('hostCallTimeoutMs');
   positiveInt('accountConcurrency');
@@ -318,6 +358,7 @@ export class LambdaSimulator {
   readonly seed: number;
   readonly #kernel: Kernel;
   readonly #ivm: Ivm;
+  readonly #sandboxes: SandboxFactory;
   readonly #registry: FunctionRegistry;
   readonly #events = new EventEmitter<SimulatorEvents>();
   readonly #ids: Random;
@@ -350,6 +391,11 @@ export class LambdaSimulator {
   constructor(options: LambdaSimulatorOptions = {}) {
     checkOptions(options);
     this.#ivm = loadIsolatedVm();
+    const sandbox = options.sandbox ?? 'in-process';
+    this.#sandboxes =
+      sandbox === 'in-process'
+        ? new InProcessSandboxes(this.#ivm)
+        : new SupervisedSandboxes(typeof sandbox === 'string' ? {} : { memoryLimitMB: sandbox.memoryLimitMB });
     this.seed = options.seed ?? 1;
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '123456789012';
@@ -380,7 +426,9 @@ export class LambdaSimulator {
       ivm: this.#ivm,
       kernel: this.#kernel,
       random: this.#kernel.random.fork('registry'),
-      budget: new EnvironmentBudget(options.maxEnvironments ?? 1000),
+      budget: new EnvironmentBudget(options.maxEnvironments ?? 1000, options.maxSandboxMemoryMB ?? Math.floor(totalmem() / 1048576 / 2)),
+      sandboxes: this.#sandboxes,
+      maxLogChars: options.maxLogCharsPerInvocation,
       hooks: {
         created: (env) => this.#emit('environment:created', { environmentId: env.id, functionName: env.spec.functionName, time: this.#kernel.now() }),
         disposed: (env, reason) =>
@@ -1174,6 +1222,15 @@ export class LambdaSimulator {
     return e === undefined ? undefined : { parallelism: e.parallelism, running: e.running, waiting: e.waiting, peak: e.peak };
   }
 
+  /**
+   * Sandboxes of this simulator's environments: isolates created, disposed of (or dead), alive now
+   * (`created === disposed + live` always), and in supervised mode how often the child process
+   * was started again after it died.
+   */
+  sandboxStats(): SandboxStats & { mode: 'in-process' | 'supervised' } {
+    return { mode: this.#sandboxes.mode, ...this.#sandboxes.stats() };
+  }
+
   // ---- time ----
 
   /**
@@ -1231,6 +1288,7 @@ export class LambdaSimulator {
     this.#closed = true;
     this.#async.close();
     this.#registry.closeAll();
+    this.#sandboxes.close();
     this.#kernel.close();
   }
 

@@ -17,6 +17,7 @@ import type { EnvironmentSpec, Runtime } from '../runtime/environment.js';
 import type { HostCallRouter } from '../runtime/host-calls.js';
 import type { Ivm } from '../runtime/isolated-vm.js';
 import type { SdkShape } from '../runtime/shim/sdk.js';
+import type { SandboxFactory } from '../runtime/sandbox-host.js';
 import { EnvironmentPool, type EnvironmentBudget, type EnvironmentHooks } from '../runtime/pool.js';
 import { display, parseFunctionRef, validationMessage } from './names.js';
 import {
@@ -125,6 +126,10 @@ export interface Resolved {
 
 export interface RegistryDeps {
   ivm: Ivm;
+  /** Where environments' sandboxes live (this process, or a supervised child process). */
+  sandboxes: SandboxFactory;
+  /** Characters of console output an invocation keeps. */
+  maxLogChars: number | undefined;
   kernel: Kernel;
   random: Random;
   budget: EnvironmentBudget;
@@ -548,8 +553,10 @@ export class FunctionRegistry {
       hostCallTimeoutMs: this.#deps.hostCallTimeoutMs,
       executor: this.#deps.executor,
       model: bundle.model,
+      sandboxes: this.#deps.sandboxes,
+      maxLogChars: this.#deps.maxLogChars,
     };
-    return new EnvironmentPool(spec, this.#deps.ivm, this.#deps.kernel, this.#deps.random.fork(`pool:${configuration.FunctionName}:${version}:${configuration.RevisionId}`), this.#deps.budget, this.#deps.hooks, this.#deps.idleTtlMs);
+    return new EnvironmentPool(spec, this.#deps.kernel, this.#deps.random.fork(`pool:${configuration.FunctionName}:${version}:${configuration.RevisionId}`), this.#deps.budget, this.#deps.hooks, this.#deps.idleTtlMs);
   }
 }
 

@@ -21,7 +21,8 @@ import { BUILTIN_FILTER, PROVIDED_BUILTINS, REFUSED_ALTERNATIVES, builtinName } 
 import { parseHandlerName } from './handler-name.js';
 import type { Ivm } from './isolated-vm.js';
 
-export const BUNDLE_FILENAME = 'file:///var/task/__bundle.mjs';
+export { BUNDLE_FILENAME } from './sandbox-build.js';
+import { BUNDLE_FILENAME } from './sandbox-build.js';
 export const TASK_ROOT = '/var/task';
 
 /** Source, Path and Model are lambda-sim's own (in-process) code sources; ZipFile is the API's. */

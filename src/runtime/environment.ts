@@ -11,21 +11,19 @@
  * Between invocations the environment is *frozen*: timers that fall due are held and fire when the
  * next invocation thaws it (as on Lambda).
  */
-import type { Context, Isolate, Reference } from 'isolated-vm';
 import { Deferred } from '../kernel/deferred.js';
 import type { SimEvent } from '../kernel/event-heap.js';
 import { hostTimeout, realNow } from '../kernel/host-time.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Random } from '../kernel/random.js';
-import { BUNDLE_FILENAME, syntaxErrorMessage, type HandlerBundle } from './bundle.js';
-import { compileModule, compileScript } from './code-cache.js';
+import { syntaxErrorMessage, type HandlerBundle } from './bundle.js';
 import type { HostCallAnswer, HostCallRouter } from './host-calls.js';
 import { hashOnHost, parseUrlOnHost } from './host-services.js';
 import { decode, encode, encodeError } from './shim/codec.js';
 import type { SdkShape } from './shim/sdk.js';
-import type { Ivm } from './isolated-vm.js';
 import { LogFormatter, type ErrorBody, type LogFormat } from './logs.js';
-import { HOST_CALLBACKS, lazyChunk, shimChunk, shimCodeCache } from './shim-source.js';
+import { lazyChunk } from './shim-source.js';
+import { SandboxLostError, type HostCallbacks, type SandboxEntry, type SandboxFactory, type SandboxHandle } from './sandbox-host.js';
 import { TmpFs } from './tmpfs.js';
 import type { SandboxExecutor } from './executor.js';
 import type { ModelSpec } from './model.js';
@@ -76,6 +74,10 @@ export interface EnvironmentSpec {
   executor?: SandboxExecutor | undefined;
   /** A modelled function (`Code: { Model }`): environments without a sandbox (see model.ts). */
   model?: ModelSpec | undefined;
+  /** Where the sandboxes live (in this process, or in a supervised child process). */
+  sandboxes: SandboxFactory;
+  /** Characters of console output an invocation keeps (older records are dropped, with a marker). */
+  maxLogChars?: number | undefined;
 }
 
 export interface InvokeRequest {
@@ -149,7 +151,7 @@ type Outcome =
   | { kind: 'ok'; body: string }
   | { kind: 'error'; body: ErrorBody; fatal: boolean; label: string }
   | { kind: 'timeout' }
-  | { kind: 'crash'; errorType: 'Runtime.OutOfMemory' | 'Runtime.ExitError'; body: ErrorBody | undefined };
+  | { kind: 'crash'; errorType: 'Runtime.OutOfMemory' | 'Runtime.ExitError'; body: ErrorBody | undefined; exit?: string };
 
 interface Phase {
   readonly kind: 'init' | 'invoke';
@@ -185,22 +187,13 @@ interface PendingCall {
   due: { ok: boolean; json: string; at: number } | undefined;
 }
 
-interface Sandbox {
-  isolate: Isolate;
-  context: Context;
-  settle: Reference<(id: number, ok: boolean, json: string) => void>;
-  invoke: Reference<(head: string, payload: string, extra: string) => void>;
-  fire: Reference<(id: number) => void>;
-  drained: Reference<() => void>;
-}
+type Sandbox = SandboxHandle;
 
 const TIMED_OUT = 'Script execution timed out.';
 
-/** Disposes of an isolate a host turn later (not from inside its own callbacks, which is refused). */
-function disposeSoon(isolate: Isolate): void {
-  hostTimeout(0, () => {
-    if (!isolate.isDisposed) isolate.dispose();
-  });
+/** Disposes of a sandbox a host turn later (not from inside its own callbacks, which is refused). */
+function disposeSoon(sandbox: Sandbox): void {
+  hostTimeout(0, () => sandbox.dispose());
 }
 
 /** What isolated-vm throws from a call that otherwise returned: an unhandled promise rejection. */
@@ -223,7 +216,6 @@ export class Environment {
   readonly id: string;
   readonly spec: EnvironmentSpec;
   readonly logStreamName: string;
-  readonly #ivm: Ivm;
   readonly #kernel: Kernel;
   readonly #random: Random;
   readonly #log: LogFormatter;
@@ -263,7 +255,6 @@ export class Environment {
 
   constructor(
     spec: EnvironmentSpec,
-    ivm: Ivm,
     kernel: Kernel,
     random: Random,
     initializationType: 'on-demand' | 'provisioned-concurrency' = 'on-demand',
@@ -272,7 +263,6 @@ export class Environment {
   ) {
     this.initializationType = initializationType;
     this.spec = spec;
-    this.#ivm = ivm;
     this.#kernel = kernel;
     this.#random = random;
     this.id = `${spec.functionName}#${sequence}`;
@@ -296,6 +286,10 @@ export class Environment {
   /** Simulated time this environment last finished an invocation. */
   get lastUsed(): number {
     return this.#lastUsed;
+  }
+  /** The sandbox's heap high-water mark as last sampled (MB; 0 without a sandbox). */
+  get heapMB(): number {
+    return this.#sandbox === undefined ? 0 : this.#peakMB;
   }
   /** Times the sandbox was thrown away and re-created (timeouts, crashes). */
   get resets(): number {
@@ -389,7 +383,7 @@ export class Environment {
         ? ''
         : JSON.stringify({ clientContext: request.clientContext, identity: request.identity, fault: request.fault });
     // Fewer arguments, fewer copies across the boundary: the short fields travel in one string.
-    this.#call(sandbox.invoke, [`${request.requestId}\n${deadline}\n${request.traceId}\n${request.invokedFunctionArn}`, request.payload, extra]);
+    this.#call(sandbox, 'invoke', [`${request.requestId}\n${deadline}\n${request.traceId}\n${request.invokedFunctionArn}`, request.payload, extra]);
   }
 
   /**
@@ -463,8 +457,8 @@ export class Environment {
    */
   #stopRunningCall(phase: Phase): void {
     phase.killed = true;
-    const isolate = this.#sandbox?.isolate;
-    if (isolate !== undefined) disposeSoon(isolate);
+    const sandbox = this.#sandbox;
+    if (sandbox !== undefined) disposeSoon(sandbox);
   }
 
   #runInit(kind: Phase['kind'], limitMs: number, requestId: string | undefined, start: number, onEnd: (o: Outcome) => void): void {
@@ -478,25 +472,21 @@ export class Environment {
     try {
       sandbox = this.#createSandbox();
     } catch (e) {
-      if (this.#isMemoryDeath(e)) {
-        this.#end(phase, { kind: 'crash', errorType: 'Runtime.OutOfMemory', body: undefined });
+      const death = this.#deathOf(e, undefined);
+      if (death !== undefined) {
+        this.#end(phase, death);
         return;
       }
       throw e;
     }
-    let entry;
     try {
-      const user = compileModule(sandbox.isolate, bundle, bundle.code, BUNDLE_FILENAME);
-      entry = sandbox.isolate.compileModuleSync('import * as ns from "user"; globalThis.__lambda_register(ns);', {
-        filename: 'file:///var/runtime/loader.mjs',
-      });
-      entry.instantiateSync(sandbox.context, () => user);
+      sandbox.loadModule(bundle);
     } catch (e) {
-      this.#end(phase, { kind: 'error', body: syntaxBody(e), fatal: false, label: 'Uncaught Exception' });
+      if (e instanceof SandboxLostError) this.#end(phase, { kind: 'crash', errorType: 'Runtime.ExitError', body: undefined, exit: e.exit });
+      else this.#end(phase, { kind: 'error', body: syntaxBody(e), fatal: false, label: 'Uncaught Exception' });
       return;
     }
-    const module = entry;
-    this.#guarded(phase, () => module.evaluateSync({ timeout: Math.max(1, Math.ceil(phase.cpuLeftMs)) }), (e, replaced) =>
+    this.#guarded(phase, () => sandbox.evaluateModule(Math.max(1, Math.ceil(phase.cpuLeftMs))), (e, replaced) =>
       // The module had loaded and registered its handler: what isolated-vm threw afterwards is an
       // unhandled promise rejection of the init code, not a load error.
       replaced?.kind === 'ok'
@@ -557,14 +547,15 @@ export class Environment {
     e: unknown,
     onThrow: (e: unknown, replaced: Outcome | undefined) => Outcome,
   ): void {
+    let death: Outcome | undefined;
     try {
       if (!threw) {
         /* returned */
       } else if (phase.killed || (e instanceof Error && e.message === TIMED_OUT)) {
         phase.killed = true;
-      } else if (this.#isMemoryDeath(e, sandbox)) {
+      } else if ((death = this.#deathOf(e, sandbox)) !== undefined) {
         phase.outcome = undefined;
-        this.#end(phase, { kind: 'crash', errorType: 'Runtime.OutOfMemory', body: undefined });
+        this.#end(phase, death);
       } else {
         // An unhandled rejection surfaces when the call's microtasks are done. In Node the runtime
         // client handles it before the response (an HTTP request) leaves, so it wins over a result
@@ -597,24 +588,24 @@ export class Environment {
     }
   }
 
-  #call(fn: Reference<(...args: never[]) => void>, args: unknown[]): void {
+  #call(sandbox: Sandbox, entry: SandboxEntry, args: unknown[]): void {
     const phase = this.#phase;
     if (phase === undefined || phase.outcome !== undefined || phase.killed) return;
     const executor = this.spec.executor;
     if (executor !== undefined) {
-      this.#callOnThread(executor, phase, fn, args);
+      this.#callOnThread(executor, phase, sandbox, entry, args);
       return;
     }
-    this.#guarded(phase, () => fn.applySync(undefined, args as never[], { timeout: Math.max(1, Math.ceil(phase.cpuLeftMs)) }), unhandledRejection);
+    this.#guarded(phase, () => sandbox.call(entry, args, Math.max(1, Math.ceil(phase.cpuLeftMs))), unhandledRejection);
   }
 
   /**
    * Real clock: the call runs on the isolate's thread, bounded by the executor. One call at a time
    * per environment; calls that come meanwhile (timers falling due, host answers) wait in order.
    */
-  #callOnThread(executor: SandboxExecutor, phase: Phase, fn: Reference<(...args: never[]) => void>, args: unknown[]): void {
+  #callOnThread(executor: SandboxExecutor, phase: Phase, target: Sandbox, entry: SandboxEntry, args: unknown[]): void {
     if (this.#flying) {
-      this.#waitingCalls.push(() => this.#call(fn, args));
+      this.#waitingCalls.push(() => this.#call(target, entry, args));
       return;
     }
     const sandbox = this.#sandbox;
@@ -626,7 +617,7 @@ export class Environment {
     const task = executor.run(async () => {
       const began = realNow();
       try {
-        await fn.apply(undefined, args as never[], { timeout: Math.max(1, Math.ceil(phase.cpuLeftMs)) });
+        await target.callAsync(entry, args, Math.max(1, Math.ceil(phase.cpuLeftMs)));
         return { began, threw: false, error: undefined as unknown };
       } catch (error) {
         return { began, threw: true, error };
@@ -663,7 +654,7 @@ export class Environment {
     }
     phase.drainedCalled = true;
     const sandbox = this.#sandbox;
-    if (sandbox !== undefined) this.#call(sandbox.drained, []);
+    if (sandbox !== undefined) this.#call(sandbox, 'drained', []);
   }
 
   #complete(
@@ -716,7 +707,7 @@ export class Environment {
         errorType = 'Runtime.ExitError';
         payload = JSON.stringify(
           outcome.body === undefined
-            ? { errorType, errorMessage: `RequestId: ${id} Error: Runtime exited with error: signal: killed` }
+            ? { errorType, errorMessage: `RequestId: ${id} Error: Runtime exited with error: ${outcome.exit ?? 'signal: killed'}` }
             : { errorType: outcome.body.errorType, errorMessage: outcome.body.errorMessage },
         );
         reportStatus = 'error';
@@ -784,22 +775,28 @@ export class Environment {
   }
 
   /**
-   * Keeps a console record. The log kept per invocation is bounded (MAX_LOG_CHARS): beyond it the
-   * oldest records go, replaced by one line saying how many, so the tail (LogType Tail) and the
-   * host's memory both stay right however much a handler logs.
+   * Keeps a console record. The log kept per invocation is bounded (`maxLogChars`, default
+   * MAX_LOG_CHARS): a record longer than half of it is cut, with a marker saying how much went; past
+   * the cap the oldest records go, replaced by one line saying how many, so the tail (LogType Tail)
+   * and the host's memory both stay right however much a handler logs.
    */
   #record(line: string): void {
+    const cap = this.spec.maxLogChars ?? MAX_LOG_CHARS;
+    if (line.length > cap / 2) {
+      const keep = Math.max(0, Math.floor(cap / 2) - 200);
+      line = `${line.slice(0, keep)}… [lambda-sim: record truncated, ${line.length - keep} more characters dropped; the log kept per invocation is capped at ${cap} characters]`;
+    }
     this.#lines.push(line);
     this.#logBytes += line.length;
-    if (this.#logBytes <= MAX_LOG_CHARS) return;
+    if (this.#logBytes <= cap) return;
     const keep: string[] = [];
     let kept = 0;
-    for (let i = this.#lines.length - 1; i >= 0 && kept < MAX_LOG_CHARS / 2; i--) {
+    for (let i = this.#lines.length - 1; i >= 0 && kept + this.#lines[i]!.length <= cap / 2; i--) {
       keep.push(this.#lines[i]!);
       kept += this.#lines[i]!.length;
     }
     this.#dropped += this.#lines.length - keep.length;
-    keep.push(`lambda-sim: ${this.#dropped} earlier log record(s) of this invocation dropped (the log kept per invocation is capped at ${MAX_LOG_CHARS} characters)`);
+    keep.push(`lambda-sim: ${this.#dropped} earlier log record(s) of this invocation dropped (the log kept per invocation is capped at ${cap} characters)`);
     this.#lines = keep.reverse();
     this.#logBytes = kept;
   }
@@ -813,21 +810,28 @@ export class Environment {
     if (outcome.kind === 'crash' && outcome.errorType === 'Runtime.OutOfMemory') return (this.#peakMB = this.spec.memoryMB);
     if (!cold && outcome.kind === 'ok' && ++this.#sinceSample < 64) return this.#peakMB;
     this.#sinceSample = 0;
-    const isolate = this.#sandbox?.isolate;
-    if (isolate === undefined || isolate.isDisposed) return this.#peakMB;
-    try {
-      const s = isolate.getHeapStatisticsSync();
-      this.#peakMB = Math.max(this.#peakMB, Math.ceil((s.used_heap_size + s.externally_allocated_size) / 1048576));
-    } catch {
-      /* disposed meanwhile */
-    }
+    const s = this.#sandbox?.heapStats();
+    if (s !== undefined) this.#peakMB = Math.max(this.#peakMB, Math.ceil((s.used + s.external) / 1048576));
     return this.#peakMB;
   }
 
-  #isMemoryDeath(e: unknown, sandbox = this.#sandbox): boolean {
-    const isolate = sandbox?.isolate;
-    return (e instanceof Error && /memory limit/i.test(e.message)) || (isolate !== undefined && isolate.isDisposed);
+  /**
+   * A sandbox that died under a call: its memory limit (`Runtime.OutOfMemory`), or anything else
+   * that took the isolate or its process away — the supervised child exiting, isolated-vm's
+   * catastrophic-error quarantine, a dispose from outside — as the runtime exiting
+   * (`Runtime.ExitError`). Contained to this environment; its next invocation starts cold.
+   */
+  #deathOf(e: unknown, sandbox: Sandbox | undefined): Outcome | undefined {
+    if (e instanceof SandboxLostError) return { kind: 'crash', errorType: 'Runtime.ExitError', body: undefined, exit: e.exit };
+    const message = e instanceof Error ? e.message : '';
+    if (/memory limit/i.test(message)) return { kind: 'crash', errorType: 'Runtime.OutOfMemory', body: undefined };
+    if (sandbox === undefined || !sandbox.disposed) return undefined;
+    if (sandbox.catastrophic !== undefined) return { kind: 'crash', errorType: 'Runtime.ExitError', body: undefined, exit: 'signal: aborted' };
+    if (/disposed during execution/i.test(message)) return { kind: 'crash', errorType: 'Runtime.ExitError', body: undefined, exit: 'signal: killed' };
+    // Heap exhaustion that surfaced as another error (inside a host callback, say).
+    return { kind: 'crash', errorType: 'Runtime.OutOfMemory', body: undefined };
   }
+
 
   // ---- timers ----
 
@@ -871,7 +875,7 @@ export class Environment {
         return;
       }
       this.#setTimer(id, undefined);
-      this.#call(this.#sandbox.fire, [id]);
+      this.#call(this.#sandbox, 'fire', [id]);
     };
     // A frozen environment's timers are background: they do not keep settle() busy.
     t.event = this.#kernel.schedule(timer.at, `${this.id} timer ${id}`, timer.fire, this.#phase === undefined);
@@ -909,13 +913,13 @@ export class Environment {
         const sandbox = this.#sandbox;
         if (sandbox === undefined) return;
         this.#setTimer(id, undefined);
-        this.#call(sandbox.fire, [id]);
+        this.#call(sandbox, 'fire', [id]);
       }
       for (const [id, c] of answers) {
         const sandbox = this.#sandbox;
         if (sandbox === undefined || c.sandbox !== sandbox) return;
         this.#calls.delete(id);
-        this.#call(sandbox.settle, [id, c.due!.ok, c.due!.json]);
+        this.#call(sandbox, 'settle', [id, c.due!.ok, c.due!.json]);
       }
     } finally {
       this.#thawing = false;
@@ -1001,19 +1005,13 @@ export class Environment {
       return;
     }
     this.#calls.delete(id);
-    this.#call(pending.sandbox.settle, [id, ok, json]);
+    this.#call(pending.sandbox, 'settle', [id, ok, json]);
   }
 
   // ---- the sandbox ----
 
   #createSandbox(): Sandbox {
-    const ivm = this.#ivm;
-    // No V8 startup snapshot of the shim: isolated-vm 5's snapshots lose or corrupt single-character
-    // identifiers and strings (test/runtime/snapshot-regression.test.ts), so every environment runs it.
-    const isolate = new ivm.Isolate({ memoryLimit: Math.max(8, this.spec.memoryMB) });
-    const context = isolate.createContextSync();
-    const g = context.global;
-    const callbacks: Record<(typeof HOST_CALLBACKS)[number], (...args: never[]) => unknown> = {
+    const callbacks: HostCallbacks = {
       log: (level: string, message: string) => this.#record(this.#log.console(this.#kernel.now(), this.#phase?.requestId, String(level), String(message))),
       timer: (id: number, delay: number, ref: boolean) => this.#armTimer(Number(id), Number(delay), ref === true),
       clearTimer: (id: number) => this.#clearTimer(Number(id)),
@@ -1026,48 +1024,51 @@ export class Environment {
       hash: (algorithm: string, key: Uint8Array | null, data: Uint8Array) => hashOnHost(String(algorithm), key, data),
       call: (target: string, path: string, argsJson: string, id: number) => this.#hostCall(String(target), String(path), String(argsJson), Number(id)),
     };
-    for (const [name, fn] of Object.entries(callbacks)) g.setSync(`__lh_${name}`, new ivm.Callback(fn));
-    const shim = shimChunk();
-    const cachedData = shimCodeCache(ivm);
-    const script = cachedData === undefined ? compileScript(isolate, shim, shim.code, shim.filename) : isolate.compileScriptSync(shim.code, { filename: shim.filename, cachedData });
-    script.runSync(context);
-    const ref = <T>(name: string): Reference<T> => g.getSync(name, { reference: true }) as Reference<T>;
-    const setup = ref<(json: string) => void>('__lambda_setup');
-    const sandbox: Sandbox = {
-      isolate,
-      context,
-      invoke: ref('__lambda_invoke'),
-      fire: ref('__lambda_fire'),
-      drained: ref('__lambda_drained'),
-      settle: ref('__lambda_settle'),
-    };
-    this.#sandbox = sandbox;
     const spec = this.spec;
-    setup.applySync(undefined, [
-      JSON.stringify({
-        env: this.#environmentVariables(),
-        seedWords: [this.#random.nextUint32(), this.#random.nextUint32(), this.#random.nextUint32(), this.#random.nextUint32()],
-        nodeVersion: process.versions.node,
-        versions: { node: process.versions.node, v8: process.versions.v8, uv: process.versions.uv, modules: process.versions.modules },
-        startedAt: this.#kernel.now(),
-        functionName: spec.functionName,
-        functionVersion: spec.version,
-        memoryLimitInMB: String(spec.memoryMB),
-        logGroupName: spec.logGroup,
-        logStreamName: this.logStreamName,
-        runtime: spec.runtime,
-        exportPath: spec.bundle.exportPath,
-        handlerString: spec.handler,
-        hostModules: Object.fromEntries(spec.hostCalls.hostModules),
-        sdk: spec.sdk,
-        ...(spec.logFormat === 'JSON' && spec.applicationLogLevel !== undefined ? { logLevel: spec.applicationLogLevel } : {}),
-      }),
-    ]);
-    setup.release();
-    // The protocol is the host's: with references taken, the globals go (handler code cannot end
-    // its own invocation or rebind the host callbacks through them).
-    context.evalSync('delete globalThis.__lambda_setup; delete globalThis.__lambda_invoke; delete globalThis.__lambda_fire; delete globalThis.__lambda_drained; delete globalThis.__lambda_settle;');
+    const setup = JSON.stringify({
+      env: this.#environmentVariables(),
+      seedWords: [this.#random.nextUint32(), this.#random.nextUint32(), this.#random.nextUint32(), this.#random.nextUint32()],
+      nodeVersion: process.versions.node,
+      versions: { node: process.versions.node, v8: process.versions.v8, uv: process.versions.uv, modules: process.versions.modules },
+      startedAt: this.#kernel.now(),
+      functionName: spec.functionName,
+      functionVersion: spec.version,
+      memoryLimitInMB: String(spec.memoryMB),
+      logGroupName: spec.logGroup,
+      logStreamName: this.logStreamName,
+      runtime: spec.runtime,
+      exportPath: spec.bundle.exportPath,
+      handlerString: spec.handler,
+      hostModules: Object.fromEntries(spec.hostCalls.hostModules),
+      sdk: spec.sdk,
+      ...(spec.logFormat === 'JSON' && spec.applicationLogLevel !== undefined ? { logLevel: spec.applicationLogLevel } : {}),
+    });
+    const sandbox = spec.sandboxes.create(spec.memoryMB, callbacks, setup);
+    sandbox.onLost = () => this.#sandboxLost(sandbox);
+    this.#sandbox = sandbox;
     return sandbox;
+  }
+
+  /**
+   * Supervised mode: the process holding this environment's sandbox died while another
+   * environment's code ran. A running invocation ends as Lambda's does when its runtime exits; an
+   * idle environment starts cold next time.
+   */
+  #sandboxLost(sandbox: Sandbox): void {
+    if (this.#sandbox !== sandbox) return;
+    if (!this.#busy) {
+      // Idle (or frozen): nothing of it runs now; the next invocation initialises a new sandbox.
+      this.#discardSandbox(true);
+      return;
+    }
+    // Running: end the invocation as an event of its own (we are inside another sandbox's call).
+    this.#kernel.after(0, `${this.id} sandbox lost`, () => {
+      if (this.#sandbox !== sandbox) return;
+      const phase = this.#phase;
+      if (phase !== undefined && phase.outcome === undefined) {
+        this.#end(phase, { kind: 'crash', errorType: 'Runtime.ExitError', body: undefined, exit: 'signal: killed' });
+      }
+    });
   }
 
   #environmentVariables(): Record<string, string> {
@@ -1132,7 +1133,7 @@ export class Environment {
     const chunk = lazyChunk(name);
     if (sandbox === undefined || chunk === undefined || this.#lazyLoaded.has(name)) return;
     this.#lazyLoaded.add(name);
-    compileScript(sandbox.isolate, chunk, chunk.code, chunk.filename).runSync(sandbox.context);
+    sandbox.runChunk(chunk);
   }
 
   /** Throws the sandbox away (after a timeout, crash or failed init); `/tmp` stays. */
@@ -1148,25 +1149,15 @@ export class Environment {
     if (countReset) this.#resets++;
     if (sandbox === undefined) return;
     this.#calls.clear();
-    for (const r of [sandbox.invoke, sandbox.fire, sandbox.drained, sandbox.settle]) {
-      try {
-        r.release();
-      } catch {
-        /* isolate already gone */
-      }
-    }
-    if (!sandbox.isolate.isDisposed) {
-      if (this.#flying) {
-        // A call runs on the isolate's thread (real clock): stop it a turn later, as a deadline does.
-        disposeSoon(sandbox.isolate);
-      } else if (this.#inCall > 0) {
-        // Disposing of an isolate from inside one of its own callbacks is not allowed: do it next.
-        const isolate = sandbox.isolate;
-        this.#kernel.after(0, `${this.id} dispose`, () => {
-          if (!isolate.isDisposed) isolate.dispose();
-        });
-      } else sandbox.isolate.dispose();
-    }
+    if (sandbox.disposed) {
+      sandbox.dispose(); // counted
+    } else if (this.#flying) {
+      // A call runs on the isolate's thread (real clock): stop it a turn later, as a deadline does.
+      disposeSoon(sandbox);
+    } else if (this.#inCall > 0) {
+      // Disposing of an isolate from inside one of its own callbacks is not allowed: do it next.
+      this.#kernel.after(0, `${this.id} dispose`, () => sandbox.dispose());
+    } else sandbox.dispose();
   }
 }
 

@@ -71,6 +71,10 @@ export class ModelEnvironment {
   get lastUsed(): number {
     return this.#lastUsed;
   }
+  /** No sandbox, no memory. */
+  get heapMB(): number {
+    return 0;
+  }
   get resets(): number {
     return 0;
   }

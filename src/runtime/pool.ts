@@ -13,7 +13,6 @@ import { ModelEnvironment } from './model.js';
 
 /** A sandboxed environment, or one of a modelled function (no isolate). */
 export type AnyEnvironment = Environment | ModelEnvironment;
-import type { Ivm } from './isolated-vm.js';
 
 export interface EnvironmentHooks {
   created(env: AnyEnvironment): void;
@@ -24,7 +23,14 @@ export interface EnvironmentHooks {
 export class EnvironmentBudget {
   readonly #pools = new Set<EnvironmentPool>();
   #created = 0;
-  constructor(readonly maxLive: number) {}
+  /**
+   * @param maxLive live environments (isolates) at most
+   * @param maxMemoryMB the sandbox memory live environments were last measured to use, summed, at most
+   */
+  constructor(
+    readonly maxLive: number,
+    readonly maxMemoryMB = Number.POSITIVE_INFINITY,
+  ) {}
 
   /** Environment numbers, per simulator (ids like `fn#3` replay across simulators in one process). */
   nextSequence(): number {
@@ -43,23 +49,42 @@ export class EnvironmentBudget {
     for (const p of this.#pools) if (p.spec.model === undefined) n += p.size;
     return n;
   }
+  /**
+   * Sandbox memory of the live environments as last measured (each environment's heap high-water
+   * mark, sampled at cold starts, failures and every 64th invocation), summed.
+   */
+  get liveMemoryMB(): number {
+    let n = 0;
+    for (const p of this.#pools) if (p.spec.model === undefined) n += p.heapMB();
+    return n;
+  }
 
-  /** Makes room for one more environment, disposing of the least recently used idle one if needed. */
+  /**
+   * Makes room for one more environment, disposing of the least recently used idle ones while a cap
+   * is reached; throws HostLimitExceededError when the busy ones alone fill it.
+   */
   reserve(): void {
-    if (this.live < this.maxLive) return;
-    let victim: { pool: EnvironmentPool; env: AnyEnvironment } | undefined;
-    for (const pool of this.#pools) {
-      if (pool.spec.model !== undefined) continue;
-      const env = pool.oldestIdle();
-      if (env !== undefined && (victim === undefined || env.lastUsed < victim.env.lastUsed)) victim = { pool, env };
+    for (;;) {
+      const live = this.live;
+      const memory = live < this.maxLive && this.maxMemoryMB !== Number.POSITIVE_INFINITY ? this.liveMemoryMB : 0;
+      if (live < this.maxLive && memory < this.maxMemoryMB) return;
+      let victim: { pool: EnvironmentPool; env: AnyEnvironment } | undefined;
+      for (const pool of this.#pools) {
+        if (pool.spec.model !== undefined) continue;
+        const env = pool.oldestIdle();
+        if (env !== undefined && (victim === undefined || env.lastUsed < victim.env.lastUsed)) victim = { pool, env };
+      }
+      if (victim === undefined) {
+        throw new HostLimitExceededError(
+          live >= this.maxLive
+            ? `lambda-sim has ${live} live execution environments, its cap (maxEnvironments: ${this.maxLive}), and none is idle. ` +
+                'Each environment is an isolate; raise maxEnvironments only if the host allows that many (vm.max_map_count).'
+            : `lambda-sim's live execution environments use ${memory} MB of sandbox memory, its cap (maxSandboxMemoryMB: ${this.maxMemoryMB}), ` +
+                'and none is idle. Raise maxSandboxMemoryMB only if the host has that much memory to spare.',
+        );
+      }
+      victim.pool.remove(victim.env, 'reaped');
     }
-    if (victim === undefined) {
-      throw new HostLimitExceededError(
-        `lambda-sim has ${this.live} live execution environments, its cap (maxEnvironments: ${this.maxLive}), and none is idle. ` +
-          'Each environment is an isolate; raise maxEnvironments only if the host allows that many (vm.max_map_count).',
-      );
-    }
-    victim.pool.remove(victim.env, 'reaped');
   }
 }
 
@@ -76,7 +101,6 @@ export class EnvironmentPool {
 
   constructor(
     readonly spec: EnvironmentSpec,
-    readonly ivm: Ivm,
     readonly kernel: Kernel,
     random: Random,
     readonly budget: EnvironmentBudget,
@@ -90,6 +114,12 @@ export class EnvironmentPool {
 
   get size(): number {
     return this.#all.size;
+  }
+  /** Sandbox memory its environments were last measured to use (MB). */
+  heapMB(): number {
+    let n = 0;
+    for (const env of this.#all) n += env.heapMB;
+    return n;
   }
   get idleCount(): number {
     return this.#idle.length;
@@ -144,7 +174,7 @@ export class EnvironmentPool {
     const model = this.spec.model;
     if (model !== undefined) return new ModelEnvironment(this.spec, model, this.kernel, random, type, this.budget.nextSequence());
     this.budget.reserve();
-    return new Environment(this.spec, this.ivm, this.kernel, random, type, this.budget.nextSequence());
+    return new Environment(this.spec, this.kernel, random, type, this.budget.nextSequence());
   }
 
   release(env: AnyEnvironment): void {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import type { ExternalCopy } from 'isolated-vm';
 import type { Ivm } from './isolated-vm.js';
+import { HOST_CALLBACKS } from './sandbox-build.js';
 
 export interface SandboxChunk {
   readonly name: string;
@@ -84,8 +85,7 @@ export function shimCodeCache(ivm: Ivm): ExternalCopy<ArrayBuffer> | undefined {
   return shimCache.value;
 }
 
-/** Names of the host callbacks the shim expects as `__lh_<name>` globals (see shim/host.ts). */
-export const HOST_CALLBACKS = ['log', 'timer', 'clearTimer', 'now', 'done', 'fs', 'map', 'lazy', 'url', 'hash', 'call'] as const;
+export { HOST_CALLBACKS } from './sandbox-build.js';
 
 /** What each lazy chunk is: the package (resolved from lambda-sim's own dependencies). */
 const LAZY_SOURCES: Record<string, string> = {

@@ -1,0 +1,60 @@
+/**
+ * Building a sandbox inside an isolate, shared by the in-process factory and the supervised child
+ * process (which bundles this file, so it imports nothing but types and the code cache).
+ */
+import type { Context, ExternalCopy, Isolate, Module, Reference } from 'isolated-vm';
+import { compileModule, compileScript } from './code-cache.js';
+import type { Ivm } from './isolated-vm.js';
+
+/** Where the handler bundle lives inside the sandbox (stack traces name it). */
+export const BUNDLE_FILENAME = 'file:///var/task/__bundle.mjs';
+
+/** Names of the host callbacks the shim expects as `__lh_<name>` globals (see shim/host.ts). */
+export const HOST_CALLBACKS = ['log', 'timer', 'clearTimer', 'now', 'done', 'fs', 'map', 'lazy', 'url', 'hash', 'call'] as const;
+
+/** The shim's entry points the host calls (taken as references, then deleted from the global). */
+export const SANDBOX_ENTRIES = ['invoke', 'fire', 'drained', 'settle'] as const;
+export type SandboxEntry = (typeof SANDBOX_ENTRIES)[number];
+
+export type HostCallbackName = (typeof HOST_CALLBACKS)[number];
+export type HostCallbacks = Record<HostCallbackName, (...args: never[]) => unknown>;
+
+const LOADER = 'import * as ns from "user"; globalThis.__lambda_register(ns);';
+const LOADER_FILENAME = 'file:///var/runtime/loader.mjs';
+const DELETE_PROTOCOL = SANDBOX_ENTRIES.map((e) => `delete globalThis.__lambda_${e};`).join(' ') + ' delete globalThis.__lambda_setup;';
+
+/**
+ * Builds a sandbox in `isolate`: host callbacks as `__lh_<name>` globals, the shim (from V8's code
+ * cache when there is one), setup, then the protocol globals go (handler code cannot end its own
+ * invocation or rebind the host callbacks through them). Shared by both factories.
+ */
+export function buildSandbox(
+  ivm: Ivm,
+  isolate: Isolate,
+  callbacks: HostCallbacks,
+  setupJson: string,
+  shim: { code: string; filename: string },
+  shimCache: ExternalCopy<ArrayBuffer> | undefined,
+): { context: Context; entries: Record<SandboxEntry, Reference<(...args: never[]) => void>> } {
+  const context = isolate.createContextSync();
+  const g = context.global;
+  for (const name of HOST_CALLBACKS) g.setSync(`__lh_${name}`, new ivm.Callback(callbacks[name]));
+  const script = shimCache === undefined ? compileScript(isolate, shim, shim.code, shim.filename) : isolate.compileScriptSync(shim.code, { filename: shim.filename, cachedData: shimCache });
+  script.runSync(context);
+  const ref = <T>(name: string): Reference<T> => g.getSync(name, { reference: true }) as Reference<T>;
+  const setup = ref<(json: string) => void>('__lambda_setup');
+  const entries = Object.fromEntries(SANDBOX_ENTRIES.map((e) => [e, ref(`__lambda_${e}`)])) as Record<SandboxEntry, Reference<(...args: never[]) => void>>;
+  setup.applySync(undefined, [setupJson]);
+  setup.release();
+  context.evalSync(DELETE_PROTOCOL);
+  return { context, entries };
+}
+
+/** Compiles the bundle and the loader that registers its exports with the shim, and links them. */
+export function linkModule(isolate: Isolate, context: Context, bundle: { readonly code: string }, compile = compileModule): Module {
+  const user = compile(isolate, bundle, bundle.code, BUNDLE_FILENAME);
+  const entry = isolate.compileModuleSync(LOADER, { filename: LOADER_FILENAME });
+  entry.instantiateSync(context, () => user);
+  return entry;
+}
+

@@ -1,0 +1,181 @@
+/**
+ * Where sandboxes live. An environment asks a {@link SandboxFactory} for a sandbox and drives it
+ * through a {@link SandboxHandle}: create it (isolate, context, host callbacks, the runtime shim),
+ * load and evaluate the handler module, call the shim's four entry points, run lazily loaded chunks,
+ * read heap statistics, dispose of it.
+ *
+ * Two factories:
+ * - {@link InProcessSandboxes}: isolates in this process (the default; fastest).
+ * - `SupervisedSandboxes` (supervisor/supervised.ts): isolates in a child process this one
+ *   supervises, so what isolated-vm cannot contain (a host abort, memory it does not count) kills the
+ *   child, not the simulator.
+ */
+import type { Context, Isolate, Module, Reference } from 'isolated-vm';
+import type { HandlerBundle } from './bundle.js';
+import { compileScript } from './code-cache.js';
+import type { Ivm } from './isolated-vm.js';
+import { hostTimeout } from '../kernel/host-time.js';
+import { buildSandbox, linkModule, type HostCallbacks, type SandboxEntry } from './sandbox-build.js';
+import { shimChunk, shimCodeCache, type SandboxChunk } from './shim-source.js';
+
+export { SANDBOX_ENTRIES, type HostCallbacks, type SandboxEntry } from './sandbox-build.js';
+
+/** Isolates created for environments, disposed of (or dead), and alive now. */
+export interface SandboxStats {
+  created: number;
+  disposed: number;
+  live: number;
+  /** Supervised mode: times the sandbox process died and was started again. */
+  restarts: number;
+}
+
+export interface SandboxHandle {
+  /** The isolate is gone (disposed of, or killed by its memory limit or with its process). */
+  readonly disposed: boolean;
+  /** Runs an entry point with a CPU timeout; throws what isolated-vm throws. */
+  call(entry: SandboxEntry, args: unknown[], timeoutMs: number): void;
+  /** The same on the isolate's own thread (real clock). */
+  callAsync(entry: SandboxEntry, args: unknown[], timeoutMs: number): Promise<void>;
+  /** Compiles and links the handler bundle (throws its syntax and link errors). */
+  loadModule(bundle: HandlerBundle): void;
+  /** Evaluates the loaded module (the init phase); throws what the module throws. */
+  evaluateModule(timeoutMs: number): void;
+  /** Runs a lazily loaded runtime chunk (Node's util.inspect, Buffer…). */
+  runChunk(chunk: SandboxChunk): void;
+  /** Heap in use and external memory, in bytes; undefined once the isolate is gone. */
+  heapStats(): { used: number; external: number } | undefined;
+  /** Idempotent. */
+  dispose(): void;
+  /** isolated-vm's catastrophic-error message, when V8 lost control of the isolate (quarantined). */
+  readonly catastrophic: string | undefined;
+  /** Told when the sandbox is lost with its process (supervised mode), outside any call. */
+  onLost: (() => void) | undefined;
+}
+
+export interface SandboxFactory {
+  readonly mode: 'in-process' | 'supervised';
+  /** A fresh isolate with the host callbacks and the shim, set up with `setupJson`. */
+  create(memoryMB: number, callbacks: HostCallbacks, setupJson: string): SandboxHandle;
+  stats(): SandboxStats;
+  /** Ends the factory (the supervised child exits); live handles are disposed of. */
+  close(): void;
+}
+
+/**
+ * Thrown by a supervised sandbox's calls when its process died (a host-level crash isolated-vm
+ * could not contain): the environment reports `Runtime.ExitError`, as Lambda does when the runtime
+ * process exits.
+ */
+export class SandboxLostError extends Error {
+  override readonly name = 'SandboxLostError';
+  /** How the process ended, as Lambda words it: `signal: killed`, `signal: aborted`, `exit status 1`. */
+  readonly exit: string;
+  constructor(exit = 'signal: killed', detail = '') {
+    super(`lambda-sim: the sandbox process exited (${exit})${detail === '' ? '' : `: ${detail}`}`);
+    this.exit = exit;
+  }
+}
+
+/** Counts created / disposed once per handle. */
+export class SandboxCounter {
+  created = 0;
+  disposed = 0;
+  restarts = 0;
+  stats(): SandboxStats {
+    return { created: this.created, disposed: this.disposed, live: this.created - this.disposed, restarts: this.restarts };
+  }
+}
+
+class InProcessSandbox implements SandboxHandle {
+  onLost: (() => void) | undefined;
+  catastrophic: string | undefined;
+  #module: Module | undefined;
+  #counted = false;
+  constructor(
+    readonly isolate: Isolate,
+    readonly context: Context,
+    readonly entries: Record<SandboxEntry, Reference<(...args: never[]) => void>>,
+    readonly counter: SandboxCounter,
+  ) {}
+
+  get disposed(): boolean {
+    return this.isolate.isDisposed;
+  }
+  call(entry: SandboxEntry, args: unknown[], timeoutMs: number): void {
+    this.entries[entry].applySync(undefined, args as never[], { timeout: timeoutMs });
+  }
+  async callAsync(entry: SandboxEntry, args: unknown[], timeoutMs: number): Promise<void> {
+    await this.entries[entry].apply(undefined, args as never[], { timeout: timeoutMs });
+  }
+  loadModule(bundle: HandlerBundle): void {
+    this.#module = linkModule(this.isolate, this.context, bundle);
+  }
+  evaluateModule(timeoutMs: number): void {
+    this.#module?.evaluateSync({ timeout: timeoutMs });
+  }
+  runChunk(chunk: SandboxChunk): void {
+    compileScript(this.isolate, chunk, chunk.code, chunk.filename).runSync(this.context);
+  }
+  heapStats(): { used: number; external: number } | undefined {
+    if (this.isolate.isDisposed) return undefined;
+    try {
+      const s = this.isolate.getHeapStatisticsSync();
+      return { used: s.used_heap_size, external: s.externally_allocated_size };
+    } catch {
+      return undefined; // disposed meanwhile
+    }
+  }
+  dispose(): void {
+    if (!this.#counted) {
+      this.#counted = true;
+      this.counter.disposed++;
+      for (const r of Object.values(this.entries)) {
+        try {
+          r.release();
+        } catch {
+          /* isolate already gone */
+        }
+      }
+    }
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+}
+
+/** Isolates in this process. */
+export class InProcessSandboxes implements SandboxFactory {
+  readonly mode = 'in-process' as const;
+  readonly #counter = new SandboxCounter();
+  constructor(readonly ivm: Ivm) {}
+
+  create(memoryMB: number, callbacks: HostCallbacks, setupJson: string): SandboxHandle {
+    const ivm = this.ivm;
+    // No V8 startup snapshot of the shim: isolated-vm 5's snapshots lose or corrupt single-character
+    // identifiers and strings (test/runtime/snapshot-regression.test.ts), so every environment runs it.
+    let handle: InProcessSandbox | undefined;
+    const isolate = new ivm.Isolate({
+      memoryLimit: Math.max(8, memoryMB),
+      // V8 lost control of the isolate: quarantine it (the environment reports Runtime.ExitError).
+      onCatastrophicError: (message: string) => {
+        if (handle !== undefined) handle.catastrophic = message;
+        process.emitWarning(`lambda-sim: isolated-vm reported a catastrophic error in a sandbox (${message}); the environment was discarded. Untrusted code belongs in supervised mode (sandbox: 'supervised').`);
+        hostTimeout(0, () => handle?.dispose());
+      },
+    });
+    this.#counter.created++;
+    try {
+      const { context, entries } = buildSandbox(ivm, isolate, callbacks, setupJson, shimChunk(), shimCodeCache(ivm));
+      handle = new InProcessSandbox(isolate, context, entries, this.#counter);
+      return handle;
+    } catch (e) {
+      this.#counter.disposed++;
+      if (!isolate.isDisposed) isolate.dispose();
+      throw e;
+    }
+  }
+  stats(): SandboxStats {
+    return this.#counter.stats();
+  }
+  close(): void {
+    /* environments dispose of their own isolates */
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The supervised sandbox process (see supervised.ts): holds isolates for its parent, answers its
+ * requests, and forwards host callbacks back to it. Started as
+ * `node --no-node-snapshot child.mjs <from-parent fifo> <to-parent fifo> <isolated-vm path> <rss limit MB>`.
+ *
+ * It is disposable by design: whatever goes wrong here (V8 aborting on a huge allocation, memory
+ * isolated-vm does not count) ends this process; the parent reports Runtime.ExitError for the
+ * environments it held and starts another.
+ */
+import { openSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { Context, Isolate, Module, Reference } from 'isolated-vm';
+import { compileScript } from '../code-cache.js';
+import type { Ivm } from '../isolated-vm.js';
+import { buildSandbox, HOST_CALLBACKS, linkModule, type HostCallbacks, type SandboxEntry } from '../sandbox-build.js';
+import { RpcPeer, SyncChannel, type Request } from './channel.js';
+
+/** Written to stderr before the watchdog kills the process, so the parent can say why. */
+export const WATCHDOG_MARK = 'lambda-sim-supervisor: killed by its watchdog';
+
+/** Real ms an operation may overrun its own timeout before the process is declared stuck. */
+const GRACE_MS = 2000;
+/** Operations without a timeout of their own (create, load, heap…). */
+const UNTIMED_OP_MS = 30_000;
+
+interface Held {
+  isolate: Isolate;
+  context: Context;
+  entries: Record<SandboxEntry, Reference<(...args: never[]) => void>>;
+  module: Module | undefined;
+}
+
+function main(): void {
+  const [fromParent, toParent, ivmPath, limitArg] = process.argv.slice(2);
+  const ivm = createRequire(import.meta.url)(ivmPath!) as Ivm;
+  const limitBytes = Number(limitArg) * 1048576;
+
+  // The main thread blocks in the parent's calls; a watchdog thread kills the process when its
+  // resident memory passes the limit (WebAssembly memory and some large allocations are not counted
+  // by isolate limits) or when an operation overruns its deadline (V8 can wedge an isolate that ran
+  // out of heap in native code, where isolated-vm's timeout does not reach).
+  const deadline = new Float64Array(new SharedArrayBuffer(8)); // 0: waiting for the parent
+  const watchdog = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const { writeSync } = require('node:fs');
+     const deadline = new Float64Array(workerData.deadline);
+     const die = (why) => {
+       try { writeSync(2, workerData.mark + ': ' + why + '\\n'); } catch {}
+       process.kill(process.pid, 'SIGKILL');
+     };
+     setInterval(() => {
+       const rss = process.memoryUsage.rss();
+       if (rss > workerData.limit) die('resident memory ' + Math.round(rss / 1048576) + ' MB passed its limit of ' + Math.round(workerData.limit / 1048576) + ' MB');
+       const d = deadline[0];
+       if (d !== 0 && Date.now() > d) die('a sandbox operation overran its deadline by more than ${GRACE_MS} ms (the isolate is wedged)');
+     }, 5);`,
+    { eval: true, execArgv: [], workerData: { limit: limitBytes, mark: WATCHDOG_MARK, deadline: deadline.buffer } },
+  );
+  watchdog.unref();
+  /** Runs an operation under a deadline (nested operations stack theirs). */
+  const timed = <T>(ms: number, run: () => T): T => {
+    const previous = deadline[0]!;
+    deadline[0] = Date.now() + ms + GRACE_MS;
+    try {
+      return run();
+    } finally {
+      deadline[0] = previous;
+    }
+  };
+  /** Waiting for the parent does not count against the operation that waits. */
+  const untimed = <T>(run: () => T): T => {
+    const previous = deadline[0]!;
+    const began = Date.now();
+    deadline[0] = 0;
+    try {
+      return run();
+    } finally {
+      deadline[0] = previous === 0 ? 0 : previous + (Date.now() - began);
+    }
+  };
+
+  const fdIn = openSync(fromParent!, 'r');
+  const fdOut = openSync(toParent!, 'w');
+  const channel = new SyncChannel(fdIn, fdOut);
+  const held = new Map<number, Held>();
+  let shim: { code: string; filename: string } | undefined;
+  /** Recently loaded bundles by code, so V8's code cache (keyed by object) is reused. */
+  const bundles = new Map<string, { code: string }>();
+  const chunks = new Map<string, { code: string; filename: string }>();
+
+  const get = (h: unknown): Held => {
+    const s = held.get(Number(h));
+    if (s === undefined) throw new Error(`lambda-sim-supervisor: no sandbox ${String(h)}`);
+    return s;
+  };
+  /** Runs an operation on a held isolate; every answer says whether the isolate is still alive. */
+  const on = (h: unknown, run: (s: Held) => unknown, ms = UNTIMED_OP_MS): { value: unknown; d: boolean } => {
+    const s = get(h);
+    try {
+      return { value: timed(ms, () => run(s)), d: s.isolate.isDisposed };
+    } catch (e) {
+      throw Object.assign(e instanceof Error ? e : new Error(String(e)), { disposedIsolate: s.isolate.isDisposed });
+    }
+  };
+
+  const peer: RpcPeer = new RpcPeer(channel, (r: Request) => {
+    switch (r.op) {
+      case 'shim':
+        shim = { code: String(r['code']), filename: String(r['filename']) };
+        return { value: null };
+      case 'create': {
+        const h = Number(r['h']);
+        const isolate = new ivm.Isolate({
+          memoryLimit: Number(r['memoryMB']),
+          // V8 lost control of an isolate: nothing here can be trusted any more.
+          onCatastrophicError: (message: string) => {
+            try {
+              writeSync(2, `lambda-sim-supervisor: catastrophic error: ${message}\n`);
+            } finally {
+              process.abort();
+            }
+          },
+        });
+        const callbacks = Object.fromEntries(
+          HOST_CALLBACKS.map((name) => [name, (...args: unknown[]) => untimed(() => peer.request({ op: 'cb', h, name, args }).value)]),
+        ) as unknown as HostCallbacks;
+        try {
+          const { context, entries } = timed(UNTIMED_OP_MS, () => buildSandbox(ivm, isolate, callbacks, String(r['setup']), shim!, undefined));
+          held.set(h, { isolate, context, entries, module: undefined });
+        } catch (e) {
+          const dead = isolate.isDisposed;
+          if (!dead) isolate.dispose();
+          throw Object.assign(e instanceof Error ? e : new Error(String(e)), { disposedIsolate: dead });
+        }
+        return { value: null };
+      }
+      case 'load':
+        return on(r['h'], (s) => {
+          const code = String(r['code']);
+          let bundle = bundles.get(code);
+          if (bundle === undefined) {
+            bundle = { code };
+            bundles.set(code, bundle);
+            if (bundles.size > 32) bundles.delete(bundles.keys().next().value!);
+          }
+          s.module = linkModule(s.isolate, s.context, bundle);
+        });
+      case 'eval':
+        return on(r['h'], (s) => void s.module?.evaluateSync({ timeout: Number(r['timeout']) }), Number(r['timeout']));
+      case 'call':
+        return on(
+          r['h'],
+          (s) => void s.entries[r['entry'] as SandboxEntry].applySync(undefined, r['args'] as never[], { timeout: Number(r['timeout']) }),
+          Number(r['timeout']),
+        );
+      case 'chunk':
+        return on(r['h'], (s) => {
+          const name = String(r['name']);
+          let chunk = chunks.get(name);
+          if (chunk === undefined) chunks.set(name, (chunk = { code: String(r['code']), filename: String(r['filename']) }));
+          compileScript(s.isolate, chunk, chunk.code, chunk.filename).runSync(s.context);
+        });
+      case 'heap':
+        return on(r['h'], (s) => {
+          const stats = s.isolate.getHeapStatisticsSync();
+          return { used: stats.used_heap_size, external: stats.externally_allocated_size };
+        });
+      case 'dispose': {
+        const s = held.get(Number(r['h']));
+        held.delete(Number(r['h']));
+        if (s !== undefined) {
+          for (const ref of Object.values(s.entries)) {
+            try {
+              ref.release();
+            } catch {
+              /* gone */
+            }
+          }
+          if (!s.isolate.isDisposed) s.isolate.dispose();
+        }
+        return { value: null };
+      }
+      default:
+        throw new Error(`lambda-sim-supervisor: unknown request ${String(r.op)}`);
+    }
+  });
+
+  channel.send({ t: 'hello', pid: process.pid });
+  for (;;) {
+    let m: Request & { t: string };
+    try {
+      m = channel.receive() as Request & { t: string };
+    } catch {
+      process.exit(0); // the parent went away
+    }
+    peer.serveOne(m);
+  }
+}
+
+main();
