@@ -1,0 +1,118 @@
+/**
+ * Host protection (issue 9, parts 3 and 6): caps on sandbox memory and on the log an invocation
+ * keeps, and a sandbox that dies under a call is contained to its environment.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { HostLimitExceededError, LambdaSimulator, type InvocationRecord } from '../../src/index.js';
+import { InProcessSandboxes, type SandboxHandle } from '../../src/runtime/sandbox-host.js';
+import { call, deploy } from '../helpers.js';
+
+let sim: LambdaSimulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+/** ~16 MB of heap held by the module, and an optional wait that keeps the environment busy. */
+const HEAVY = `
+const keep = new Array(2e6).fill(1);
+export const handler = async (event) => {
+  if (event.wait) await new Promise((r) => setTimeout(r, 1000));
+  return keep.length;
+};`;
+
+describe('maxSandboxMemoryMB: the measured sandbox memory of live environments', () => {
+  it('reaps idle environments to stay under the cap, and fails with HostLimitExceededError when busy ones fill it', async () => {
+    sim = new LambdaSimulator({ seed: 1, maxSandboxMemoryMB: 30 });
+    const disposed: string[] = [];
+    sim.on('environment:disposed', (e) => disposed.push(`${e.functionName}:${e.reason}`));
+    for (const name of ['x', 'y', 'z']) await deploy(sim, HEAVY, { FunctionName: name, MemorySize: 256 });
+    await call(sim, 'x'); // ~19 MB measured: room for one more
+    await call(sim, 'y'); // ~38 MB: at the cap
+    expect(disposed).toEqual([]);
+    const busy = [sim.invoke({ FunctionName: 'x', Payload: '{"wait":true}' }), sim.invoke({ FunctionName: 'y', Payload: '{"wait":true}' })];
+    const error = await sim.invoke({ FunctionName: 'z' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostLimitExceededError);
+    expect((error as HostLimitExceededError).$metadata.httpStatusCode).toBe(500);
+    expect((error as Error).message).toMatch(/use \d+ MB of sandbox memory, its cap \(maxSandboxMemoryMB: 30\), and none is idle/);
+    for (const out of await Promise.all(busy)) expect(out.Payload!.transformToString()).toBe('2000000');
+    // Both idle again: z's environment takes the place of the least recently used one.
+    expect((await call(sim, 'z')).payload).toBe(2000000);
+    expect(disposed).toEqual(['x:reaped']);
+    expect(sim.sandboxStats()).toMatchObject({ live: 2, created: 3, disposed: 1 });
+  });
+});
+
+describe('maxLogCharsPerInvocation: the log an invocation keeps', () => {
+  const LOUD = `
+export const handler = async (event) => {
+  if (event.huge) console.log('x'.repeat(event.huge));
+  for (let i = 0; i < (event.lines ?? 0); i++) console.log('line', i, 'y'.repeat(90));
+  console.log('last');
+  return 'ok';
+};`;
+  const run = async (event: unknown): Promise<InvocationRecord> => {
+    sim ??= new LambdaSimulator({ seed: 1, maxLogCharsPerInvocation: 10_000 });
+    const records: InvocationRecord[] = [];
+    sim.on('invocation:end', (r) => records.push(r));
+    const name = await deploy(sim, LOUD, { MemorySize: 512 });
+    expect((await sim.invoke({ FunctionName: name, Payload: JSON.stringify(event) })).Payload!.transformToString()).toBe('"ok"');
+    return records[0]!;
+  };
+
+  it('cuts a record longer than half the cap, with a marker saying how much went', async () => {
+    const record = await run({ huge: 20_000_000 });
+    const cut = record.logs.find((l) => l.includes('record truncated'))!;
+    expect(cut).toMatch(/x{4000}… \[lambda-sim: record truncated, 199\d{5} more characters dropped; the log kept per invocation is capped at 10000 characters\]/);
+    expect(cut.length).toBeLessThan(5_200);
+    expect(record.logs.some((l) => l.includes('\tlast'))).toBe(true);
+  });
+
+  it('drops the oldest records past the cap and says how many, keeping the newest', async () => {
+    const record = await run({ lines: 1000 });
+    const text = record.logs.join('');
+    expect(text.length).toBeLessThan(12_000);
+    const note = record.logs.find((l) => l.includes('earlier log record(s) of this invocation dropped'))!;
+    const dropped = Number(/lambda-sim: (\d+) earlier/.exec(note)![1]);
+    expect(dropped).toBeGreaterThan(900);
+    // START went, the newest lines stay: line 999 and 'last', then END and REPORT.
+    expect(record.logs.some((l) => l.includes('line 999 '))).toBe(true);
+    expect(record.logs.some((l) => l.includes('line 0 '))).toBe(false);
+    expect(record.logs.at(-1)).toMatch(/^REPORT RequestId/);
+  });
+});
+
+describe('graceful faults: a sandbox that dies under a call', () => {
+  it('an isolate disposed of from outside while a handler runs on its thread: Runtime.ExitError, contained to that environment', async () => {
+    // Catch the handles as the factory makes them (the test plays isolated-vm losing an isolate).
+    const handles: Array<SandboxHandle & { isolate?: { dispose(): void } }> = [];
+    const create = InProcessSandboxes.prototype.create;
+    InProcessSandboxes.prototype.create = function (this: InProcessSandboxes, ...args: Parameters<typeof create>) {
+      const h = create.apply(this, args);
+      handles.push(h);
+      return h;
+    };
+    try {
+      sim = new LambdaSimulator({ seed: 1, clock: 'real', parallelism: 2 });
+      const spin = await deploy(sim, 'export const handler = async (e) => { if (e.spin) for (;;) {} return "ok"; };', { Timeout: 60 });
+      const other = await deploy(sim, 'let n = 0; export const handler = async () => ++n;');
+      expect((await call(sim, other)).payload).toBe(1);
+      const running = sim.invoke({ FunctionName: spin, Payload: '{"spin":true}' });
+      // Wait (on events, not on a clock) until the handler spins on its isolate's thread.
+      while (sim.sandboxThreads()!.running === 0) await new Promise((r) => setImmediate(r));
+      handles.at(-1)!.isolate!.dispose();
+      const out = await running;
+      expect(out.FunctionError).toBe('Unhandled');
+      expect(JSON.parse(out.Payload!.transformToString())).toEqual({
+        errorType: 'Runtime.ExitError',
+        errorMessage: expect.stringMatching(/^RequestId: [0-9a-f-]{36} Error: Runtime exited with error: signal: killed$/),
+      });
+      // The simulator keeps serving: the same function starts a fresh sandbox, the other one keeps its state.
+      expect((await sim.invoke({ FunctionName: spin, Payload: '{}' })).Payload!.transformToString()).toBe('"ok"');
+      expect((await call(sim, other)).payload).toBe(2);
+      expect(sim.sandboxStats()).toMatchObject({ created: 3, disposed: 1, live: 2 });
+    } finally {
+      InProcessSandboxes.prototype.create = create;
+    }
+  });
+});
