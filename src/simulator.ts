@@ -115,7 +115,7 @@ export interface LambdaSimulatorOptions {
    * goes on. `{ mode: 'supervised', memoryLimitMB }` caps the child's resident memory (default
    * 4096 MB; passing it kills the child). Slower: every sandbox call crosses a pipe.
    */
-  sandbox?: 'in-process' | 'supervised' | SupervisedSandboxOptions;
+  sandbox?: 'in-process' | 'supervised' | ({ mode: 'supervised' } & SupervisedSandboxOptions);
   /**
    * Real milliseconds of CPU a single invocation (or init) may spend in its sandbox before it is
    * stopped and reported as a timeout; the effective budget is min(Timeout, this). Default 10 000.

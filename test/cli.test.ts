@@ -38,6 +38,16 @@ describe('lambda-sim invoke', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ errorType: 'Error', errorMessage: 'failing on purpose' });
   });
 
+  it('--supervised: a handler that aborts V8 ends as Runtime.ExitError (exit 1), and lambda-sim itself survives to say so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const handler = join(dir, 'bomb.mjs');
+    writeFileSync(handler, 'export const handler = async (e) => { if (e.boom) new Array(2 ** 32 - 1).fill(0); return { ok: true }; };');
+    const r = cli(['invoke', handler, '--supervised', '--timeout', '1', '--event', '-'], '{"boom":true}');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({ errorType: 'Runtime.ExitError', errorMessage: expect.stringMatching(/Runtime exited with error: signal: killed$/) });
+    expect(cli(['invoke', handler, '--supervised']).stdout).toBe('{"ok":true}\n');
+  });
+
   it('passes --env, --timeout and --memory into the function; --json prints the whole output', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-'));
     const file = join(dir, 'env.mjs');

@@ -43,6 +43,7 @@ function keyValue(value: string, previous: Record<string, string> = {}): Record<
 
 interface InvokeOptions {
   handler?: string;
+  supervised?: boolean;
   event?: string;
   timeout?: number;
   memory?: number;
@@ -80,6 +81,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option('--json', 'print the whole InvokeCommandOutput as JSON (Payload and log decoded)')
     .option('--async', "invoke with InvocationType 'Event', run the event's attempts (retries included) in simulated time and print its record")
     .option('--retries <n>', 'with --async: MaximumRetryAttempts, 0-2 (default 2)', integer('--retries', 0, 2))
+    .option('--supervised', 'run the sandbox in a supervised child process (for code you do not trust: a crash there is Runtime.ExitError, not the end of lambda-sim)')
     .action(async (path: string, options: InvokeOptions) => {
       exitCode = await invokeCommand(path, options, io);
     });
@@ -101,6 +103,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       return n;
     })
     .option('--seed <n>', "simulation seed (default: the config file's, else 1)", integer('--seed', 0, Number.MAX_SAFE_INTEGER))
+    .option('--supervised', 'run sandboxes in a supervised child process (for code you do not trust)')
     .action(async (options: ServeOptions) => {
       // Ctrl-C in a terminal reaches this process twice (directly, and forwarded by the bin): the
       // first stops the server gracefully, later ones are ignored while it finishes.
@@ -163,7 +166,7 @@ async function invokeCommand(path: string, options: InvokeOptions, io: CliIo): P
       return 2;
     }
   }
-  const sim = new LambdaSimulator({ seed: options.seed });
+  const sim = new LambdaSimulator({ seed: options.seed, ...(options.supervised === true ? { sandbox: 'supervised' as const } : {}) });
   const name = basename(abs, extname(abs)).replace(/[^a-zA-Z0-9-_]/g, '-').slice(0, 64) || 'function';
   try {
     await sim.createFunction({

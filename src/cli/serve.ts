@@ -14,6 +14,7 @@ import type { CliIo } from './main.js';
 
 export interface ServeOptions {
   port: number;
+  supervised?: boolean;
   host: string;
   function?: string[];
   config?: string;
@@ -87,6 +88,7 @@ export async function serveCommand(options: ServeOptions, io: CliIo, stop: Promi
       seed: options.seed ?? config.simulator?.seed ?? 1,
       clock,
       ...(clock === 'real' && options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+      ...(options.supervised === true ? { sandbox: 'supervised' as const } : {}),
     });
   } catch (e) {
     io.stderr(`lambda-sim: ${(e as Error).message}\n`);

@@ -101,7 +101,7 @@ describe('supervised sandboxes', () => {
     ['wasm', 'WebAssembly.Memory grown past 768 MB and touched: not counted by the isolate limit, stopped by the child RSS limit'],
   ] as const)(
     '%s — %s: Runtime.ExitError for it and for the function running beside it, a cold start for the idle one, a new child, exact replay',
-    async (kind) => {
+    async (kind, _why) => {
       const run = await crashRun(kind, 3);
       expect(run.before).toEqual({ n: 1 });
       expect(run.bomb.error).toBe('Unhandled');
