@@ -17,6 +17,7 @@ const p = results['properties'];
 const rows: string[] = [];
 if (w) {
   rows.push(`| warm \`sim.invoke\` (all bookkeeping on) | ${w['warmInvokeUs']} µs | ${w['warmVsFloor']}× the raw isolated-vm floor (${w['floorUs']} µs); ${w['fasterThanLambdaLocal']}× faster than lambda-local (${w['lambdaLocalUs']} µs) |`);
+  if (w['supervisedWarmInvokeUs'] !== undefined) rows.push(`| warm \`sim.invoke\`, supervised mode | ${w['supervisedWarmInvokeUs']} µs | ${w['supervisedVsInProcess']}× in-process (the sandbox in a child process, calls over a pipe) |`);
   rows.push(`| cold start + invoke | ${w['coldStartMs']} ms | ${w['coldVsBare']}× a bare isolate + context (${w['bareIsolateMs']} ms) |`);
   rows.push(`| AWS SDK \`send()\` from the sandbox | ${w['sdkBridgeUs']} µs | round trip through the bridge |`);
 }

@@ -7,6 +7,7 @@
  *    vs floor    raw isolated-vm: `applySync` into a prepared context that parses the JSON event,
  *                calls the same handler and returns JSON through a host Callback
  *    vs lambda-local 2.x on the same handler (no isolation, what users pick instead)
+ *    and the same invoke in supervised mode (the sandbox in a child process, every call over a pipe)
  *  cold start    a new execution environment (isolate, shim, handler evaluated) plus the invoke
  *    vs bare     `new Isolate()` + `createContextSync()`
  *
@@ -48,13 +49,13 @@ interface Variant {
 }
 
 // ---- warm: lambda-sim ----
-function lambdaSimWarm(): Variant {
+function lambdaSimWarm(sandbox: 'in-process' | 'supervised' = 'in-process'): Variant {
   let sim: LambdaSimulator;
   let last = 0;
   return {
-    name: 'lambda-sim warm invoke',
+    name: sandbox === 'in-process' ? 'lambda-sim warm invoke' : 'lambda-sim warm invoke, supervised',
     async setup() {
-      sim = new LambdaSimulator({ seed: 1, requestsPerSecondPerConcurrency: Number.POSITIVE_INFINITY, scalingRate: { environments: 1e9, perMs: 1 } });
+      sim = new LambdaSimulator({ seed: 1, sandbox, requestsPerSecondPerConcurrency: Number.POSITIVE_INFINITY, scalingRate: { environments: 1e9, perMs: 1 } });
       await sim.createFunction({ FunctionName: 'bench', Handler: 'index.handler', Code: { Source: HANDLER } });
       await sim.invoke({ FunctionName: 'bench', Payload: '{"n":0}' }); // cold start outside the measurement
     },
@@ -289,7 +290,8 @@ async function measure(variants: Variant[], rounds: number, perRound: number): P
 const us = (ms: number): string => `${(ms * 1000).toFixed(1)} µs`;
 
 console.log(`lambda-sim bench — Node ${process.version}, isolated-vm ${(require('isolated-vm/package.json') as { version: string }).version}, ${ROUNDS}×${PER_ROUND} warm, ${COLD_ROUNDS}×${COLD_PER_ROUND} cold, interleaved\n`);
-const warm = await measure([lambdaSimWarm(), rawFloor(), lambdaLocal()], ROUNDS, PER_ROUND);
+const warm = await measure([lambdaSimWarm(), rawFloor(), lambdaLocal(), lambdaSimWarm('supervised')], ROUNDS, PER_ROUND);
+const supervised = warm.get('lambda-sim warm invoke, supervised')!;
 const sim = warm.get('lambda-sim warm invoke')!;
 const floor = warm.get('floor: raw isolated-vm applySync')!;
 const local = warm.get('lambda-local 2.x execute')!;
@@ -304,6 +306,7 @@ const rows: Array<[string, string, string]> = [
   ['lambda-sim warm invoke', us(sim), ''],
   ['floor: raw isolated-vm applySync', us(floor), `lambda-sim = ${(sim / floor).toFixed(2)}× floor (goal ≤ 2×)`],
   ['lambda-local 2.x execute', us(local), `lambda-sim is ${(local / sim).toFixed(1)}× faster (goal ≥ 10×)`],
+  ['lambda-sim warm invoke, supervised', us(supervised), `${(supervised / sim).toFixed(1)}× in-process (sandbox in a child process; for untrusted code)`],
   ['lambda-sim cold start + invoke', us(simCold), ''],
   ['bare isolate + context', us(bare), `lambda-sim = ${(simCold / bare).toFixed(2)}× bare (goal ≤ 2×)`],
   ['SDK call from the sandbox (round trip)', us(viaSandbox), ''],
@@ -318,6 +321,8 @@ record('warm-and-cold', {
   warmVsFloor: Number((sim / floor).toFixed(2)),
   lambdaLocalUs: Number((local * 1000).toFixed(1)),
   fasterThanLambdaLocal: Number((local / sim).toFixed(2)),
+  supervisedWarmInvokeUs: Number((supervised * 1000).toFixed(1)),
+  supervisedVsInProcess: Number((supervised / sim).toFixed(2)),
   coldStartMs: Number(simCold.toFixed(2)),
   bareIsolateMs: Number(bare.toFixed(2)),
   coldVsBare: Number((simCold / bare).toFixed(2)),
