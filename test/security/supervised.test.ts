@@ -129,6 +129,23 @@ describe('supervised sandboxes', () => {
     expect(sim.sandboxStats()).toEqual({ mode: 'supervised', created: 2, disposed: 2, live: 0, restarts: 0 });
   });
 
+  it('without mkfifo the invoke fails with EnvironmentSetupError SUPERVISOR_UNSUPPORTED saying what is missing, and nothing is left running', async () => {
+    const sim = new LambdaSimulator({ seed: 1, sandbox: 'supervised' });
+    await deploy(sim, IDLE, { FunctionName: 'idle' });
+    const path = process.env['PATH'];
+    process.env['PATH'] = '/nonexistent';
+    try {
+      const error = await sim.invoke({ FunctionName: 'idle' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'EnvironmentSetupError', code: 'SUPERVISOR_UNSUPPORTED', message: expect.stringContaining('needs POSIX FIFOs (the mkfifo command)') });
+    } finally {
+      process.env['PATH'] = path;
+    }
+    // With mkfifo back, the same simulator starts its child and serves.
+    expect((await call(sim, 'idle')).payload).toEqual({ n: 1 });
+    await sim.close();
+    expect(sim.sandboxStats()).toMatchObject({ live: 0 });
+  });
+
   it.each([
     [{ sandbox: 'child' }, /Expected `sandbox` to be 'in-process', 'supervised' or/],
     [{ sandbox: { mode: 'supervised', memoryLimitMB: 10 } }, /`sandbox.memoryLimitMB` to be an integer >= 256, got `10`/],

@@ -37,11 +37,16 @@ const WATCHDOG_MARK = 'lambda-sim-supervisor: killed by its watchdog';
 const START_TIMEOUT_MS = 30_000;
 
 let childScript: string | undefined;
-/** The child's code as one file (bundled once per process from child.ts, or child.js when built). */
-function childScriptPath(dir: string): string {
+/**
+ * The child's code as one file, bundled once per process from child.ts (or child.js when built)
+ * into a directory of this process's own (processes running side by side must not share it).
+ */
+function childScriptPath(): string {
   if (childScript !== undefined && existsSync(childScript)) return childScript;
   const entry = ['./child.ts', './child.js'].map((c) => fileURLToPath(new URL(c, import.meta.url))).find((p) => existsSync(p));
   if (entry === undefined) throw new EnvironmentSetupError('SUPERVISOR_MISSING', 'lambda-sim: the supervised sandbox process sources (runtime/supervisor/child.ts) are missing from the installed package');
+  const dir = mkdtempSync(join(tmpdir(), 'lambda-sim-child-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const outfile = join(dir, 'child.mjs');
   buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'silent', external: ['isolated-vm'] });
   childScript = outfile;
@@ -293,7 +298,7 @@ export class SupervisedSandboxes implements SandboxFactory {
       rmSync(dir, { recursive: true, force: true });
       throw new EnvironmentSetupError('SUPERVISOR_UNSUPPORTED', "lambda-sim's supervised mode needs POSIX FIFOs (the mkfifo command), which this system lacks", { cause });
     }
-    const script = childScriptPath(tmpdir());
+    const script = childScriptPath();
     const ivmPath = createRequire(import.meta.url).resolve('isolated-vm');
     // Our read end first (a FIFO opened for reading without blocking succeeds at once).
     const readNb = openSync(toParent, constants.O_RDONLY | constants.O_NONBLOCK);
