@@ -71,6 +71,18 @@ export class RequestEntityTooLargeException extends LambdaSimError {
   }
 }
 
+/**
+ * The HTTP endpoint did not receive a whole request in time (`listen({ headersTimeoutMs,
+ * requestTimeoutMs })`): status 408. Lambda's front end answers such clients itself and has no
+ * error of its own for it; lambda-sim names it this way so that the answer is typed like every other.
+ */
+export class RequestTimeoutException extends LambdaSimError {
+  override readonly name = 'RequestTimeoutException';
+  constructor(message: string) {
+    super(message, 408, 'client');
+  }
+}
+
 export class ResourceConflictException extends LambdaSimError {
   override readonly name = 'ResourceConflictException';
   constructor(message: string) {

@@ -22,13 +22,30 @@ export function validationMessage(value: unknown, field: string, constraint: str
   return `1 validation error detected: Value '${display(value)}' at '${field}' failed to satisfy constraint: ${constraint}`;
 }
 
+/** Longest quotation of a received value in an error message. */
+const SHOWN = 200;
+
+/**
+ * A received value as error messages quote it: at most {@link SHOWN} characters, and never a throw
+ * of its own. Hostile values reach here (a 100,000-element array, a BigInt, a Symbol, an object
+ * without a prototype, a getter that throws), and an error about a bad value must not turn into a
+ * TypeError or echo megabytes back.
+ */
 export function display(value: unknown): string {
-  if (typeof value === 'string') return value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  const cut = (s: string): string => (s.length > SHOWN ? `${s.slice(0, SHOWN)}…` : s);
+  if (typeof value === 'string') return cut(value);
   if (value === undefined) return 'null';
+  if (typeof value === 'symbol' || typeof value === 'bigint' || typeof value === 'function') return cut(String(value));
   try {
-    return JSON.stringify(value) ?? String(value);
+    const json = JSON.stringify(value);
+    if (json !== undefined) return cut(json);
   } catch {
-    return String(value);
+    // A BigInt inside, a cycle, a throwing toJSON or getter: name the kind of value instead.
+  }
+  try {
+    return Object.prototype.toString.call(value);
+  } catch {
+    return typeof value;
   }
 }
 

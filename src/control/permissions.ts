@@ -35,6 +35,9 @@ interface Statement {
   Condition?: Record<string, Record<string, string>>;
 }
 
+/** The API's pattern for AddPermission's SourceArn (a `*` in it is a wildcard when invokes are checked). */
+const SOURCE_ARN = /^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)$/;
+
 export class PolicyStore {
   readonly #policies = new Map<string, Statement[]>();
 
@@ -46,7 +49,14 @@ export class PolicyStore {
     if (input.Action !== 'lambda:InvokeFunction' && input.Action !== 'lambda:*' && input.Action !== 'lambda:InvokeFunctionUrl') {
       throw new InvalidParameterValueException(validationMessage(input.Action, 'action', 'Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])'));
     }
-    if (typeof input.Principal !== 'string' || input.Principal === '') throw new InvalidParameterValueException(`Principal must be an account id, an ARN, a service principal or *, got '${display(input.Principal)}'`);
+    if (typeof input.Principal !== 'string' || !/^[^\s]+$/.test(input.Principal)) throw new InvalidParameterValueException(`Principal must be an account id, an ARN, a service principal or *, got '${display(input.Principal)}'`);
+    // Conditions are kept in the policy and read on every enforced invoke: strings of the API's patterns only.
+    if (input.SourceArn !== undefined && (typeof input.SourceArn !== 'string' || !SOURCE_ARN.test(input.SourceArn))) {
+      throw new InvalidParameterValueException(validationMessage(input.SourceArn, 'sourceArn', `Member must satisfy regular expression pattern: ${SOURCE_ARN.source.slice(1, -1)}`));
+    }
+    if (input.SourceAccount !== undefined && (typeof input.SourceAccount !== 'string' || !/^\d{12}$/.test(input.SourceAccount))) {
+      throw new InvalidParameterValueException(validationMessage(input.SourceAccount, 'sourceAccount', 'Member must satisfy regular expression pattern: \\d{12}'));
+    }
     const list = this.#policies.get(functionArn) ?? [];
     if (list.some((s) => s.Sid === sid)) {
       throw new ResourceConflictException(`The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`);

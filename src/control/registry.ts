@@ -25,7 +25,10 @@ import {
   validateHandler,
   validateInteger,
   validateLogging,
+  validateDescription,
+  validateRole,
   validateRuntime,
+  validateTags,
   validateVariables,
   type LoggingConfig,
 } from './validate.js';
@@ -197,6 +200,7 @@ export class FunctionRegistry {
       throw new ResourceConflictException(`Function already exist: ${name}`);
     }
     const draft = this.#configure(input, name, undefined);
+    const tags = validateTags(input.Tags);
     if (input.Code === undefined || input.Code === null || typeof input.Code !== 'object') {
       throw new InvalidParameterValueException(`Code is required: one of { Source }, { Path } or { ZipFile }, got ${display(input.Code)}`);
     }
@@ -214,7 +218,7 @@ export class FunctionRegistry {
         bundle,
         sdk,
         pool: this.#pool(configuration, bundle, sdk),
-        tags: { ...(input.Tags ?? {}) },
+        tags,
         versions: new Map(),
         aliases: new Map(),
         lastVersion: 0,
@@ -283,12 +287,13 @@ export class FunctionRegistry {
   /** Publishes `$LATEST` as the next version: an immutable snapshot with its own environments. */
   publishVersion(nameOrArn: unknown, description: string | undefined): FunctionConfiguration {
     const record = this.get(nameOrArn);
+    const text = validateDescription(description, record.configuration.Description);
     const version = String(++record.lastVersion);
     const configuration: FunctionConfiguration = {
       ...structuredClone(record.configuration),
       Version: version,
       FunctionArn: `${record.arn}:${version}`,
-      Description: description ?? record.configuration.Description,
+      Description: text,
       RevisionId: this.#deps.random.uuid(),
     };
     record.versions.set(version, { version, configuration, pool: this.#pool(configuration, record.bundle, record.sdk, version) });
@@ -311,6 +316,7 @@ export class FunctionRegistry {
       throw new InvalidParameterValueException(validationMessage(name, 'name', 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)'));
     }
     const existing = record.aliases.get(name);
+    const description = validateDescription(input.Description, existing?.Description ?? '');
     if (mode === 'create' && existing !== undefined) throw new ResourceConflictException(`Alias already exists: ${record.arn}:${name}`);
     if (mode === 'update' && existing === undefined) throw new ResourceNotFoundException(`Alias not found: ${record.arn}:${name}`);
     const version = input.FunctionVersion ?? existing?.FunctionVersion;
@@ -330,7 +336,7 @@ export class FunctionRegistry {
       AliasArn: `${record.arn}:${name}`,
       Name: name,
       FunctionVersion: version!,
-      Description: input.Description ?? existing?.Description ?? '',
+      Description: description,
       ...(Object.keys(weights).length > 0 ? { RoutingConfig: { AdditionalVersionWeights: { ...weights } } } : {}),
       RevisionId: this.#deps.random.uuid(),
     };
@@ -499,9 +505,9 @@ export class FunctionRegistry {
       FunctionName: name,
       FunctionArn: this.arnOf(name),
       Runtime: runtime,
-      Role: input.Role ?? previous?.Role ?? `arn:aws:iam::${this.#deps.accountId}:role/lambda-sim-execution-role`,
+      Role: validateRole(input.Role, previous?.Role ?? `arn:aws:iam::${this.#deps.accountId}:role/lambda-sim-execution-role`),
       Handler: handler,
-      Description: input.Description ?? '',
+      Description: validateDescription(input.Description, ''),
       Timeout: timeout,
       MemorySize: memory,
       Version: '$LATEST',

@@ -109,3 +109,42 @@ export function validateLogging(value: unknown, functionName: string): LoggingCo
   if (typeof v['LogGroup'] === 'string') out.LogGroup = v['LogGroup'];
   return out;
 }
+
+/** `Description` of a function, version or alias: a string of at most 256 characters. */
+export function validateDescription(value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string') return fail(value, 'description', 'Member must be a string');
+  if (value.length > 256) return fail(value, 'description', 'Member must have length less than or equal to 256');
+  return value;
+}
+
+/** The API's pattern for a function's execution role. */
+const ROLE_PATTERN = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
+
+export function validateRole(value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !ROLE_PATTERN.test(value)) {
+    return fail(value, 'role', 'Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+');
+  }
+  return value;
+}
+
+/** Tags: at most 50, keys of 1–128 and values of 0–256 characters, strings only, no `aws:` prefix. */
+export function validateTags(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidParameterValueException(`Tags must be a map of string keys to string values, like { Team: 'orders' }, got ${display(value)}`);
+  }
+  const entries = Object.entries(value);
+  if (entries.length > 50) throw new InvalidParameterValueException(`A function may have at most 50 tags, got ${entries.length}`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of entries) {
+    if (k.length === 0 || k.length > 128) fail(k, 'tags', 'Map keys must have length between 1 and 128');
+    if (k.toLowerCase().startsWith('aws:')) throw new InvalidParameterValueException(`Tag keys starting with 'aws:' are reserved for AWS use, got ${display(k)}`);
+    if (typeof v !== 'string') throw new InvalidParameterValueException(`Tag ${display(k)} must have a string value, got ${display(v)} (${typeof v})`);
+    if (v.length > 256) fail(v, `tags.${k}`, 'Member must have length less than or equal to 256');
+    // A data property even for `__proto__`: tags are data, never a prototype.
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}

@@ -3,11 +3,11 @@
  * with `--endpoint-url`, boto3, the SDK with `endpoint`). Loopback by default. Requests go through
  * the same REST layer as the in-process request handler.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostTimeout } from '../kernel/host-time.js';
 import type { LambdaSimulator } from '../simulator.js';
-import { InvalidRequestContentException, RequestEntityTooLargeException } from '../errors.js';
+import { InvalidRequestContentException, RequestEntityTooLargeException, RequestTimeoutException } from '../errors.js';
 import { errorResponse, handleRestRequest, maxBodyBytes, operationName, requestIdFor, type RestOptions, type RestResponse } from './rest.js';
 
 export interface ListenOptions extends RestOptions {
@@ -17,7 +17,23 @@ export interface ListenOptions extends RestOptions {
   host?: string;
   /** Real ms `close()` waits for requests in flight before it cuts them off. Default 10 000. */
   closeGraceMs?: number;
+  /**
+   * Real ms a client has to send a request's headers, counted from its first byte (or from the
+   * connection, for a client that sends nothing). Default 60 000, and at most `requestTimeoutMs`.
+   * A slower client is answered 408 `RequestTimeoutException` and disconnected.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * Real ms a client has to send a whole request, headers and body. Default 120 000. A client that
+   * is slower, or never finishes its body, is answered 408 `RequestTimeoutException` and
+   * disconnected, and its function does not run. Only receiving counts: a function may then run for
+   * as long as its Timeout while the client waits for the answer.
+   */
+  requestTimeoutMs?: number;
 }
+
+/** Node checks request deadlines every this many ms at most; a small timeout is checked more often. */
+const MAX_CHECK_INTERVAL_MS = 30_000;
 
 export interface LambdaEndpoint {
   /** `http://host:port`: the endpoint URL to give clients. */
@@ -32,9 +48,17 @@ export async function listen(sim: LambdaSimulator, options: ListenOptions = {}):
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`Expected \`port\` to be an integer from 0 to 65535, got \`${String(port)}\``);
   const grace = options.closeGraceMs ?? 10_000;
+  const { headersTimeout, requestTimeout } = receiveTimeouts(options);
   let inFlight = 0;
   let idle: (() => void) | undefined;
-  const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 120_000, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, (req, res) => {
+  const server = createServer({
+    maxHeaderSize: 16 * 1024,
+    requestTimeout,
+    headersTimeout,
+    // Deadlines are checked on an interval: a fraction of the shortest, so a 200 ms timeout cuts at ~250 ms, not at Node's 30 s.
+    connectionsCheckingInterval: Math.max(10, Math.min(MAX_CHECK_INTERVAL_MS, Math.floor(headersTimeout / 4))),
+    keepAliveTimeout: 5_000,
+  }, (req, res) => {
     inFlight++;
     void serve(sim, req, res, options)
       .catch((error: unknown) => {
@@ -48,11 +72,14 @@ export async function listen(sim: LambdaSimulator, options: ListenOptions = {}):
   });
   // A function may run for 900 s: no socket timeout while a response is pending.
   server.timeout = 0;
-  // Malformed requests never reach the REST layer: answer them as HTTP does, and close.
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    else socket.destroy(error);
+  // Malformed, oversized, truncated or too slow requests never reach the REST layer: answer them
+  // (typed, as every other answer) and close. A request whose body was cut short this way reads as
+  // 'aborted' in serve(), so its function does not run.
+  server.on('clientError', (error: NodeJS.ErrnoException & { reason?: string }, socket) => {
+    if (!socket.writable) return void socket.destroy(error);
+    const { statusCode, headers, body } = clientErrorResponse(error, { headersTimeout, requestTimeout }, requestIdFor(sim));
+    const head = Object.entries({ ...headers, connection: 'close', 'content-length': String(body.byteLength) }).map(([k, v]) => `${k}: ${v}\r\n`);
+    socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? ''}\r\n${head.join('')}\r\n`), body]));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -146,6 +173,36 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | 'to
     req.on('aborted', cut);
     req.on('close', cut);
   });
+}
+
+/** `headersTimeoutMs` and `requestTimeoutMs`, checked (Node refuses a headers timeout above the request timeout). */
+function receiveTimeouts(options: ListenOptions): { headersTimeout: number; requestTimeout: number } {
+  const check = (name: string, value: unknown): number => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new TypeError(`Expected \`${name}\` to be whole milliseconds >= 1, got \`${String(value)}\``);
+    return value;
+  };
+  const requestTimeout = check('requestTimeoutMs', options.requestTimeoutMs ?? 120_000);
+  const headersTimeout = check('headersTimeoutMs', options.headersTimeoutMs ?? Math.min(60_000, requestTimeout));
+  if (headersTimeout > requestTimeout) throw new TypeError(`Expected \`headersTimeoutMs\` (${headersTimeout}) to be at most \`requestTimeoutMs\` (${requestTimeout})`);
+  return { headersTimeout, requestTimeout };
+}
+
+/** The answer to a request Node's HTTP parser refused or timed out. */
+function clientErrorResponse(error: NodeJS.ErrnoException & { reason?: string }, timeouts: { headersTimeout: number; requestTimeout: number }, requestId: string): RestResponse {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return errorResponse(
+        new RequestTimeoutException(`The request was not received in time: headers within ${timeouts.headersTimeout} ms, the whole request within ${timeouts.requestTimeout} ms`),
+        undefined,
+        requestId,
+      );
+    case 'HPE_HEADER_OVERFLOW':
+      return errorResponse(new InvalidRequestContentException('Request header fields too large: at most 16 KB of headers'), 431, requestId);
+    case 'HPE_INVALID_EOF_STATE':
+      return errorResponse(new InvalidRequestContentException('The connection was closed before the request was complete'), undefined, requestId);
+    default:
+      return errorResponse(new InvalidRequestContentException(`Malformed HTTP request: ${error.code ?? 'unparsable'}${error.reason === undefined ? '' : ` (${String(error.reason)})`}`), undefined, requestId);
+  }
 }
 
 function tooLarge(limit: number, operation: string, requestId: string): RestResponse {
