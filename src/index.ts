@@ -29,6 +29,7 @@ export {
   InvalidParameterValueException,
   InvalidRequestContentException,
   RequestEntityTooLargeException,
+  RequestTimeoutException,
   ResourceConflictException,
   TooManyRequestsException,
   AccessDeniedException,

@@ -531,7 +531,8 @@ export class LambdaSimulator {
 
   async createFunction(input: CreateFunctionInput): Promise<WithMetadata<FunctionConfiguration>> {
     this.#assertOpen();
-    const { Publish, ...rest } = input ?? ({} as CreateFunctionInput);
+    if (input === null || typeof input !== 'object') throw new InvalidParameterValueException(`Expected a CreateFunction input object like { FunctionName, Handler, Code, Runtime }, got ${display(input)}`);
+    const { Publish, ...rest } = input;
     const configuration = await this.#registry.create(rest as CreateFunctionInput);
     // Publish: true answers with the version it published.
     if (Publish === true) return { ...this.#registry.publishVersion(configuration.FunctionName, undefined), $metadata: metadata(201) };
@@ -558,6 +559,8 @@ export class LambdaSimulator {
 
   async listFunctions(input: { Marker?: string; MaxItems?: number; FunctionVersion?: 'ALL' } = {}): Promise<WithMetadata<{ Functions: FunctionConfiguration[]; NextMarker?: string }>> {
     this.#assertOpen();
+    if (input === null || typeof input !== 'object') throw new InvalidParameterValueException(`Expected an input object like { Marker, MaxItems, FunctionVersion }, got ${display(input)}`);
+    checkMarker(input.Marker);
     if (input.FunctionVersion !== undefined) {
       if (input.FunctionVersion !== 'ALL') throw new InvalidParameterValueException(validationMessage(input.FunctionVersion, 'functionVersion', 'Member must satisfy enum value set: [ALL]'));
       // Every version of every function, $LATEST first.
@@ -750,7 +753,7 @@ export class LambdaSimulator {
   async getProvisionedConcurrencyConfig(input: { FunctionName: string; Qualifier: string }): Promise<WithMetadata<ProvisionedStatus>> {
     this.#assertOpen();
     const record = this.#registry.get(input?.FunctionName);
-    const config = this.#provisioned.get(`${record.name}:${input.Qualifier}`);
+    const config = this.#provisioned.get(`${record.name}:${checkQualifier(input.Qualifier)}`);
     if (config === undefined) throw new ResourceNotFoundException(`No Provisioned Concurrency Config found for this function: ${record.arn}:${display(input.Qualifier)}`);
     return { ...provisionedStatus(config), $metadata: metadata(200) };
   }
@@ -758,7 +761,7 @@ export class LambdaSimulator {
   async deleteProvisionedConcurrencyConfig(input: { FunctionName: string; Qualifier: string }): Promise<WithMetadata<object>> {
     this.#assertOpen();
     const record = this.#registry.get(input?.FunctionName);
-    const key = `${record.name}:${input.Qualifier}`;
+    const key = `${record.name}:${checkQualifier(input.Qualifier)}`;
     const config = this.#provisioned.get(key);
     if (config === undefined) throw new ResourceNotFoundException(`No Provisioned Concurrency Config found for this function: ${record.arn}:${display(input.Qualifier)}`);
     config.pool.provision(0, () => {});
@@ -1200,10 +1203,11 @@ export class LambdaSimulator {
 
   /** Accepts real `@aws-sdk/client-lambda` command objects (`new InvokeCommand({...})`). */
   async send(command: { input?: unknown; constructor: { name: string } }): Promise<unknown> {
-    const name = command?.constructor?.name;
-    const method = name === undefined ? undefined : COMMANDS[name];
+    const name: unknown = command?.constructor?.name;
+    // Own keys only: 'toString' or 'constructor' must not find Object.prototype's.
+    const method = typeof name === 'string' && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (method === undefined) {
-      throw new NotImplementedException(`lambda-sim does not implement ${name ?? String(command)} yet; supported commands: ${Object.keys(COMMANDS).join(', ')}`);
+      throw new NotImplementedException(`lambda-sim does not implement ${typeof name === 'string' ? name : display(command)} yet; supported commands: ${Object.keys(COMMANDS).join(', ')}`);
     }
     return (this as unknown as Record<string, (input: unknown) => Promise<unknown>>)[method]!(command.input ?? {});
   }
@@ -1332,16 +1336,31 @@ function traceHeader(now: number, hex: string): string {
 function page<T>(all: T[], input: { Marker?: string; MaxItems?: number }, limit = 10000): { items: T[]; next: string | undefined } {
   const max = input.MaxItems ?? 50;
   if (!Number.isInteger(max) || max < 1 || max > limit) throw new InvalidParameterValueException(validationMessage(input.MaxItems, 'maxItems', `Member must have value between 1 and ${limit}`));
-  const start = input.Marker === undefined ? 0 : Number(input.Marker);
+  const start = checkMarker(input.Marker) === undefined ? 0 : Number(input.Marker);
   if (!Number.isInteger(start) || start < 0) throw new InvalidParameterValueException(`Invalid Marker ${display(input.Marker)}: pass the NextMarker of the previous page`);
   const items = all.slice(start, start + max);
   return { items, next: start + max < all.length ? String(start + max) : undefined };
+}
+
+/** A Qualifier as the API takes it (a version, an alias or $LATEST): refused before it is put into a string. */
+function checkQualifier(value: unknown): string {
+  if (typeof value !== 'string' || !/^[a-zA-Z0-9$_-]{1,128}$/.test(value)) {
+    throw new InvalidParameterValueException(validationMessage(value, 'qualifier', 'Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)'));
+  }
+  return value;
+}
+
+/** A listing's Marker: the previous page's NextMarker, a string. */
+function checkMarker(value: unknown): string | undefined {
+  if (value !== undefined && typeof value !== 'string') throw new InvalidParameterValueException(`Invalid Marker ${display(value)}: pass the NextMarker of the previous page`);
+  return value;
 }
 
 function qualified(input: { FunctionName: string; Qualifier?: string | undefined }): string {
   if (input === null || typeof input !== 'object') throw new InvalidParameterValueException(`Expected an input object with FunctionName, got ${display(input)}`);
   const name = input.FunctionName;
   if (input.Qualifier === undefined || typeof name !== 'string') return name;
+  checkQualifier(input.Qualifier);
   const m = /:(\$LATEST|[a-zA-Z0-9-_]+)$/.exec(name);
   const suffix = m !== null && (name.startsWith('arn:') ? name.split(':').length === 8 : name.split(':').length === 2) ? m[1] : undefined;
   if (suffix !== undefined && suffix !== input.Qualifier) {

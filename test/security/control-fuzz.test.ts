@@ -266,27 +266,7 @@ function describeInput(input: unknown): string {
   }
 }
 
-/**
- * Bugs the fuzzer found in src/simulator.ts, which another engineer is refactoring: the patches
- * are in the `it.fails` regressions at the end of this file. Until they land, a TypeError thrown
- * from exactly these functions of src/simulator.ts is counted, not failed, so the fuzzer keeps
- * guarding everything else. When a regression starts passing, remove `.fails` and its name here.
- */
-const PENDING = /^\s+at (qualified|page|LambdaSimulator\.(send|listFunctions|getProvisionedConcurrencyConfig|deleteProvisionedConcurrencyConfig)) \(.*src\/simulator\.ts:/;
-function pendingBug(e: unknown): boolean {
-  if (!(e instanceof TypeError)) return false;
-  // The innermost frames of ours (native ones such as `String` come first): thrown in
-  // src/simulator.ts, by one of those functions or an arrow function inside it.
-  const ours = (e.stack ?? '').split('\n').filter((line) => line.includes('/src/'));
-  return (ours[0]?.includes('src/simulator.ts:') ?? false) && ours.slice(0, 2).some((line) => PENDING.test(line));
-}
-let tolerated = 0;
-
 function expectTyped(result: Outcome, what: string): void {
-  if (!result.ok && pendingBug(result.error)) {
-    tolerated++;
-    return;
-  }
   if (result.ok) {
     expect(() => wire(result.value), what).not.toThrow();
     const status = (result.value as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
@@ -380,8 +360,6 @@ describe('control-plane fuzzing: every method, random and malformed inputs', () 
   }, timeoutMs(runs(400)));
 
   it('afterwards: the simulator still invokes, and Object.prototype is not polluted', async () => {
-    // How often the pending src/simulator.ts bugs were hit (see PENDING): reported, not failed.
-    if (tolerated > 0) console.info(`control-plane fuzzing: ${tolerated} TypeErrors from the pending src/simulator.ts bugs (see the it.fails regressions)`);
     const out = await sim.invoke({ FunctionName: 'sentinel', Payload: '{"still":"here"}' });
     expect(out.FunctionError).toBeUndefined();
     expect(out.Payload!.transformToString()).toBe('{"still":"here"}');
@@ -412,10 +390,9 @@ const NIE = 'NotImplementedException';
 
 /**
  * One row per bug the fuzzer found: each failed on the code before its fix (the comment says
- * how). A row whose fix belongs in src/simulator.ts (not editable in this change) is `pending`
- * and runs as `it.fails` until the patch described in the change's report lands.
+ * how).
  */
-const REGRESSIONS: Array<{ bug: string; run: () => Promise<string>; expected: string; pending?: true }> = [
+const REGRESSIONS: Array<{ bug: string; run: () => Promise<string>; expected: string }> = [
   {
     // display() quoted a 100,000-element array whole: an 800 KB error message.
     bug: 'an error quotes a huge received value in at most 200 characters',
@@ -487,62 +464,64 @@ const REGRESSIONS: Array<{ bug: string; run: () => Promise<string>; expected: st
     },
     expected: `${IPVE}, ${IPVE}, ${IPVE}, ${IPVE}`,
   },
-  // ---- pending: the fix belongs in src/simulator.ts ----
+  // ---- in src/simulator.ts ----
   {
     // qualified() interpolates Qualifier into a string: a Symbol or a prototype-less object throws TypeError.
     bug: 'a Symbol or prototype-less Qualifier is refused',
     run: () => endings(() => sim.getFunction({ FunctionName: 'f', Qualifier: Symbol('q') as never }), () => sim.getFunction({ FunctionName: 'f', Qualifier: Object.create(null) as never })),
     expected: `${IPVE}, ${IPVE}`,
-    pending: true,
   },
   {
     // The same interpolation in get/deleteProvisionedConcurrencyConfig (`${record.name}:${input.Qualifier}`).
     bug: 'get/deleteProvisionedConcurrencyConfig refuse a Symbol Qualifier',
     run: () => endings(() => sim.getProvisionedConcurrencyConfig({ FunctionName: 'f', Qualifier: Symbol('q') as never }), () => sim.deleteProvisionedConcurrencyConfig({ FunctionName: 'f', Qualifier: Symbol('q') as never })),
     expected: `${IPVE}, ${IPVE}`,
-    pending: true,
   },
   {
     // listFunctions reads null.FunctionVersion (its `= {}` default applies to undefined only).
     bug: 'listFunctions(null) is refused',
     run: () => ending(sim.listFunctions(null as never)),
     expected: IPVE,
-    pending: true,
   },
   {
     // listFunctions compares names with String(input.Marker), which throws for a prototype-less object.
     bug: 'listFunctions refuses a prototype-less Marker',
     run: () => ending(sim.listFunctions({ Marker: Object.create(null) as never })),
     expected: IPVE,
-    pending: true,
   },
   {
     // page() calls Number(input.Marker): a Symbol throws TypeError.
     bug: 'a Symbol Marker is refused',
     run: async () => (await fixture(), ending(sim.listVersionsByFunction({ FunctionName: 'f', Marker: Symbol('m') as never }))),
     expected: IPVE,
-    pending: true,
   },
   {
     // send() looks the name up in a plain object: 'toString' finds Object.prototype.toString, then this[fn] is undefined.
     bug: 'send() of a command named toString, constructor or __proto__ is not implemented',
     run: () => endings(...['toString', 'constructor', '__proto__'].map((name) => () => sim.send({ constructor: { name } }))),
     expected: `${NIE}, ${NIE}, ${NIE}`,
-    pending: true,
   },
   {
     // send() names an unknown command with String(command), which throws for a prototype-less object.
     bug: 'send() of a prototype-less object is not implemented',
     run: () => ending(sim.send(Object.create(null) as never)),
     expected: NIE,
-    pending: true,
   },
 ];
 
 describe('regressions found by the control-plane fuzzer', () => {
-  for (const { bug, run, expected, pending } of REGRESSIONS) {
-    (pending === true ? it.fails : it)(bug, async () => {
+  for (const { bug, run, expected } of REGRESSIONS) {
+    it(bug, async () => {
       expect(await run()).toBe(expected);
     });
   }
+});
+
+describe('createFunction of something that is not an input object', () => {
+  it.each([[''], [null], [42]])('createFunction(%j) says an input object was expected', async (input) => {
+    await expect(sim.createFunction(input as never)).rejects.toMatchObject({
+      name: 'InvalidParameterValueException',
+      message: expect.stringContaining('Expected a CreateFunction input object like { FunctionName, Handler, Code, Runtime }'),
+    });
+  });
 });
