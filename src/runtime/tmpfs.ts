@@ -2,12 +2,22 @@
  * An execution environment's `/tmp`: an in-memory tree on the host, so it outlives sandbox resets
  * (as Lambda's /tmp survives a runtime restart in the same environment) and is bounded by the
  * function's EphemeralStorage size. Errors carry Node's codes and messages.
+ *
+ * Every operation costs the host time in proportion to what the sandbox sent or asked for, never to
+ * the size of the whole tree or file: the sandbox's CPU budget does not count time spent in host
+ * callbacks (isolated-vm stops only the sandbox's own code), so an operation whose host cost grows
+ * with the tree would let a handler spend the host's time for free (test/security). Hence the
+ * directory index, appends that grow a file's buffer geometrically instead of copying it, and
+ * Linux's limits on path and name lengths (`mkdir -p` of a deep path keys every prefix: quadratic
+ * in the path's length without them).
  */
 const ERR = '\u0000ERR';
 
 interface FileNode {
   dir: false;
+  /** The file is `data.subarray(0, size)`; the rest is room for appends. */
   data: Uint8Array;
+  size: number;
   mtimeMs: number;
   birthtimeMs: number;
 }
@@ -26,7 +36,17 @@ const ERRNO: Record<string, [number, string]> = {
   EROFS: [-30, 'read-only file system'],
   ENOSPC: [-28, 'no space left on device'],
   EINVAL: [-22, 'invalid argument'],
+  ENAMETOOLONG: [-36, 'file name too long'],
 };
+
+/** Linux's limits: a path of at most PATH_MAX - 1 bytes, a name of at most NAME_MAX. They also bound the host's work per call. */
+const PATH_MAX = 4096;
+const NAME_MAX = 255;
+
+function tooLong(path: string): boolean {
+  if (path.length >= PATH_MAX || Buffer.byteLength(path) >= PATH_MAX) return true;
+  return path.split('/').some((name) => name.length > NAME_MAX && Buffer.byteLength(name) > NAME_MAX);
+}
 
 const SYSCALL: Record<string, string> = {
   readFile: 'open', writeFile: 'open', appendFile: 'open', exists: 'access', mkdir: 'mkdir', readdir: 'scandir',
@@ -39,10 +59,12 @@ class FsError {
 
 export class TmpFs {
   readonly #nodes = new Map<string, FileNode | DirNode>();
+  /** Directory path → the paths of its entries. */
+  readonly #children = new Map<string, Set<string>>();
   #used = 0;
 
   constructor(readonly capacityBytes: number, private readonly now: () => number) {
-    this.#nodes.set('/tmp', { dir: true, mtimeMs: now(), birthtimeMs: now() });
+    this.#put('/tmp', { dir: true, mtimeMs: now(), birthtimeMs: now() });
   }
 
   get usedBytes(): number {
@@ -51,9 +73,9 @@ export class TmpFs {
 
   /** The host side of the shim's `host.fs(op, path, a, b)`. */
   op(op: string, rawPath: string, a: unknown, b: unknown): unknown {
-    const path = normalise(rawPath);
     try {
-      return this.#run(op, path, a, b);
+      if (tooLong(rawPath) || (op === 'rename' && tooLong(String(a)))) throw new FsError('ENAMETOOLONG');
+      return this.#run(op, normalise(rawPath), a, b);
     } catch (e) {
       if (!(e instanceof FsError)) throw e;
       const [errno, text] = ERRNO[e.code] ?? [-1, 'error'];
@@ -69,7 +91,7 @@ export class TmpFs {
         const n = this.#nodes.get(path);
         if (n === undefined) throw new FsError('ENOENT');
         if (n.dir) throw new FsError('EISDIR');
-        return n.data.slice();
+        return n.data.slice(0, n.size);
       }
       case 'writeFile':
       case 'appendFile': {
@@ -78,11 +100,17 @@ export class TmpFs {
         this.#parentDir(path);
         const n = this.#nodes.get(path);
         if (n?.dir === true) throw new FsError('EISDIR');
-        const old = n?.data ?? new Uint8Array(0);
-        const next = op === 'appendFile' ? concat(old, data) : data.slice();
-        if (this.#used - old.length + next.length > this.capacityBytes) throw new FsError('ENOSPC');
-        this.#used += next.length - old.length;
-        this.#nodes.set(path, { dir: false, data: next, mtimeMs: this.now(), birthtimeMs: n?.birthtimeMs ?? this.now() });
+        const oldSize = n?.size ?? 0;
+        const size = op === 'appendFile' ? oldSize + data.length : data.length;
+        if (this.#used - oldSize + size > this.capacityBytes) throw new FsError('ENOSPC');
+        this.#used += size - oldSize;
+        const now = this.now();
+        if (op === 'appendFile' && n !== undefined) {
+          n.data = room(n.data, n.size, size);
+          n.data.set(data, n.size);
+          n.size = size;
+          n.mtimeMs = now;
+        } else this.#put(path, { dir: false, data: data.slice(), size, mtimeMs: now, birthtimeMs: n?.birthtimeMs ?? now });
         return '';
       }
       case 'exists':
@@ -102,26 +130,27 @@ export class TmpFs {
             const n = this.#nodes.get(cur);
             if (n === undefined) {
               if (!cur.startsWith('/tmp')) throw new FsError('EROFS');
-              this.#nodes.set(cur, { dir: true, mtimeMs: this.now(), birthtimeMs: this.now() });
+              this.#put(cur, { dir: true, mtimeMs: this.now(), birthtimeMs: this.now() });
               if (first === '') first = cur;
             } else if (!n.dir) throw new FsError('ENOTDIR');
           }
           return first;
         }
         this.#parentDir(path);
-        this.#nodes.set(path, { dir: true, mtimeMs: this.now(), birthtimeMs: this.now() });
+        this.#put(path, { dir: true, mtimeMs: this.now(), birthtimeMs: this.now() });
         return '';
       }
       case 'readdir': {
         const n = this.#nodes.get(path);
         if (n === undefined) throw new FsError('ENOENT');
         if (!n.dir) throw new FsError('ENOTDIR');
-        return JSON.stringify(this.#children(path).map((c) => [c.slice(path.length + 1), this.#nodes.get(c)!.dir]));
+        const names = [...(this.#children.get(path) ?? [])].sort();
+        return JSON.stringify(names.map((c) => [c.slice(path.length + 1), this.#nodes.get(c)!.dir]));
       }
       case 'stat': {
         const n = this.#nodes.get(path);
         if (n === undefined) throw new FsError('ENOENT');
-        return JSON.stringify({ size: n.dir ? 4096 : n.data.length, isDir: n.dir, mtimeMs: n.mtimeMs, birthtimeMs: n.birthtimeMs });
+        return JSON.stringify({ size: n.dir ? 4096 : n.size, isDir: n.dir, mtimeMs: n.mtimeMs, birthtimeMs: n.birthtimeMs });
       }
       case 'unlink': {
         this.#writable(path);
@@ -141,10 +170,10 @@ export class TmpFs {
         }
         if (n.dir) {
           if (path === '/tmp') throw new FsError('EROFS');
-          const kids = this.#descendants(path);
-          if (kids.length > 0 && a !== true) throw new FsError(op === 'rm' ? 'EISDIR' : 'ENOTEMPTY');
+          const empty = (this.#children.get(path)?.size ?? 0) === 0;
+          if (!empty && a !== true) throw new FsError(op === 'rm' ? 'EISDIR' : 'ENOTEMPTY');
           if (op === 'rm' && a !== true) throw new FsError('EISDIR');
-          for (const k of kids) this.#remove(k);
+          for (const k of this.#descendants(path).reverse()) this.#remove(k);
         } else if (op === 'rmdir') throw new FsError('ENOTDIR');
         this.#remove(path);
         return '';
@@ -163,15 +192,13 @@ export class TmpFs {
           // POSIX rename replaces the target: a file by a file, an empty directory by a directory.
           if (target.dir && !n.dir) throw new FsError('EISDIR');
           if (!target.dir && n.dir) throw new FsError('ENOTDIR');
-          if (target.dir && this.#descendants(to).length > 0) throw new FsError('ENOTEMPTY');
+          if (target.dir && (this.#children.get(to)?.size ?? 0) > 0) throw new FsError('ENOTEMPTY');
           this.#remove(to);
         }
-        const moved = [path, ...this.#descendants(path)];
-        for (const p of moved) {
-          const node = this.#nodes.get(p)!;
-          this.#nodes.delete(p);
-          this.#nodes.set(to + p.slice(path.length), node);
-        }
+        // Parents before children: each node's new parent exists when it is put.
+        const moved = [path, ...this.#descendants(path)].map((p) => [p, this.#nodes.get(p)!] as const);
+        for (let i = moved.length - 1; i >= 0; i--) this.#delete(moved[i]![0]);
+        for (const [p, node] of moved) this.#put(to + p.slice(path.length), node);
         return '';
       }
       default:
@@ -190,21 +217,45 @@ export class TmpFs {
     if (!p.dir) throw new FsError('ENOTDIR');
   }
 
-  #children(path: string): string[] {
-    const prefix = `${path}/`;
-    return [...this.#nodes.keys()].filter((k) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/')).sort();
+  /** Everything under `path`, parents before their children (no recursion: a tree can be deep). */
+  #descendants(path: string): string[] {
+    const out: string[] = [];
+    for (let i = -1; i < out.length; i++) for (const c of this.#children.get(i < 0 ? path : out[i]!) ?? []) out.push(c);
+    return out;
   }
 
-  #descendants(path: string): string[] {
-    const prefix = `${path}/`;
-    return [...this.#nodes.keys()].filter((k) => k.startsWith(prefix));
+  #put(path: string, node: FileNode | DirNode): void {
+    if (!this.#nodes.has(path) && path !== '/tmp') {
+      const parent = path.slice(0, path.lastIndexOf('/')) || '/';
+      let siblings = this.#children.get(parent);
+      if (siblings === undefined) this.#children.set(parent, (siblings = new Set()));
+      siblings.add(path);
+    }
+    this.#nodes.set(path, node);
+  }
+
+  #delete(path: string): void {
+    this.#nodes.delete(path);
+    this.#children.delete(path);
+    this.#children.get(path.slice(0, path.lastIndexOf('/')) || '/')?.delete(path);
   }
 
   #remove(path: string): void {
     const n = this.#nodes.get(path);
-    if (n !== undefined && !n.dir) this.#used -= n.data.length;
-    this.#nodes.delete(path);
+    if (n !== undefined && !n.dir) this.#used -= n.size;
+    this.#delete(path);
   }
+}
+
+/**
+ * `data` with room for `size` bytes, its first `used` kept: grown geometrically, so appends cost
+ * amortised O(1) a byte, and a file holds at most twice its size of the host's memory.
+ */
+function room(data: Uint8Array, used: number, size: number): Uint8Array {
+  if (size <= data.length) return data;
+  const grown = new Uint8Array(Math.max(size, data.length * 2));
+  grown.set(data.subarray(0, used));
+  return grown;
 }
 
 function normalise(p: string): string {
@@ -216,11 +267,4 @@ function normalise(p: string): string {
     else parts.push(seg);
   }
   return `/${parts.join('/')}`;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -41,10 +41,66 @@ const NAMES = ['log', 'timer', 'clearTimer', 'now', 'done', 'fs', 'map', 'lazy',
  */
 export const host = {} as Host;
 
+// Captured when the shim starts: handler code may replace these later, not what is used here.
+const apply = Reflect.apply;
+const defineProperty = Object.defineProperty;
+const deleteProperty = Reflect.deleteProperty;
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const split = String.prototype.split;
+const includes = String.prototype.includes;
+const exec = RegExp.prototype.exec;
+const FRAME = /^\s+at /;
+const BOUNDARY = '<isolated-vm boundary>';
+
+/**
+ * An error thrown through a host callback carries the host's stack: isolated-vm joins it to the
+ * sandbox's at an `<isolated-vm boundary>` line (file paths and lines of the simulator and of node
+ * itself). The host's frames are cut before handler code can see the error; the message and the
+ * sandbox's own frames stay. Segments between boundaries alternate, the last being the sandbox's
+ * (the caller of the callback).
+ */
+function scrub(error: unknown): unknown {
+  if (error === null || typeof error !== 'object') return error;
+  const d = getOwnPropertyDescriptor(error, 'stack');
+  // An own property, set by V8 or isolated-vm (data or accessor): not something handler code defined.
+  const stack: unknown = d === undefined ? undefined : d.get !== undefined ? apply(d.get, error, []) : d.value;
+  if (typeof stack !== 'string' || !apply(includes, stack, [BOUNDARY])) return error;
+  const lines = apply(split, stack, ['\n']) as string[];
+  let boundaries = 0;
+  for (let i = 0; i < lines.length; i++) if (apply(includes, lines[i], [BOUNDARY])) boundaries++;
+  let out = '';
+  let segment = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (apply(includes, line, [BOUNDARY])) {
+      segment++;
+      continue;
+    }
+    const hostSide = (boundaries - segment) % 2 === 1;
+    if (hostSide && apply(exec, FRAME, [line]) !== null) continue;
+    out = out === '' ? line : `${out}\n${line}`;
+  }
+  try {
+    // isolated-vm's stack is a native property that ignores assignment and redefinition: replaced.
+    deleteProperty(error, 'stack');
+    defineProperty(error, 'stack', { value: out, writable: true, enumerable: false, configurable: true });
+  } catch {
+    /* not configurable: leave it */
+  }
+  return error;
+}
+
 export function bindHost(): void {
   for (const name of NAMES) {
     const key = `__lh_${name}`;
-    (host as unknown as Record<string, unknown>)[name] = globalThis[key];
+    const callback = globalThis[key] as (...args: unknown[]) => unknown;
+    (host as unknown as Record<string, unknown>)[name] = (...args: unknown[]): unknown => {
+      try {
+        return apply(callback, undefined, args);
+      } catch (error) {
+        throw scrub(error);
+      }
+    };
     delete globalThis[key];
   }
 }

@@ -1,0 +1,275 @@
+/**
+ * Sandbox escape corpus (issue 9), part two: what one function can do to the host, to the next
+ * invocation and to other functions — share state, outlive a reset, exhaust resources, make the
+ * host work for it — and the holes still open (it.fails, each naming the patch it waits for).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { strToU8, zipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LambdaSimulator, type InvocationRecord } from '../../src/index.js';
+import { call, deploy, report } from '../helpers.js';
+import { HOST_SECRET, expectCanary, startCorpus } from './support.js';
+
+let sim: LambdaSimulator;
+let hostIntact: () => void;
+let slowCalls = 0;
+
+beforeAll(async () => {
+  ({ sim, hostIntact } = await startCorpus({
+    seed: 11,
+    cpuTimeBudgetMs: 300,
+    modules: {
+      hostmod: {
+        late: () => Promise.resolve('late answer'),
+        /** Host work that costs real time (a fake doing I/O, a big computation). */
+        busy: () => {
+          slowCalls++;
+          const until = performance.now() + 20;
+          while (performance.now() < until);
+          return slowCalls;
+        },
+      },
+    },
+    hostLatency: { hostmod: 5000 },
+  }));
+});
+
+afterAll(async () => {
+  await sim.close();
+  hostIntact();
+});
+
+describe('functions do not share state', () => {
+  it('globals, prototypes, process.env and /tmp of one function are invisible to another (its own next invocation keeps them: same environment)', async () => {
+    const a = await deploy(
+      sim,
+      `import fs from 'node:fs'; export const handler = async () => {
+        globalThis.shared = 'from a'; Object.prototype.pollutedByA = 'yes'; process.env.LEAK = 'from a'; fs.writeFileSync('/tmp/secret-a', 'A');
+        setInterval(() => console.log('A-TIMER'), 1); // a timer of a's environment: it never fires in b's
+        return [globalThis.shared, ({}).pollutedByA, process.env.LEAK, process.env.SECRET_A, fs.readFileSync('/tmp/secret-a', 'utf8')];
+      };`,
+      { FunctionName: 'state-a', Environment: { Variables: { SECRET_A: 'only for a' } } },
+    );
+    const b = await deploy(
+      sim,
+      `import fs from 'node:fs'; export const handler = async () => {
+        const read = (p) => { try { return fs.readFileSync(p, 'utf8'); } catch (e) { return e.code; } };
+        return { shared: globalThis.shared ?? null, polluted: ({}).pollutedByA ?? null, leak: process.env.LEAK ?? null, secretA: process.env.SECRET_A ?? null,
+          tmp: read('/tmp/secret-a'), listing: fs.readdirSync('/tmp') };
+      };`,
+      { FunctionName: 'state-b' },
+    );
+    const own = ['from a', 'yes', 'from a', 'only for a', 'A'];
+    expect((await call(sim, a)).payload).toEqual(own);
+    const fromB = await call(sim, b);
+    expect(fromB.payload).toEqual({ shared: null, polluted: null, leak: null, secretA: null, tmp: 'ENOENT', listing: [] });
+    expect(fromB.log).not.toContain('A-TIMER');
+    expect((await call(sim, a)).payload).toEqual(own);
+    hostIntact();
+  });
+
+  it('/tmp is per environment: $LATEST and a published version, and two concurrent environments of one version, each see only their own', async () => {
+    const name = await deploy(
+      sim,
+      `import fs from 'node:fs'; export const handler = async (e) => {
+        if (!fs.existsSync('/tmp/owner')) fs.writeFileSync('/tmp/owner', e.me);
+        await new Promise((r) => setTimeout(r, 100)); // overlap: the second concurrent invocation needs an environment of its own
+        return fs.readFileSync('/tmp/owner', 'utf8');
+      };`,
+      { FunctionName: 'per-env' },
+    );
+    await sim.publishVersion({ FunctionName: name });
+    expect((await call(sim, name, { me: 'latest' })).payload).toBe('latest');
+    expect((await call(sim, `${name}:1`, { me: 'v1' })).payload).toBe('v1');
+    const [x, y] = await Promise.all([call(sim, `${name}:1`, { me: 'x' }), call(sim, `${name}:1`, { me: 'y' })]);
+    // One of the two reuses v1's warm environment; the other is new, with an empty /tmp of its own.
+    expect([x.payload, y.payload].sort()).toEqual(['v1', 'y']);
+    expect((await call(sim, name, { me: 'again' })).payload).toBe('latest');
+  });
+});
+
+describe('after a reset (a timed-out invocation), nothing of the old sandbox acts', () => {
+  it('host-backed functions kept in globals, an interval that logs and a host answer due later are gone; /tmp stays, as on Lambda', async () => {
+    const name = await deploy(
+      sim,
+      `import fs from 'node:fs'; import hostmod from 'hostmod'; export const handler = async (e) => {
+        if (e.stall) {
+          globalThis.keptLog = console.log; globalThis.keptTimer = setTimeout; globalThis.keptFs = fs.writeFileSync;
+          setInterval(() => console.log('STALE-INTERVAL'), 300);
+          hostmod.late().then((v) => console.log('STALE-ANSWER', v)); // answered 5 s later (simulated), long after the reset
+          fs.writeFileSync('/tmp/before-reset', 'kept');
+          await new Promise(() => {});
+        }
+        return { kept: [typeof globalThis.keptLog, typeof globalThis.keptTimer, typeof globalThis.keptFs], tmp: fs.readFileSync('/tmp/before-reset', 'utf8') };
+      };`,
+      { FunctionName: 'reset', Timeout: 1 },
+    );
+    const stalled = await call(sim, name, { stall: true });
+    expect(stalled.payload).toMatchObject({ errorType: 'Sandbox.Timedout' });
+    await sim.advance(10_000);
+    const records: InvocationRecord[] = [];
+    const listener = (r: InvocationRecord): void => void records.push(r);
+    sim.on('invocation:end', listener);
+    const next = await call(sim, name, {});
+    await sim.advance(10_000);
+    sim.off('invocation:end', listener);
+    expect(next.payload).toEqual({ kept: ['undefined', 'undefined', 'undefined'], tmp: 'kept' });
+    expect(report(next.log)).toContain('Init Duration'); // a new sandbox
+    expect(records.flatMap((r) => r.logs).join('\n')).not.toMatch(/STALE-/);
+  });
+});
+
+describe('resources: each exhaustion ends in a typed outcome, and the function and its neighbours work next', () => {
+  it.each([
+    ['Atomics.wait on a SharedArrayBuffer nobody notifies (blocks the thread)', `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);`, { Timeout: 1 }, 'Sandbox.Timedout'],
+    ['a busy loop', `for (;;);`, { Timeout: 1 }, 'Sandbox.Timedout'],
+    ['a response whose toJSON loops', `return { toJSON() { for (;;); } };`, { Timeout: 1 }, 'Sandbox.Timedout'],
+    ['deep recursion', `const f = (n) => f(n + 1) + 1; return f(0);`, {}, 'RangeError'],
+    ['a heap filled with live arrays', `const keep = []; for (;;) keep.push(new Array(1e6).fill(keep.length));`, { MemorySize: 128, Timeout: 30 }, 'Runtime.ExitError'],
+  ])('%s', async (_name, body, config, errorType) => {
+    const name = await deploy(sim, `export const handler = async (e) => { if (e.ping) return 'pong'; ${body} };`, config);
+    const started = performance.now();
+    const r = await call(sim, name, {});
+    // The host is blocked only while the sandbox runs, and only for its CPU budget (300 ms here).
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(r.out.FunctionError).toBe('Unhandled');
+    expect(r.payload).toMatchObject({ errorType });
+    if (errorType === 'Runtime.ExitError') expect(report(r.log)).toContain('Error Type: Runtime.OutOfMemory');
+    expect((await call(sim, name, { ping: true })).payload).toBe('pong');
+    await expectCanary(sim);
+  });
+
+  it.each([
+    ['ArrayBuffers past MemorySize', `const keep = []; for (;;) keep.push(new ArrayBuffer(16 * 2 ** 20));`, ['RangeError', 'Array buffer allocation failed']],
+    ['fixed-size SharedArrayBuffers past MemorySize', `const keep = []; for (;;) keep.push(new SharedArrayBuffer(16 * 2 ** 20));`, ['RangeError', 'Array buffer allocation failed']],
+    ['a string doubled until V8 refuses', `let s = 'x'; for (;;) s += s;`, ['RangeError', 'Invalid string length']],
+    ['deep recursion, caught', `const f = (n) => f(n + 1) + 1; f(0);`, ['RangeError', 'Maximum call stack size exceeded']],
+  ])('%s: an error the handler can catch, and the environment lives on', async (_name, body, expected) => {
+    const name = await deploy(sim, `export const handler = async (e) => { if (e.ping) return 'pong'; try { ${body} } catch (error) { return [error.name, error.message]; } };`, { MemorySize: 128 });
+    expect((await call(sim, name, {})).payload).toEqual(expected);
+    const again = await call(sim, name, { ping: true });
+    expect([again.payload, report(again.log).includes('Init Duration')]).toEqual(['pong', false]);
+  });
+
+  it('100 MB given to console.log: the record is cut to the per-invocation cap, the tail stays 4 KB, the host carries on', async () => {
+    const records: InvocationRecord[] = [];
+    const listener = (r: InvocationRecord): void => void records.push(r);
+    sim.on('invocation:end', listener);
+    const name = await deploy(sim, `export const handler = async () => { console.log('x'.repeat(100 * 2 ** 20)); return 'ok'; };`, { MemorySize: 512 });
+    const out = await sim.invoke({ FunctionName: name, LogType: 'Tail' });
+    sim.off('invocation:end', listener);
+    expect(out.Payload!.transformToString()).toBe('"ok"');
+    expect(Buffer.from(out.LogResult!, 'base64').length).toBeLessThanOrEqual(4096);
+    expect(records[0]!.logs.reduce((n, l) => n + l.length, 0)).toBeLessThan(17 * 2 ** 20);
+    expect(records[0]!.logs.join('\n')).toContain('record truncated');
+    await expectCanary(sim);
+  });
+
+  it('WebAssembly memories, resizable ArrayBuffers and growable SharedArrayBuffers are not counted by the isolate limit in-process (README, Security model: supervised mode’s RSS watchdog contains them); growing each past MemorySize leaves the host and the next invocation whole', async () => {
+    const name = await deploy(
+      sim,
+      `export const handler = async (e) => {
+        if (e.ping) return 'pong';
+        const mb = (n) => n / 2 ** 20;
+        const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+        memory.grow(4095); // 256 MB, twice MemorySize; untouched, so it costs the host address space only
+        const rab = new ArrayBuffer(0, { maxByteLength: 2 ** 28 }); rab.resize(2 ** 28);
+        const gsab = new SharedArrayBuffer(0, { maxByteLength: 2 ** 28 }); gsab.grow(2 ** 28);
+        return [mb(memory.buffer.byteLength), mb(rab.byteLength), mb(gsab.byteLength)];
+      };`,
+      { MemorySize: 128 },
+    );
+    expect((await call(sim, name, {})).payload).toEqual([256, 256, 256]);
+    expect((await call(sim, name, { ping: true })).payload).toBe('pong');
+    await expectCanary(sim);
+  });
+
+  it('/tmp work costs the host in proportion to what the handler sends, not to the size of the file or the tree: appends, listings and deep paths stay cheap', async () => {
+    // The CPU budget does not count time spent in host callbacks (isolated-vm stops only the
+    // sandbox's own code): before tmpfs grew files geometrically and indexed directories, this
+    // loop made the host copy an 8 MB file 3000 times and scan 8000 paths 8000 times (seconds of
+    // host time for milliseconds of sandbox time), and a deep mkdir -p keyed every prefix of its path.
+    const own = new LambdaSimulator({ seed: 12 }); // the default CPU budget: this loop is real sandbox work too
+    const name = await deploy(
+      own,
+      `import fs from 'node:fs'; export const handler = async () => {
+        fs.writeFileSync('/tmp/big', new Uint8Array(8 * 2 ** 20));
+        for (let i = 0; i < 3000; i++) fs.appendFileSync('/tmp/big', 'x');
+        fs.mkdirSync('/tmp/many'); fs.mkdirSync('/tmp/small'); fs.writeFileSync('/tmp/small/one', '1');
+        for (let i = 0; i < 8000; i++) fs.writeFileSync('/tmp/many/f' + i, '');
+        let listed = 0;
+        for (let i = 0; i < 8000; i++) listed += fs.readdirSync('/tmp/small').length;
+        fs.renameSync('/tmp/many', '/tmp/moved');
+        const tooLong = [];
+        for (const p of ['/tmp/' + 'd/'.repeat(50000), '/tmp/' + 'n'.repeat(256)]) { try { fs.mkdirSync(p, { recursive: true }); tooLong.push('made'); } catch (e) { tooLong.push(e.code); } }
+        return [fs.statSync('/tmp/big').size, listed, fs.readdirSync('/tmp/moved').length, fs.readdirSync('/tmp').sort(), tooLong];
+      };`,
+      { MemorySize: 256, Timeout: 60 },
+    );
+    const started = performance.now();
+    const r = await call(own, name, {});
+    const elapsed = performance.now() - started;
+    await own.close();
+    expect(r.payload).toEqual([8 * 2 ** 20 + 3000, 8000, 8000, ['big', 'moved', 'small'], ['ENAMETOOLONG', 'ENAMETOOLONG']]);
+    expect(elapsed).toBeLessThan(2_000);
+  });
+});
+
+describe('holes still open (each test passes once the patch it names lands; flip it.fails to it then)', () => {
+  // Needs: environment.ts #createSandbox charges the real time of every host callback to the phase's
+  // CPU budget and, once it is spent, marks the phase killed and refuses further callbacks (see the
+  // report of issue 9's escape corpus). isolated-vm's timeout counts only the sandbox's own code.
+  it.fails('time a handler makes the host spend in callbacks counts against its CPU budget', async () => {
+    slowCalls = 0;
+    const name = await deploy(sim, `import hostmod from 'hostmod'; export const handler = async () => { for (let i = 0; i < 50; i++) hostmod.busy(); return 'finished'; };`, { Timeout: 60 });
+    const r = await call(sim, name, {});
+    // 50 calls of 20 ms each on a 300 ms budget: stopped after about 15.
+    expect(r.payload).toMatchObject({ errorType: 'Sandbox.Timedout' });
+    expect(slowCalls).toBeLessThan(50);
+  });
+
+  describe('a handler deploying code through the runtime-provided AWS SDK reads files of the host', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'escape-secret-'));
+      writeFileSync(join(dir, 'secret.txt'), HOST_SECRET);
+      writeFileSync(join(dir, 'index.mjs'), `import s from './secret.txt' with { type: 'text' }; export const handler = async () => s;`);
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    const zip = (source: string): string => Buffer.from(zipSync({ 'index.mjs': strToU8(source) })).toString('base64');
+    const rows: Array<[string, string, () => string]> = [
+      // Needs: in-process code sources refused for calls from handlers, as the HTTP API refuses them
+      // (src/control/aws-sdk.ts AwsSdkRouter.call, before this.#lambda.send: refuse Code.Source/Code.Path/
+      // Source/Path in CreateFunctionCommand and UpdateFunctionCodeCommand with InvalidParameterValueException).
+      ['Code.Source importing an absolute host path as text', `{ Source: event.source }`, () => `import s from '${join(dir, 'secret.txt')}' with { type: 'text' }; export const handler = async () => s;`],
+      ['Code.Path naming a host directory', `{ Path: event.source }`, () => dir],
+      // Needs: src/runtime/bundle.ts confines a ZipFile package's imports to its own directory (an
+      // onResolve that answers any path resolving outside entry.taskRoot as missing, i.e.
+      // Runtime.ImportModuleError), which the HTTP API's ZipFile uploads need as much.
+      ['Code.ZipFile whose module imports an absolute host path', `{ ZipFile: Buffer.from(event.source, 'base64') }`, () => zip(`import s from '${join(dir, 'secret.txt')}' with { type: 'text' }; export const handler = async () => s;`)],
+      ['Code.ZipFile whose module imports ../ out of the package', `{ ZipFile: Buffer.from(event.source, 'base64') }`, () => zip(`import s from '../${basename(dir)}/secret.txt' with { type: 'text' }; export const handler = async () => s;`)],
+    ];
+    for (const [what, code, source] of rows) {
+      it.fails(`${what}: the host file never reaches the handler`, async () => {
+        const name = await deploy(
+          sim,
+          `import { LambdaClient, CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+          export const handler = async (event) => {
+            const client = new LambdaClient({});
+            const FunctionName = 'deployed-' + event.n;
+            try {
+              await client.send(new CreateFunctionCommand({ FunctionName, Handler: 'index.handler', Runtime: 'nodejs20.x', Role: 'arn:aws:iam::123456789012:role/x', Code: ${code} }));
+              return (await client.send(new InvokeCommand({ FunctionName }))).Payload.transformToString();
+            } catch (e) { return e.name; }
+          };`,
+          { Timeout: 30 },
+        );
+        const r = await call(sim, name, { source: source(), n: name });
+        expect(r.text).not.toContain(HOST_SECRET);
+      });
+    }
+  });
+});
