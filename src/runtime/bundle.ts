@@ -10,7 +10,7 @@
  * `Runtime.ImportModuleError` / `Runtime.UserCodeSyntaxError` on invoke, as on Lambda.
  */
 import type { ModelSpec } from './model.js';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
@@ -212,6 +212,20 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
         return { path: name, namespace: 'lambda-builtin' };
       });
       b.onResolve({ filter: /.*/ }, (args) => (missing.has(args.path) ? { path: args.path, namespace: 'lambda-missing', pluginData: args.importer } : undefined));
+      // A ZipFile package (from the API, over HTTP, or deployed by a handler) sees only its own
+      // files: an import that resolves outside it (absolute, ../) is missing, as on Lambda.
+      const root = entry.zip === true ? entry.taskRoot : undefined;
+      if (root !== undefined) {
+        const roots = [root, realpathSync(root)];
+        const confined = { confined: true };
+        b.onResolve({ filter: /.*/ }, async (args) => {
+          if (args.pluginData === confined) return undefined;
+          const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: confined });
+          if (r.errors.length > 0 || r.namespace !== 'file' || r.path === '') return undefined;
+          if (roots.some((dir) => r.path.startsWith(dir + sep))) return undefined;
+          return { path: args.path, namespace: 'lambda-missing', pluginData: args.importer };
+        });
+      }
       b.onLoad({ filter: /.*/, namespace: 'lambda-builtin' }, (args) => ({
         contents: `module.exports = globalThis.__lambdaRequire(${JSON.stringify(args.path)});`,
         loader: 'js',

@@ -249,6 +249,8 @@ export class Environment {
   #lastInitCpuMs = 0;
   #sinceSample = 0;
   #lastUsed: number;
+  /** Real time the outermost running sandbox call began (host callbacks are charged from it). */
+  #callStarted = 0;
 
   /** 'provisioned-concurrency' for environments initialised ahead of demand. */
   readonly initializationType: 'on-demand' | 'provisioned-concurrency';
@@ -521,6 +523,7 @@ export class Environment {
     const began = realNow();
     const before = phase.outcome;
     const sandbox = this.#sandbox;
+    if (this.#inCall === 0) this.#callStarted = began;
     this.#inCall++;
     let threw = false;
     let error: unknown;
@@ -616,6 +619,7 @@ export class Environment {
     this.#armDeadline(phase);
     const task = executor.run(async () => {
       const began = realNow();
+      this.#callStarted = began;
       try {
         await target.callAsync(entry, args, Math.max(1, Math.ceil(phase.cpuLeftMs)));
         return { began, threw: false, error: undefined as unknown };
@@ -1024,6 +1028,15 @@ export class Environment {
       hash: (algorithm: string, key: Uint8Array | null, data: Uint8Array) => hashOnHost(String(algorithm), key, data),
       call: (target: string, path: string, argsJson: string, id: number) => this.#hostCall(String(target), String(path), String(argsJson), Number(id)),
     };
+    // isolated-vm's timeout counts only the sandbox's own code: the host's time in these callbacks
+    // is charged to the phase's CPU budget here, so a handler cannot make the host work for free.
+    for (const name of Object.keys(callbacks) as Array<keyof HostCallbacks>) {
+      const fn = callbacks[name] as (...args: unknown[]) => unknown;
+      (callbacks as unknown as Record<string, (...args: unknown[]) => unknown>)[name] = (...args: unknown[]) => {
+        this.#chargeCallback();
+        return fn(...args);
+      };
+    }
     const spec = this.spec;
     const setup = JSON.stringify({
       env: this.#environmentVariables(),
@@ -1047,6 +1060,19 @@ export class Environment {
     sandbox.onLost = () => this.#sandboxLost(sandbox);
     this.#sandbox = sandbox;
     return sandbox;
+  }
+
+  /**
+   * Before a host callback runs: once the running call (sandbox code and callbacks together) has
+   * used the phase's remaining CPU budget, the phase is stopped as a timeout and every further
+   * callback refuses, so the call unwinds; the deadline then reports `Sandbox.Timedout`.
+   */
+  #chargeCallback(): void {
+    const phase = this.#phase;
+    if (phase === undefined || phase.outcome !== undefined || this.#inCall === 0) return;
+    if (!phase.killed && realNow() - this.#callStarted <= phase.cpuLeftMs) return;
+    phase.killed = true;
+    throw new Error(TIMED_OUT);
   }
 
   /**
@@ -1102,7 +1128,7 @@ export class Environment {
 
   #onDone(kind: string, body: string): void {
     const phase = this.#phase;
-    if (phase === undefined || phase.outcome !== undefined) return;
+    if (phase === undefined || phase.outcome !== undefined || phase.killed) return;
     switch (kind) {
       case 'registered':
         if (phase.isInit) this.#end(phase, { kind: 'ok', body: '' });

@@ -1,7 +1,7 @@
 /**
  * Sandbox escape corpus (issue 9), part two: what one function can do to the host, to the next
  * invocation and to other functions — share state, outlive a reset, exhaust resources, make the
- * host work for it — and the holes still open (it.fails, each naming the patch it waits for).
+ * host work for it — and the holes the corpus found (each test failed before its fix).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -155,11 +155,12 @@ describe('resources: each exhaustion ends in a typed outcome, and the function a
 
   it('100 MB given to console.log: the record is cut to the per-invocation cap, the tail stays 4 KB, the host carries on', async () => {
     const records: InvocationRecord[] = [];
-    const listener = (r: InvocationRecord): void => void records.push(r);
-    sim.on('invocation:end', listener);
-    const name = await deploy(sim, `export const handler = async () => { console.log('x'.repeat(100 * 2 ** 20)); return 'ok'; };`, { MemorySize: 512 });
-    const out = await sim.invoke({ FunctionName: name, LogType: 'Tail' });
-    sim.off('invocation:end', listener);
+    // The default CPU budget: copying 100 MB out of the sandbox is host time charged to the handler.
+    const own = new LambdaSimulator({ seed: 12 });
+    own.on('invocation:end', (r) => void records.push(r));
+    const name = await deploy(own, `export const handler = async () => { console.log('x'.repeat(100 * 2 ** 20)); return 'ok'; };`, { MemorySize: 512 });
+    const out = await own.invoke({ FunctionName: name, LogType: 'Tail' });
+    await own.close();
     expect(out.Payload!.transformToString()).toBe('"ok"');
     expect(Buffer.from(out.LogResult!, 'base64').length).toBeLessThanOrEqual(4096);
     expect(records[0]!.logs.reduce((n, l) => n + l.length, 0)).toBeLessThan(17 * 2 ** 20);
@@ -187,8 +188,8 @@ describe('resources: each exhaustion ends in a typed outcome, and the function a
   });
 
   it('/tmp work costs the host in proportion to what the handler sends, not to the size of the file or the tree: appends, listings and deep paths stay cheap', async () => {
-    // The CPU budget does not count time spent in host callbacks (isolated-vm stops only the
-    // sandbox's own code): before tmpfs grew files geometrically and indexed directories, this
+    // isolated-vm stops only the sandbox's own code (host callbacks are now charged by the
+    // environment, see the closed holes below): before tmpfs grew files geometrically and indexed directories, this
     // loop made the host copy an 8 MB file 3000 times and scan 8000 paths 8000 times (seconds of
     // host time for milliseconds of sandbox time), and a deep mkdir -p keyed every prefix of its path.
     const own = new LambdaSimulator({ seed: 12 }); // the default CPU budget: this loop is real sandbox work too
@@ -217,11 +218,11 @@ describe('resources: each exhaustion ends in a typed outcome, and the function a
   });
 });
 
-describe('holes still open (each test passes once the patch it names lands; flip it.fails to it then)', () => {
-  // Needs: environment.ts #createSandbox charges the real time of every host callback to the phase's
-  // CPU budget and, once it is spent, marks the phase killed and refuses further callbacks (see the
-  // report of issue 9's escape corpus). isolated-vm's timeout counts only the sandbox's own code.
-  it.fails('time a handler makes the host spend in callbacks counts against its CPU budget', async () => {
+describe('holes the corpus found, closed (each test failed before its fix)', () => {
+  // Fixed in environment.ts: every host callback is charged to the phase's CPU budget; once it is
+  // spent the phase is killed and further callbacks refuse (isolated-vm's timeout counts only the
+  // sandbox's own code).
+  it('time a handler makes the host spend in callbacks counts against its CPU budget', async () => {
     slowCalls = 0;
     const name = await deploy(sim, `import hostmod from 'hostmod'; export const handler = async () => { for (let i = 0; i < 50; i++) hostmod.busy(); return 'finished'; };`, { Timeout: 60 });
     const r = await call(sim, name, {});
@@ -240,20 +241,18 @@ describe('holes still open (each test passes once the patch it names lands; flip
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     const zip = (source: string): string => Buffer.from(zipSync({ 'index.mjs': strToU8(source) })).toString('base64');
-    const rows: Array<[string, string, () => string]> = [
-      // Needs: in-process code sources refused for calls from handlers, as the HTTP API refuses them
-      // (src/control/aws-sdk.ts AwsSdkRouter.call, before this.#lambda.send: refuse Code.Source/Code.Path/
-      // Source/Path in CreateFunctionCommand and UpdateFunctionCodeCommand with InvalidParameterValueException).
-      ['Code.Source importing an absolute host path as text', `{ Source: event.source }`, () => `import s from '${join(dir, 'secret.txt')}' with { type: 'text' }; export const handler = async () => s;`],
-      ['Code.Path naming a host directory', `{ Path: event.source }`, () => dir],
-      // Needs: src/runtime/bundle.ts confines a ZipFile package's imports to its own directory (an
-      // onResolve that answers any path resolving outside entry.taskRoot as missing, i.e.
-      // Runtime.ImportModuleError), which the HTTP API's ZipFile uploads need as much.
-      ['Code.ZipFile whose module imports an absolute host path', `{ ZipFile: Buffer.from(event.source, 'base64') }`, () => zip(`import s from '${join(dir, 'secret.txt')}' with { type: 'text' }; export const handler = async () => s;`)],
-      ['Code.ZipFile whose module imports ../ out of the package', `{ ZipFile: Buffer.from(event.source, 'base64') }`, () => zip(`import s from '../${basename(dir)}/secret.txt' with { type: 'text' }; export const handler = async () => s;`)],
+    const rows: Array<[string, string, () => string, RegExp]> = [
+      // Fixed in src/control/aws-sdk.ts: in-process code sources (Source, Path) are refused for calls
+      // from handlers, as the HTTP API refuses them.
+      ['Code.Source importing an absolute host path as text', `{ Source: event.source }`, () => `import s from '${join(dir, 'secret.txt')}' with { type: 'text' }; export const handler = async () => s;`, /^"InvalidParameterValueException"$/],
+      ['Code.Path naming a host directory', `{ Path: event.source }`, () => dir, /^"InvalidParameterValueException"$/],
+      // Fixed in src/runtime/bundle.ts: a ZipFile package's imports are confined to its own files
+      // (outside it: Runtime.ImportModuleError), for handlers and HTTP uploads alike.
+      ['Code.ZipFile whose module imports an absolute host path', `{ ZipFile: Buffer.from(event.source, 'base64') }`, () => zip(`import s from '${join(dir, 'secret.txt')}' with { type: 'text' }; export const handler = async () => s;`), /Runtime\.ImportModuleError/],
+      ['Code.ZipFile whose module imports ../ out of the package', `{ ZipFile: Buffer.from(event.source, 'base64') }`, () => zip(`import s from '../${basename(dir)}/secret.txt' with { type: 'text' }; export const handler = async () => s;`), /Runtime\.ImportModuleError/],
     ];
-    for (const [what, code, source] of rows) {
-      it.fails(`${what}: the host file never reaches the handler`, async () => {
+    for (const [what, code, source, answer] of rows) {
+      it(`${what}: the host file never reaches the handler`, async () => {
         const name = await deploy(
           sim,
           `import { LambdaClient, CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
@@ -269,6 +268,7 @@ describe('holes still open (each test passes once the patch it names lands; flip
         );
         const r = await call(sim, name, { source: source(), n: name });
         expect(r.text).not.toContain(HOST_SECRET);
+        expect(r.text).toMatch(answer);
       });
     }
   });
