@@ -187,6 +187,23 @@ describe('resources: each exhaustion ends in a typed outcome, and the function a
     await expectCanary(sim);
   });
 
+  it('WebAssembly.instantiate and compile settle (V8 compiles them on background tasks the sandbox never ran: the invocation ended in Runtime.NodeJsExit), with the same module, instance and errors as the synchronous API', async () => {
+    // A module that defines its own memory (1 page) and exports it with grow(n) → memory.grow(n).
+    const bytes = [0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 127, 1, 127, 3, 2, 1, 0, 5, 3, 1, 0, 1, 7, 14, 2, 3, 109, 101, 109, 2, 0, 4, 103, 114, 111, 119, 0, 0, 10, 8, 1, 6, 0, 32, 0, 64, 0, 11];
+    const name = await deploy(
+      sim,
+      `const bytes = new Uint8Array(${JSON.stringify(bytes)});
+      export const handler = async () => {
+        const { module, instance } = await WebAssembly.instantiate(bytes);
+        const again = await WebAssembly.instantiate(await WebAssembly.compile(bytes));
+        const bad = await WebAssembly.compile(new Uint8Array([1, 2, 3])).catch((e) => e.name);
+        const streaming = await WebAssembly.instantiateStreaming(bytes).catch((e) => e.message);
+        return [module instanceof WebAssembly.Module, again instanceof WebAssembly.Instance, instance.exports.grow(3), instance.exports.mem.buffer.byteLength, bad, streaming];
+      };`,
+    );
+    expect((await call(sim, name, {})).payload).toEqual([true, true, 1, 4 * 65536, 'CompileError', expect.stringContaining('there is no fetch')]);
+  });
+
   it('/tmp work costs the host in proportion to what the handler sends, not to the size of the file or the tree: appends, listings and deep paths stay cheap', async () => {
     // isolated-vm stops only the sandbox's own code (host callbacks are now charged by the
     // environment, see the closed holes below): before tmpfs grew files geometrically and indexed directories, this

@@ -17,6 +17,7 @@ import { prepareStackTrace, runtimeError, toPayload } from './errors.js';
 import { fs } from './fs.js';
 import { bindHost, host } from './host.js';
 import { lazy } from './lazy.js';
+import { installWasm } from './wasm.js';
 import { registerHostModules, registerSdkShapes, requireBuiltin } from './modules.js';
 import type { SdkShape } from './sdk.js';
 import { settle } from './hostcall.js';
@@ -71,6 +72,7 @@ const hidden = (name: string, value: unknown): void => {
 function install(): void {
   const g = globalThis;
   installDate(g);
+  installWasm(g as unknown as Record<string, unknown>);
   Math.random = random;
   (Error as unknown as Record<string, unknown>)['prepareStackTrace'] = prepareStackTrace;
   const globals: Record<string, unknown> = {
