@@ -212,7 +212,9 @@ function checkOptions(o: LambdaSimulatorOptions): void {
   };
   positiveInt('maxEnvironments');
   positiveInt('maxSandboxMemoryMB');
-  positiveInt('maxLogCharsPerInvocation');
+  if (o.maxLogCharsPerInvocation !== undefined && !(Number.isInteger(o.maxLogCharsPerInvocation) && o.maxLogCharsPerInvocation >= 1024)) {
+    throw new TypeError(`Expected \`maxLogCharsPerInvocation\` to be an integer >= 1024, got \`${display(o.maxLogCharsPerInvocation)}\``);
+  }
   checkSandboxOption(o.sandbox);
   positiveInt('cpuTimeBudgetMs');
   positiveInt('hostCallTimeoutMs');

@@ -251,6 +251,8 @@ export class Environment {
   #lastUsed: number;
   /** Real time the outermost running sandbox call began (host callbacks are charged from it). */
   #callStarted = 0;
+  /** The budget ran out after the phase had its outcome: refuse callbacks, reset on completion. */
+  #overBudget = false;
 
   /** 'provisioned-concurrency' for environments initialised ahead of demand. */
   readonly initializationType: 'on-demand' | 'provisioned-concurrency';
@@ -305,6 +307,8 @@ export class Environment {
   invoke(request: InvokeRequest, onEnd?: (record: InvocationRecord) => void): Deferred<InvocationRecord> {
     if (this.#busy) throw new Error(`lambda-sim internal error: environment ${this.id} is busy`);
     if (this.#disposed) throw new Error(`lambda-sim internal error: environment ${this.id} is disposed`);
+    // A sandbox lost while idle (its process died, or isolated-vm quarantined it): start cold.
+    if (this.#sandbox?.disposed === true) this.#discardSandbox(true);
     this.#busy = true;
     this.#lines = [];
     this.#logBytes = 0;
@@ -474,12 +478,11 @@ export class Environment {
     try {
       sandbox = this.#createSandbox();
     } catch (e) {
-      const death = this.#deathOf(e, undefined);
-      if (death !== undefined) {
-        this.#end(phase, death);
-        return;
-      }
-      throw e;
+      // A sandbox that could not be made (the supervised process would not start, say) fails this
+      // invocation like a runtime that could not start, so every invocation still ends.
+      const detail = e instanceof Error ? e.message : String(e);
+      this.#end(phase, this.#deathOf(e, undefined) ?? { kind: 'crash', errorType: 'Runtime.ExitError', body: undefined, exit: `lambda-sim could not start a sandbox: ${detail}` });
+      return;
     }
     try {
       sandbox.loadModule(bundle);
@@ -595,7 +598,9 @@ export class Environment {
     const phase = this.#phase;
     if (phase === undefined || phase.outcome !== undefined || phase.killed) return;
     const executor = this.spec.executor;
-    if (executor !== undefined) {
+    // A supervised sandbox's calls are synchronous round trips: timed on the stack, like the
+    // virtual clock's (through the executor, other environments' calls would be charged to it).
+    if (executor !== undefined && !sandbox.synchronous) {
       this.#callOnThread(executor, phase, sandbox, entry, args);
       return;
     }
@@ -720,6 +725,10 @@ export class Environment {
         break;
     }
     const maxMemoryUsedMB = this.#sampleMemory(outcome, info.cold);
+    if (this.#overBudget) {
+      this.#overBudget = false;
+      reset = true;
+    }
     if (reset) this.#discardSandbox(true);
     const durationMs = now - info.start;
     const initMs = info.initDurationMs;
@@ -779,20 +788,28 @@ export class Environment {
   }
 
   /**
-   * Keeps a console record. The log kept per invocation is bounded (`maxLogChars`, default
-   * MAX_LOG_CHARS): a record longer than half of it is cut, with a marker saying how much went; past
-   * the cap the oldest records go, replaced by one line saying how many, so the tail (LogType Tail)
-   * and the host's memory both stay right however much a handler logs.
+   * A console message longer than half the per-invocation cap is cut, with a marker saying how much
+   * went, before it is formatted (so a JSON-format record stays valid JSON).
+   */
+  #cut(message: string): string {
+    const cap = this.spec.maxLogChars ?? MAX_LOG_CHARS;
+    if (message.length <= cap / 2) return message;
+    const keep = Math.max(0, Math.floor(cap / 2) - 200);
+    return `${message.slice(0, keep)}… [lambda-sim: record truncated, ${message.length - keep} more characters dropped; the log kept per invocation is capped at ${cap} characters]`;
+  }
+
+  /**
+   * Keeps a log record. The log kept per invocation is bounded (`maxLogChars`, default
+   * MAX_LOG_CHARS): past the cap the oldest records go, replaced by one line saying how many, so
+   * the tail (LogType Tail) and the host's memory both stay right however much a handler logs.
    */
   #record(line: string): void {
     const cap = this.spec.maxLogChars ?? MAX_LOG_CHARS;
-    if (line.length > cap / 2) {
-      const keep = Math.max(0, Math.floor(cap / 2) - 200);
-      line = `${line.slice(0, keep)}… [lambda-sim: record truncated, ${line.length - keep} more characters dropped; the log kept per invocation is capped at ${cap} characters]`;
-    }
     this.#lines.push(line);
     this.#logBytes += line.length;
     if (this.#logBytes <= cap) return;
+    // The previous trim's note is not a record of the handler's: it goes without being counted.
+    if (this.#dropped > 0) this.#lines.shift();
     const keep: string[] = [];
     let kept = 0;
     for (let i = this.#lines.length - 1; i >= 0 && kept + this.#lines[i]!.length <= cap / 2; i--) {
@@ -800,9 +817,10 @@ export class Environment {
       kept += this.#lines[i]!.length;
     }
     this.#dropped += this.#lines.length - keep.length;
-    keep.push(`lambda-sim: ${this.#dropped} earlier log record(s) of this invocation dropped (the log kept per invocation is capped at ${cap} characters)`);
+    const note = `lambda-sim: ${this.#dropped} earlier log record(s) of this invocation dropped (the log kept per invocation is capped at ${cap} characters)`;
+    keep.push(note);
     this.#lines = keep.reverse();
-    this.#logBytes = kept;
+    this.#logBytes = kept + note.length;
   }
 
   /**
@@ -1016,7 +1034,7 @@ export class Environment {
 
   #createSandbox(): Sandbox {
     const callbacks: HostCallbacks = {
-      log: (level: string, message: string) => this.#record(this.#log.console(this.#kernel.now(), this.#phase?.requestId, String(level), String(message))),
+      log: (level: string, message: string) => this.#record(this.#log.console(this.#kernel.now(), this.#phase?.requestId, String(level), this.#cut(String(message)))),
       timer: (id: number, delay: number, ref: boolean) => this.#armTimer(Number(id), Number(delay), ref === true),
       clearTimer: (id: number) => this.#clearTimer(Number(id)),
       now: () => this.#kernel.now(),
@@ -1030,7 +1048,9 @@ export class Environment {
     };
     // isolated-vm's timeout counts only the sandbox's own code: the host's time in these callbacks
     // is charged to the phase's CPU budget here, so a handler cannot make the host work for free.
+    // (`lazy` is exempt: the first load of a chunk in a process builds it, once, for everybody.)
     for (const name of Object.keys(callbacks) as Array<keyof HostCallbacks>) {
+      if (name === 'lazy') continue;
       const fn = callbacks[name] as (...args: unknown[]) => unknown;
       (callbacks as unknown as Record<string, (...args: unknown[]) => unknown>)[name] = (...args: unknown[]) => {
         this.#chargeCallback();
@@ -1069,9 +1089,12 @@ export class Environment {
    */
   #chargeCallback(): void {
     const phase = this.#phase;
-    if (phase === undefined || phase.outcome !== undefined || this.#inCall === 0) return;
-    if (!phase.killed && realNow() - this.#callStarted <= phase.cpuLeftMs) return;
-    phase.killed = true;
+    if (phase === undefined || this.#inCall === 0) return;
+    if (!phase.killed && !this.#overBudget && realNow() - this.#callStarted <= phase.cpuLeftMs) return;
+    if (phase.outcome === undefined) phase.killed = true;
+    // Past its outcome (microtasks still running in the same call) the result stands, but the
+    // sandbox is in an unknown state: it is reset when the invocation completes.
+    else this.#overBudget = true;
     throw new Error(TIMED_OUT);
   }
 

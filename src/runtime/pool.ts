@@ -64,9 +64,18 @@ export class EnvironmentBudget {
    * is reached; throws HostLimitExceededError when the busy ones alone fill it.
    */
   reserve(): void {
+    const capped = this.maxMemoryMB !== Number.POSITIVE_INFINITY;
+    if (capped && this.live < this.maxLive) {
+      // Reaping idle environments cannot help when the busy ones alone fill the cap: refuse first,
+      // rather than flushing every warm environment and refusing anyway.
+      let reclaimable = 0;
+      for (const p of this.#pools) if (p.spec.model === undefined) reclaimable += p.idleHeapMB();
+      const memory = this.liveMemoryMB;
+      if (memory - reclaimable >= this.maxMemoryMB) throw this.#memoryFull(memory);
+    }
     for (;;) {
       const live = this.live;
-      const memory = live < this.maxLive && this.maxMemoryMB !== Number.POSITIVE_INFINITY ? this.liveMemoryMB : 0;
+      const memory = live < this.maxLive && capped ? this.liveMemoryMB : 0;
       if (live < this.maxLive && memory < this.maxMemoryMB) return;
       let victim: { pool: EnvironmentPool; env: AnyEnvironment } | undefined;
       for (const pool of this.#pools) {
@@ -75,16 +84,21 @@ export class EnvironmentBudget {
         if (env !== undefined && (victim === undefined || env.lastUsed < victim.env.lastUsed)) victim = { pool, env };
       }
       if (victim === undefined) {
+        if (live < this.maxLive) throw this.#memoryFull(memory);
         throw new HostLimitExceededError(
-          live >= this.maxLive
-            ? `lambda-sim has ${live} live execution environments, its cap (maxEnvironments: ${this.maxLive}), and none is idle. ` +
-                'Each environment is an isolate; raise maxEnvironments only if the host allows that many (vm.max_map_count).'
-            : `lambda-sim's live execution environments use ${memory} MB of sandbox memory, its cap (maxSandboxMemoryMB: ${this.maxMemoryMB}), ` +
-                'and none is idle. Raise maxSandboxMemoryMB only if the host has that much memory to spare.',
+          `lambda-sim has ${live} live execution environments, its cap (maxEnvironments: ${this.maxLive}), and none is idle. ` +
+            'Each environment is an isolate; raise maxEnvironments only if the host allows that many (vm.max_map_count).',
         );
       }
       victim.pool.remove(victim.env, 'reaped');
     }
+  }
+
+  #memoryFull(memory: number): HostLimitExceededError {
+    return new HostLimitExceededError(
+      `lambda-sim's live execution environments use ${memory} MB of sandbox memory, its cap (maxSandboxMemoryMB: ${this.maxMemoryMB}), ` +
+        'and reclaiming the idle ones would not make room. Raise maxSandboxMemoryMB only if the host has that much memory to spare.',
+    );
   }
 }
 
@@ -210,6 +224,13 @@ export class EnvironmentPool {
         ),
       );
     }
+  }
+
+  /** Sandbox memory of its idle (reapable) environments, as last measured (MB). */
+  idleHeapMB(): number {
+    let n = 0;
+    for (const env of this.#idle) n += env.heapMB;
+    return n;
   }
 
   oldestIdle(): AnyEnvironment | undefined {

@@ -32,6 +32,8 @@ export interface SandboxStats {
 export interface SandboxHandle {
   /** The isolate is gone (disposed of, or killed by its memory limit or with its process). */
   readonly disposed: boolean;
+  /** Every call blocks this thread until it returns (supervised): no isolate thread to hand it to. */
+  readonly synchronous: boolean;
   /** Runs an entry point with a CPU timeout; throws what isolated-vm throws. */
   call(entry: SandboxEntry, args: unknown[], timeoutMs: number): void;
   /** The same on the isolate's own thread (real clock). */
@@ -87,6 +89,7 @@ export class SandboxCounter {
 }
 
 class InProcessSandbox implements SandboxHandle {
+  readonly synchronous = false;
   onLost: (() => void) | undefined;
   catastrophic: string | undefined;
   #module: Module | undefined;

@@ -27,6 +27,8 @@ describe('maxSandboxMemoryMB: the measured sandbox memory of live environments',
     const disposed: string[] = [];
     sim.on('environment:disposed', (e) => disposed.push(`${e.functionName}:${e.reason}`));
     for (const name of ['x', 'y', 'z']) await deploy(sim, HEAVY, { FunctionName: name, MemorySize: 256 });
+    await deploy(sim, 'export const handler = async () => 1;', { FunctionName: 'small' });
+    await call(sim, 'small'); // ~2 MB, idle from now on
     await call(sim, 'x'); // ~19 MB measured: room for one more
     await call(sim, 'y'); // ~38 MB: at the cap
     expect(disposed).toEqual([]);
@@ -34,12 +36,14 @@ describe('maxSandboxMemoryMB: the measured sandbox memory of live environments',
     const error = await sim.invoke({ FunctionName: 'z' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HostLimitExceededError);
     expect((error as HostLimitExceededError).$metadata.httpStatusCode).toBe(500);
-    expect((error as Error).message).toMatch(/use \d+ MB of sandbox memory, its cap \(maxSandboxMemoryMB: 30\), and none is idle/);
+    expect((error as Error).message).toMatch(/use \d+ MB of sandbox memory, its cap \(maxSandboxMemoryMB: 30\), and reclaiming the idle ones would not make room/);
+    // Reaping the idle one could not have made room: it was left warm.
+    expect(disposed).toEqual([]);
     for (const out of await Promise.all(busy)) expect(out.Payload!.transformToString()).toBe('2000000');
-    // Both idle again: z's environment takes the place of the least recently used one.
+    // All idle again: z's environment takes the place of the least recently used ones, as few as fit it.
     expect((await call(sim, 'z')).payload).toBe(2000000);
-    expect(disposed).toEqual(['x:reaped']);
-    expect(sim.sandboxStats()).toMatchObject({ live: 2, created: 3, disposed: 1 });
+    expect(disposed).toEqual(['small:reaped', 'x:reaped']);
+    expect(sim.sandboxStats()).toMatchObject({ live: 2, created: 4, disposed: 2 });
   });
 });
 
@@ -51,11 +55,11 @@ export const handler = async (event) => {
   console.log('last');
   return 'ok';
 };`;
-  const run = async (event: unknown): Promise<InvocationRecord> => {
+  const run = async (event: unknown, extra: object = {}): Promise<InvocationRecord> => {
     sim ??= new LambdaSimulator({ seed: 1, maxLogCharsPerInvocation: 10_000 });
     const records: InvocationRecord[] = [];
     sim.on('invocation:end', (r) => records.push(r));
-    const name = await deploy(sim, LOUD, { MemorySize: 512 });
+    const name = await deploy(sim, LOUD, { MemorySize: 512, ...extra });
     expect((await sim.invoke({ FunctionName: name, Payload: JSON.stringify(event) })).Payload!.transformToString()).toBe('"ok"');
     return records[0]!;
   };
@@ -68,6 +72,14 @@ export const handler = async (event) => {
     expect(record.logs.some((l) => l.includes('\tlast'))).toBe(true);
   });
 
+  it('with the JSON log format the cut goes inside the message: the record stays valid JSON', async () => {
+    const record = await run({ huge: 20_000_000 }, { LoggingConfig: { LogFormat: 'JSON' } });
+    const cut = record.logs.find((l) => l.includes('record truncated'))!;
+    const parsed = JSON.parse(cut) as { message: string; level: string };
+    expect(parsed.level).toBe('INFO');
+    expect(parsed.message).toMatch(/^x{4800}… \[lambda-sim: record truncated, 19995200 more characters dropped/);
+  });
+
   it('drops the oldest records past the cap and says how many, keeping the newest', async () => {
     const record = await run({ lines: 1000 });
     const text = record.logs.join('');
@@ -75,6 +87,9 @@ export const handler = async (event) => {
     const note = record.logs.find((l) => l.includes('earlier log record(s) of this invocation dropped'))!;
     const dropped = Number(/lambda-sim: (\d+) earlier/.exec(note)![1]);
     expect(dropped).toBeGreaterThan(900);
+    // Every record is either kept or counted as dropped, once: START, 1000 lines and 'last'.
+    const kept = record.logs.filter((l) => l !== note && !/^(END|REPORT) RequestId/.test(l)).length;
+    expect(dropped + kept).toBe(1002);
     // START went, the newest lines stay: line 999 and 'last', then END and REPORT.
     expect(record.logs.some((l) => l.includes('line 999 '))).toBe(true);
     expect(record.logs.some((l) => l.includes('line 0 '))).toBe(false);
@@ -82,16 +97,36 @@ export const handler = async (event) => {
   });
 });
 
+/** Catches the handles as the in-process factory makes them (the tests play isolated-vm losing an isolate). */
+function catchSandboxes(): { handles: Array<SandboxHandle & { isolate?: { dispose(): void } }>; restore: () => void } {
+  const handles: Array<SandboxHandle & { isolate?: { dispose(): void } }> = [];
+  const create = InProcessSandboxes.prototype.create;
+  InProcessSandboxes.prototype.create = function (this: InProcessSandboxes, ...args: Parameters<typeof create>) {
+    const h = create.apply(this, args);
+    handles.push(h);
+    return h;
+  };
+  return { handles, restore: () => void (InProcessSandboxes.prototype.create = create) };
+}
+
 describe('graceful faults: a sandbox that dies under a call', () => {
+  it('an isolate lost while its environment is idle: the next invocation starts cold and succeeds', async () => {
+    const { handles, restore } = catchSandboxes();
+    try {
+      sim = new LambdaSimulator({ seed: 1 });
+      const name = await deploy(sim, 'let n = 0; export const handler = async () => ++n;');
+      expect((await call(sim, name)).payload).toBe(1);
+      handles[0]!.isolate!.dispose(); // as isolated-vm's quarantine of a catastrophic error would
+      const next = await call(sim, name);
+      expect([next.out.FunctionError, next.payload, /Init Duration/.test(next.log)]).toEqual([undefined, 1, true]);
+      expect(sim.sandboxStats()).toMatchObject({ created: 2, disposed: 1, live: 1 });
+    } finally {
+      restore();
+    }
+  });
+
   it('an isolate disposed of from outside while a handler runs on its thread: Runtime.ExitError, contained to that environment', async () => {
-    // Catch the handles as the factory makes them (the test plays isolated-vm losing an isolate).
-    const handles: Array<SandboxHandle & { isolate?: { dispose(): void } }> = [];
-    const create = InProcessSandboxes.prototype.create;
-    InProcessSandboxes.prototype.create = function (this: InProcessSandboxes, ...args: Parameters<typeof create>) {
-      const h = create.apply(this, args);
-      handles.push(h);
-      return h;
-    };
+    const { handles, restore } = catchSandboxes();
     try {
       sim = new LambdaSimulator({ seed: 1, clock: 'real', parallelism: 2 });
       const spin = await deploy(sim, 'export const handler = async (e) => { if (e.spin) for (;;) {} return "ok"; };', { Timeout: 60 });
@@ -112,7 +147,7 @@ describe('graceful faults: a sandbox that dies under a call', () => {
       expect((await call(sim, other)).payload).toBe(2);
       expect(sim.sandboxStats()).toMatchObject({ created: 3, disposed: 1, live: 2 });
     } finally {
-      InProcessSandboxes.prototype.create = create;
+      restore();
     }
   });
 });

@@ -248,6 +248,29 @@ describe('holes the corpus found, closed (each test failed before its fix)', () 
     expect(slowCalls).toBeLessThan(50);
   });
 
+  it('host callbacks made after the handler returned (microtasks of the same call) are charged too: the result stands, the work stops, the sandbox resets', async () => {
+    slowCalls = 0;
+    const name = await deploy(
+      sim,
+      `import hostmod from 'hostmod'; let n = 0; let runs = 0;
+      export const handler = async () => {
+        runs++;
+        const loop = () => { try { hostmod.busy(); } catch { return; } if (++n < 150) Promise.resolve().then(loop); };
+        Promise.resolve().then(loop);
+        return 'done ' + runs;
+      };`,
+      { Timeout: 60 },
+    );
+    const r = await call(sim, name, {});
+    expect(r.payload).toBe('done 1');
+    // 150 calls of 20 ms each ran to the end on a 300 ms budget before.
+    expect(slowCalls).toBeLessThan(30);
+    // The sandbox was left in an unknown state: the next invocation starts a new one.
+    const next = await call(sim, name, {});
+    expect(next.payload).toBe('done 1');
+    expect(next.log).toMatch(/Init Duration/);
+  });
+
   describe('a handler deploying code through the runtime-provided AWS SDK reads files of the host', () => {
     let dir: string;
     beforeAll(() => {

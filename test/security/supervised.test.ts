@@ -120,6 +120,46 @@ describe('supervised sandboxes', () => {
     90_000,
   );
 
+  it('what a handler throws crosses unchanged: throw 42 at init, throw undefined, rejections with strings answer exactly as in-process', async () => {
+    const answers = async (sandbox: 'in-process' | 'supervised'): Promise<string[]> => {
+      const sim = new LambdaSimulator({ seed: 5, sandbox });
+      try {
+        const out: string[] = [];
+        const sources = [
+          'throw 42; export const handler = async () => 1;',
+          'export const handler = async () => { throw undefined; };',
+          "export const handler = async () => Promise.reject('boom');",
+          'export const handler = async () => { Promise.reject(7); return 1; };',
+          "export const handler = async () => { const e = new Error('own'); e.name = 'Custom'; throw e; };",
+        ];
+        for (const [i, source] of sources.entries()) {
+          await deploy(sim, source, { FunctionName: `t${i}` });
+          out.push(text(await sim.invoke({ FunctionName: `t${i}` })));
+        }
+        return out;
+      } finally {
+        await sim.close();
+      }
+    };
+    const inProcess = await answers('in-process');
+    expect(await answers('supervised')).toEqual(inProcess);
+    expect(inProcess[0]).toBe('{"errorType":"number","errorMessage":"42","trace":[]}');
+    expect(inProcess.join('')).not.toMatch(/child\.mjs|lambda-sim-child/);
+  });
+
+  it('real clock: a function is charged its own calls only, not the neighbour spinning in the same child', async () => {
+    const sim = new LambdaSimulator({ seed: 1, sandbox: 'supervised', clock: 'real', cpuTimeBudgetMs: 500 });
+    try {
+      await deploy(sim, 'export const handler = async () => { await new Promise((r) => setTimeout(r, 50)); return "on time"; };', { FunctionName: 'f', Timeout: 5 });
+      await deploy(sim, 'export const handler = async () => { for (;;) {} };', { FunctionName: 'spin', Timeout: 1 });
+      const [f, spin] = await Promise.all([sim.invoke({ FunctionName: 'f' }), sim.invoke({ FunctionName: 'spin' })]);
+      expect(text(spin)).toMatch(/Sandbox\.Timedout/);
+      expect(text(f)).toBe('"on time"');
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('close() ends the child: every sandbox is disposed of', async () => {
     const sim = new LambdaSimulator({ seed: 1, sandbox: 'supervised' });
     await deploy(sim, VICTIM, { FunctionName: 'slow', Timeout: 10 });
@@ -129,19 +169,29 @@ describe('supervised sandboxes', () => {
     expect(sim.sandboxStats()).toEqual({ mode: 'supervised', created: 2, disposed: 2, live: 0, restarts: 0 });
   });
 
-  it('without mkfifo the invoke fails with EnvironmentSetupError SUPERVISOR_UNSUPPORTED saying what is missing, and nothing is left running', async () => {
+  it('a sandbox process that cannot start (no mkfifo) fails the invocation as a runtime that could not start, saying why; no concurrency slot or async event is left hanging', async () => {
     const sim = new LambdaSimulator({ seed: 1, sandbox: 'supervised' });
     await deploy(sim, IDLE, { FunctionName: 'idle' });
+    await sim.putFunctionConcurrency({ FunctionName: 'idle', ReservedConcurrentExecutions: 1 });
+    await sim.putFunctionEventInvokeConfig({ FunctionName: 'idle', MaximumRetryAttempts: 0 });
     const path = process.env['PATH'];
     process.env['PATH'] = '/nonexistent';
     try {
-      const error = await sim.invoke({ FunctionName: 'idle' }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ name: 'EnvironmentSetupError', code: 'SUPERVISOR_UNSUPPORTED', message: expect.stringContaining('needs POSIX FIFOs (the mkfifo command)') });
+      const out = await sim.invoke({ FunctionName: 'idle' });
+      expect(out.FunctionError).toBe('Unhandled');
+      expect(JSON.parse(text(out))).toEqual({
+        errorType: 'Runtime.ExitError',
+        errorMessage: expect.stringMatching(/Runtime exited with error: lambda-sim could not start a sandbox: .*needs POSIX FIFOs \(the mkfifo command\)/),
+      });
+      const event = await sim.invoke({ FunctionName: 'idle', InvocationType: 'Event' });
+      await sim.settle();
+      expect(sim.asyncEvents({ requestId: event.$metadata.requestId! })[0]).toMatchObject({ state: 'failed' });
     } finally {
       process.env['PATH'] = path;
     }
-    // With mkfifo back, the same simulator starts its child and serves.
+    // With mkfifo back, the same function (reserved concurrency 1: its slot was given back) serves.
     expect((await call(sim, 'idle')).payload).toEqual({ n: 1 });
+    expect(sim.sandboxStats()).toMatchObject({ restarts: 0, live: 1 });
     await sim.close();
     expect(sim.sandboxStats()).toMatchObject({ live: 0 });
   });
@@ -151,7 +201,7 @@ describe('supervised sandboxes', () => {
     [{ sandbox: { mode: 'supervised', memoryLimitMB: 10 } }, /`sandbox.memoryLimitMB` to be an integer >= 256, got `10`/],
     [{ sandbox: { mode: 'supervised', memory: 1 } }, /Unknown option `sandbox.memory`/],
     [{ maxSandboxMemoryMB: 0 }, /`maxSandboxMemoryMB` to be an integer >= 1/],
-    [{ maxLogCharsPerInvocation: -1 }, /`maxLogCharsPerInvocation` to be an integer >= 1/],
+    [{ maxLogCharsPerInvocation: 100 }, /`maxLogCharsPerInvocation` to be an integer >= 1024, got `100`/],
   ])('rejects the option %j with a TypeError that says what was expected', (options, message) => {
     expect(() => new LambdaSimulator(options as never)).toThrow(message);
   });

@@ -106,6 +106,24 @@ export function revive(info: ErrorInfo): Error {
   return e;
 }
 
+/**
+ * What a request threw, as it crosses: an Error by name, message and stack (revived as an Error), any
+ * other value as itself (`throw 42` arrives as 42, as it would in-process). `d`: a handle op's
+ * isolate was disposed of (its memory limit) by the time the answer left.
+ */
+export class Failure {
+  constructor(
+    readonly thrown: unknown,
+    readonly d = false,
+  ) {}
+}
+
+type Thrown = { isError: true; error: ErrorInfo } | { isError: false; value: unknown };
+
+function thrownOf(e: unknown): Thrown {
+  return e instanceof Error ? { isError: true, error: errorInfo(e) } : { isError: false, value: e };
+}
+
 export interface Request {
   op: string;
   [key: string]: unknown;
@@ -114,28 +132,28 @@ interface Answer {
   t: 'res';
   ok: boolean;
   value?: unknown;
-  error?: ErrorInfo;
-  /** A handle op's isolate was disposed of (its memory limit) by the time the answer left. */
+  thrown?: Thrown;
   d?: boolean;
 }
 
 export class RpcPeer {
   constructor(
     readonly channel: SyncChannel,
-    /** Serves the other side's requests; what it returns is the answer (`d` may be set on it). */
+    /** Serves the other side's requests; what it returns is the answer (throw a Failure to set `d`). */
     readonly serve: (request: Request) => { value: unknown; d?: boolean },
     /** Whether an exception from `serve` should go through the channel as an answer. */
     readonly fatal: (e: unknown) => boolean = (e) => e instanceof ChannelClosed,
   ) {}
 
-  /** Sends a request and serves the other side until its answer; throws its error. */
+  /** Sends a request and serves the other side until its answer; throws a Failure with what it threw. */
   request(request: Request): { value: unknown; d: boolean } {
     this.channel.send({ t: 'req', ...request });
     for (;;) {
       const m = this.channel.receive() as (Answer | ({ t: 'req' } & Request));
       if (m.t === 'res') {
         if (m.ok) return { value: m.value, d: m.d === true };
-        throw Object.assign(revive(m.error!), { disposedIsolate: m.d === true });
+        const t = m.thrown!;
+        throw new Failure(t.isError ? revive(t.error) : t.value, m.d === true);
       }
       this.serveOne(m);
     }
@@ -149,8 +167,15 @@ export class RpcPeer {
       answer = { t: 'res', ok: true, value: r.value, ...(r.d === true ? { d: true } : {}) };
     } catch (e) {
       if (this.fatal(e)) throw e;
-      answer = { t: 'res', ok: false, error: errorInfo(e), ...((e as { disposedIsolate?: boolean } | null)?.disposedIsolate === true ? { d: true } : {}) };
+      const f = e instanceof Failure ? e : new Failure(e);
+      answer = { t: 'res', ok: false, thrown: thrownOf(f.thrown), ...(f.d ? { d: true } : {}) };
     }
-    this.channel.send(answer);
+    try {
+      this.channel.send(answer);
+    } catch (e) {
+      // A thrown value V8 cannot serialise (a function, say): its text crosses instead.
+      if (!(e instanceof Error && e.name === 'DataCloneError') || answer.ok) throw e;
+      this.channel.send({ ...answer, thrown: { isError: false, value: String((answer.thrown as { value?: unknown }).value) } });
+    }
   }
 }

@@ -14,7 +14,7 @@ import type { Context, Isolate, Module, Reference } from 'isolated-vm';
 import { compileScript } from '../code-cache.js';
 import type { Ivm } from '../isolated-vm.js';
 import { buildSandbox, HOST_CALLBACKS, linkModule, type HostCallbacks, type SandboxEntry } from '../sandbox-build.js';
-import { RpcPeer, SyncChannel, type Request } from './channel.js';
+import { Failure, RpcPeer, SyncChannel, type Request } from './channel.js';
 
 /** Written to stderr before the watchdog kills the process, so the parent can say why. */
 export const WATCHDOG_MARK = 'lambda-sim-supervisor: killed by its watchdog';
@@ -53,15 +53,17 @@ function main(): void {
        const rss = process.memoryUsage.rss();
        if (rss > workerData.limit) die('resident memory ' + Math.round(rss / 1048576) + ' MB passed its limit of ' + Math.round(workerData.limit / 1048576) + ' MB');
        const d = deadline[0];
-       if (d !== 0 && Date.now() > d) die('a sandbox operation overran its deadline by more than ${GRACE_MS} ms (the isolate is wedged)');
+       if (d !== 0 && Number(process.hrtime.bigint() / 1000000n) > d) die('a sandbox operation overran its deadline by more than ${GRACE_MS} ms (the isolate is wedged)');
      }, 5);`,
     { eval: true, execArgv: [], workerData: { limit: limitBytes, mark: WATCHDOG_MARK, deadline: deadline.buffer } },
   );
   watchdog.unref();
+  /** A monotonic clock in ms (the same in both threads; wall-clock jumps do not move it). */
+  const now = (): number => Number(process.hrtime.bigint() / 1000000n);
   /** Runs an operation under a deadline (nested operations stack theirs). */
   const timed = <T>(ms: number, run: () => T): T => {
     const previous = deadline[0]!;
-    deadline[0] = Date.now() + ms + GRACE_MS;
+    deadline[0] = now() + ms + GRACE_MS;
     try {
       return run();
     } finally {
@@ -71,12 +73,12 @@ function main(): void {
   /** Waiting for the parent does not count against the operation that waits. */
   const untimed = <T>(run: () => T): T => {
     const previous = deadline[0]!;
-    const began = Date.now();
+    const began = now();
     deadline[0] = 0;
     try {
       return run();
     } finally {
-      deadline[0] = previous === 0 ? 0 : previous + (Date.now() - began);
+      deadline[0] = previous === 0 ? 0 : previous + (now() - began);
     }
   };
 
@@ -100,7 +102,7 @@ function main(): void {
     try {
       return { value: timed(ms, () => run(s)), d: s.isolate.isDisposed };
     } catch (e) {
-      throw Object.assign(e instanceof Error ? e : new Error(String(e)), { disposedIsolate: s.isolate.isDisposed });
+      throw new Failure(e, s.isolate.isDisposed);
     }
   };
 
@@ -123,7 +125,15 @@ function main(): void {
           },
         });
         const callbacks = Object.fromEntries(
-          HOST_CALLBACKS.map((name) => [name, (...args: unknown[]) => untimed(() => peer.request({ op: 'cb', h, name, args }).value)]),
+          HOST_CALLBACKS.map((name) => [name, (...args: unknown[]) =>
+            untimed(() => {
+              try {
+                return peer.request({ op: 'cb', h, name, args }).value;
+              } catch (e) {
+                throw e instanceof Failure ? e.thrown : e; // what the host callback threw, as it threw it
+              }
+            }),
+        ]),
         ) as unknown as HostCallbacks;
         try {
           const { context, entries } = timed(UNTIMED_OP_MS, () => buildSandbox(ivm, isolate, callbacks, String(r['setup']), shim!, undefined));
@@ -131,7 +141,7 @@ function main(): void {
         } catch (e) {
           const dead = isolate.isDisposed;
           if (!dead) isolate.dispose();
-          throw Object.assign(e instanceof Error ? e : new Error(String(e)), { disposedIsolate: dead });
+          throw new Failure(e, dead);
         }
         return { value: null };
       }

@@ -15,7 +15,8 @@
  * poll.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ import type { HandlerBundle } from '../bundle.js';
 import type { HostCallbacks, SandboxEntry } from '../sandbox-build.js';
 import { SandboxCounter, SandboxLostError, type SandboxFactory, type SandboxHandle, type SandboxStats } from '../sandbox-host.js';
 import { shimChunk, type SandboxChunk } from '../shim-source.js';
-import { ChannelClosed, RpcPeer, SyncChannel, sleepSync, type Request } from './channel.js';
+import { ChannelClosed, Failure, RpcPeer, SyncChannel, sleepSync, type Request } from './channel.js';
 
 export interface SupervisedSandboxOptions {
   /** Resident memory of the sandbox process, MB, past which it is killed. Default 4096. */
@@ -38,20 +39,31 @@ const START_TIMEOUT_MS = 30_000;
 
 let childScript: string | undefined;
 /**
- * The child's code as one file, bundled once per process from child.ts (or child.js when built)
- * into a directory of this process's own (processes running side by side must not share it).
+ * The child's code as one file, bundled once per process from child.ts (or child.js when built),
+ * at a path named by its content hash: processes side by side share it, and it never piles up.
+ * Written to a private name first, then renamed into place (atomic).
  */
 function childScriptPath(): string {
   if (childScript !== undefined && existsSync(childScript)) return childScript;
   const entry = ['./child.ts', './child.js'].map((c) => fileURLToPath(new URL(c, import.meta.url))).find((p) => existsSync(p));
   if (entry === undefined) throw new EnvironmentSetupError('SUPERVISOR_MISSING', 'lambda-sim: the supervised sandbox process sources (runtime/supervisor/child.ts) are missing from the installed package');
-  const dir = mkdtempSync(join(tmpdir(), 'lambda-sim-child-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const outfile = join(dir, 'child.mjs');
-  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'silent', external: ['isolated-vm'] });
-  childScript = outfile;
-  return outfile;
+  const out = buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent', external: ['isolated-vm'] });
+  const code = out.outputFiles[0]!.text;
+  const file = join(tmpdir(), `lambda-sim-child-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== code) {
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, code);
+    renameSync(temp, file);
+  }
+  childScript = file;
+  return file;
 }
+
+/** FIFO directories of live children: removed at exit if close() never came (the children exit on their own). */
+const openDirs = new Set<string>();
+process.once('exit', () => {
+  for (const dir of openDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /** One child process and its channel. */
 class Connection {
@@ -65,6 +77,7 @@ class Connection {
     serve: (r: Request) => { value: unknown },
   ) {
     this.peer = new RpcPeer(channel, serve);
+    openDirs.add(dir);
   }
 
   /** What the child left on stderr before it died (the watchdog's or V8's last words). */
@@ -77,13 +90,18 @@ class Connection {
   }
 
   close(): void {
-    for (const fd of [this.peer.channel.fdIn, this.peer.channel.fdOut]) {
+    const channel = this.peer.channel;
+    for (const fd of [channel.fdIn, channel.fdOut]) {
       try {
-        closeSync(fd);
+        if (fd >= 0) closeSync(fd);
       } catch {
         /* closed */
       }
     }
+    // A nested frame still unwinding must not write to whatever reuses these numbers.
+    channel.fdIn = -1;
+    channel.fdOut = -1;
+    openDirs.delete(this.dir);
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -133,6 +151,7 @@ function startFailure(dir: string): EnvironmentSetupError {
 }
 
 class RemoteSandbox implements SandboxHandle {
+  readonly synchronous = true;
   onLost: (() => void) | undefined;
   readonly catastrophic = undefined;
   #disposed = false;
@@ -156,8 +175,9 @@ class RemoteSandbox implements SandboxHandle {
       return value;
     } catch (e) {
       if (e instanceof ChannelClosed) throw this.owner.died(this.connection);
-      if ((e as { disposedIsolate?: boolean }).disposedIsolate === true) this.#disposed = true;
-      throw e;
+      if (!(e instanceof Failure)) throw e;
+      if (e.d) this.#disposed = true;
+      throw e.thrown;
     }
   }
 
@@ -234,7 +254,7 @@ export class SupervisedSandboxes implements SandboxFactory {
     } catch (e) {
       handle.dispose();
       if (e instanceof ChannelClosed) throw this.died(connection);
-      throw e;
+      throw e instanceof Failure ? e.thrown : e;
     }
     return handle;
   }
@@ -282,9 +302,9 @@ export class SupervisedSandboxes implements SandboxFactory {
   #live(): Connection {
     if (this.#closed) throw new Error('lambda-sim: the supervised sandboxes were closed');
     if (this.#connection !== undefined && !this.#connection.dead) return this.#connection;
+    this.#connection = this.#start();
     if (this.#hadChild) this.counter.restarts++;
     this.#hadChild = true;
-    this.#connection = this.#start();
     return this.#connection;
   }
 
@@ -335,7 +355,7 @@ export class SupervisedSandboxes implements SandboxFactory {
       for (const fd of [fdIn, fdOut]) if (fd >= 0) closeSync(fd);
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
-      throw e;
+      throw e instanceof Failure ? e.thrown : e;
     }
   }
 
