@@ -160,6 +160,9 @@ export interface EventQueueOptions {
   keepEvents?: number;
 }
 
+/** Runtimes newer than the host already warned about on the process (see onRuntimeWarning). */
+const warnedRuntimes = new Set<string>();
+
 const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
   'modules', 'hostLatency', 'aws', 'unreservedConcurrencyMinimum', 'initLatency', 'idleEnvironmentTtlMs',
@@ -448,9 +451,13 @@ export class LambdaSimulator {
       executor: this.#executor,
       idleTtlMs: options.idleEnvironmentTtlMs ?? 600_000,
       describeSdk: (packages) => (packages.length === 0 ? Promise.resolve({}) : aws.describe(packages)),
-      onRuntimeWarning: (message) => {
+      onRuntimeWarning: (message, runtime) => {
         this.#events.emit('warning', { message, time: this.#kernel.now() });
-        process.emitWarning(message, { code: 'LAMBDA_SIM_RUNTIME_NEWER_THAN_HOST' });
+        // The process hears it once per runtime (a hundred functions are one fact); listeners of
+        // 'warning' hear every function.
+        if (warnedRuntimes.has(runtime)) return;
+        warnedRuntimes.add(runtime);
+        process.emitWarning(`${message} (said once per runtime in this process)`, { code: 'LAMBDA_SIM_RUNTIME_NEWER_THAN_HOST' });
       },
     });
     this.#faults = new FaultInjector(this.#kernel.random.fork('faults'), this.#kernel.now());

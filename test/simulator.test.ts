@@ -131,3 +131,26 @@ describe('metrics', () => {
     await sim.close();
   });
 });
+
+describe('a runtime newer than the host', () => {
+  const major = Number(process.versions.node.split('.')[0]);
+  it.skipIf(major >= 24)('is a warning for every function to sim listeners, and once per runtime to the process', async () => {
+    const sim = newSim();
+    const heard: string[] = [];
+    const processWarnings: string[] = [];
+    const onProcess = (w: Error & { code?: string }): void => void (w.code === 'LAMBDA_SIM_RUNTIME_NEWER_THAN_HOST' && processWarnings.push(w.message));
+    process.on('warning', onProcess);
+    sim.on('warning', (w) => heard.push(w.message));
+    try {
+      for (const name of ['a', 'b', 'c']) await deploy(sim, 'export const handler = async () => 1;', { FunctionName: name, Runtime: 'nodejs24.x' });
+      await new Promise((r) => setImmediate(r)); // process warnings are emitted on the next tick
+      expect(heard).toHaveLength(3);
+      expect(heard[1]).toMatch(/^Function b declares nodejs24\.x, but lambda-sim runs it on the host's Node\.js/);
+      expect(processWarnings.length).toBeLessThanOrEqual(1);
+      for (const w of processWarnings) expect(w).toMatch(/\(said once per runtime in this process\)$/);
+    } finally {
+      process.off('warning', onProcess);
+      await sim.close();
+    }
+  });
+});

@@ -153,7 +153,7 @@ export interface RegistryDeps {
   idleTtlMs: number;
   /** Loads and describes the AWS SDK packages a bundle imports (fails when one is not installed). */
   describeSdk(packages: readonly string[]): Promise<Record<string, SdkShape>>;
-  onRuntimeWarning(message: string): void;
+  onRuntimeWarning(message: string, runtime: Runtime): void;
 }
 
 const FIELDS = new Set([
@@ -482,6 +482,7 @@ export class FunctionRegistry {
       this.#deps.onRuntimeWarning(
         `Function ${name} declares ${runtime}, but lambda-sim runs it on the host's Node.js ${process.versions.node} (V8 ${process.versions.v8}): ` +
           `language features newer than Node.js ${hostMajor} are missing in the sandbox. Run lambda-sim on Node.js ${declaredMajor} for full fidelity.`,
+        runtime,
       );
     }
     const timeout = validateInteger(input.Timeout, 'timeout', 1, 900, 3);
