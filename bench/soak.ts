@@ -35,8 +35,9 @@ const integer = (value: string): number => {
 const opts = new Command('soak')
   .option('--invocations <n>', 'invocations to run', integer, 1_000_000)
   .option('--seed <n>', 'seed of the schedule and the simulator', integer, 1)
+  .option('--supervised', 'run the sandboxes in the supervised child process')
   .parse()
-  .opts<{ invocations: number; seed: number }>();
+  .opts<{ invocations: number; seed: number; supervised?: boolean }>();
 
 const N = opts.invocations;
 const ROUND = 100; // invocations per round
@@ -97,6 +98,7 @@ export const handler = async (e, ctx) => {
 const firstTries = new Set<string>();
 const sim = new LambdaSimulator({
   seed: opts.seed,
+  ...(opts.supervised === true ? { sandbox: 'supervised' as const } : {}),
   idleEnvironmentTtlMs: IDLE_TTL_MS,
   requestsPerSecondPerConcurrency: Number.POSITIVE_INFINITY,
   eventQueue: { keepEvents: 1000 },
@@ -363,7 +365,7 @@ check(handles.length === 0, `handles left open after close(): ${handles.join(', 
 // ---- report ----
 const fmt = (n: number): string => n.toLocaleString('en-US');
 const width = (i: number): number => Math.max(...rows.map((r) => r[i]!.length), 8);
-console.log(`lambda-sim soak — Node ${process.version}, seed ${opts.seed}: ${fmt(N)} invocations (${fmt(p('burst nap'))} in ${fmt(bursts)} bursts of ${BURST}) + ${fmt(worker.flaky + worker.failing)} async retries`);
+console.log(`lambda-sim soak — Node ${process.version}, seed ${opts.seed}${opts.supervised === true ? ', supervised sandboxes' : ''}: ${fmt(N)} invocations (${fmt(p('burst nap'))} in ${fmt(bursts)} bursts of ${BURST}) + ${fmt(worker.flaky + worker.failing)} async retries`);
 console.log(`real ${(ms / 1000).toFixed(1)} s (traffic ${(driven / 1000).toFixed(1)} s, then settle), ${fmt(Math.round(N / (ms / 1000)))} invocations/s real; ${fmt(Math.round(simulatedSeconds))} s simulated (${(simulatedSeconds / 3600).toFixed(2)} h)`);
 console.log('');
 console.log(`${'source'.padEnd(width(0))}  ${'what'.padEnd(width(1))}  ${'planned'.padStart(width(2))}  ${'counted'.padStart(width(3))}`);

@@ -57,15 +57,16 @@ export class SyncChannel {
     }
   }
 
-  receive(): unknown {
-    this.#fill(this.#header, 4);
+  /** The next message; with `until` (Date.now() ms), a non-blocking descriptor waits no longer. */
+  receive(until = Number.POSITIVE_INFINITY): unknown {
+    this.#fill(this.#header, 4, until);
     const length = this.#header.readUInt32LE(0);
     const body = Buffer.allocUnsafe(length);
-    this.#fill(body, length);
+    this.#fill(body, length, until);
     return deserialize(body);
   }
 
-  #fill(buffer: Buffer, length: number): void {
+  #fill(buffer: Buffer, length: number, until: number): void {
     let offset = 0;
     let tries = 0;
     while (offset < length) {
@@ -74,6 +75,7 @@ export class SyncChannel {
         n = readSync(this.fdIn, buffer, offset, length - offset, null);
       } catch (e) {
         if (isCode(e, 'EAGAIN')) {
+          if (tries > 200 && Date.now() > until) throw new ChannelClosed('no answer in time');
           backoff(++tries);
           continue;
         }

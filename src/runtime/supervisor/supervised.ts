@@ -338,7 +338,7 @@ export class SupervisedSandboxes implements SandboxFactory {
       const channel = new SyncChannel(fdIn, fdOut);
       for (let tries = 0; ; tries++) {
         try {
-          const hello = channel.receive() as { t?: string };
+          const hello = channel.receive(until) as { t?: string };
           if (hello.t !== 'hello') throw startFailure(dir);
           break;
         } catch (e) {
