@@ -752,10 +752,18 @@ export class LambdaSimulator {
     const config: ProvisionedConfig = { requested: count, ready: 0, failed: 0, pool: target.pool, lastModified: new Date(this.#kernel.now()).toISOString().replace('Z', '+0000') };
     this.#provisioned.get(key)?.pool.provision(0, () => {});
     this.#provisioned.set(key, config);
-    target.pool.provision(count, (_env, ok) => {
-      if (ok) config.ready++;
-      else config.failed++;
-    });
+    try {
+      target.pool.provision(count, (_env, ok) => {
+        if (ok) config.ready++;
+        else config.failed++;
+      });
+    } catch (e) {
+      // The host cannot hold that many environments (maxEnvironments, maxSandboxMemoryMB): all or
+      // nothing — the ones already started go, the config is not kept, the caller hears why.
+      target.pool.provision(0, () => {});
+      this.#provisioned.delete(key);
+      throw e;
+    }
     return { ...provisionedStatus(config), $metadata: metadata(202) };
   }
 

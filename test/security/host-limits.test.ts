@@ -151,3 +151,20 @@ describe('graceful faults: a sandbox that dies under a call', () => {
     }
   });
 });
+
+describe('provisioned concurrency the host cannot hold', () => {
+  it('is refused whole with HostLimitExceededError: no config kept, no environment left behind', async () => {
+    sim = new LambdaSimulator({ seed: 1, maxEnvironments: 2 });
+    const name = await deploy(sim, 'export const handler = async () => 1;');
+    await sim.publishVersion({ FunctionName: name });
+    const error = await sim.putProvisionedConcurrencyConfig({ FunctionName: name, Qualifier: '1', ProvisionedConcurrentExecutions: 3 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostLimitExceededError);
+    await expect(sim.getProvisionedConcurrencyConfig({ FunctionName: name, Qualifier: '1' })).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await sim.settle();
+    expect(sim.sandboxStats()).toMatchObject({ live: 0 });
+    // Within the cap it works.
+    await sim.putProvisionedConcurrencyConfig({ FunctionName: name, Qualifier: '1', ProvisionedConcurrentExecutions: 2 });
+    await sim.settle();
+    expect(await sim.getProvisionedConcurrencyConfig({ FunctionName: name, Qualifier: '1' })).toMatchObject({ Status: 'READY', AvailableProvisionedConcurrentExecutions: 2 });
+  });
+});
