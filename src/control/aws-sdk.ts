@@ -14,6 +14,7 @@ import { InvalidParameterValueException } from '../errors.js';
 import type { HostCallAnswer, HostCallContext } from '../runtime/host-calls.js';
 import type { SdkShape } from '../runtime/shim/sdk.js';
 import { display } from './names.js';
+import { inProcessCodeSource } from './validate.js';
 
 export type AwsRoute =
   | 'sdk'
@@ -136,7 +137,7 @@ export class AwsSdkRouter {
     const route = this.#options[service] as AwsRoute | undefined;
     const latencyMs = this.#latency(`aws:${service}`);
     if (service === 'lambda' && route === undefined) {
-      const refused = inProcessCodeSource(commandName, input);
+      const refused = refusedCodeSource(commandName, input);
       if (refused !== undefined) return { kind: 'error', error: refused };
       if (commandName === 'InvokeCommand') return { kind: 'simulated', latencyMs, start: (done) => this.#lambda.invoke(input, context, done) };
       return { kind: 'promise', latencyMs, promise: this.#lambda.send(commandName, input) };
@@ -214,21 +215,10 @@ function describeSdk(mod: SdkModule): SdkShape {
   };
 }
 
-/**
- * `Code.Source` and `Code.Path` are lambda-sim's in-process code sources, read from the host's file
- * system. A handler deploying code through the runtime-provided SDK must not reach them (it would
- * read the host's files), as an HTTP client must not: it sends a ZipFile, as on Lambda.
- */
-function inProcessCodeSource(commandName: string, input: unknown): InvalidParameterValueException | undefined {
+/** CreateFunction / UpdateFunctionCode from a handler: no in-process code sources (they read the host's files). */
+function refusedCodeSource(commandName: string, input: unknown): InvalidParameterValueException | undefined {
   if (commandName !== 'CreateFunctionCommand' && commandName !== 'UpdateFunctionCodeCommand') return undefined;
   const body = (input !== null && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   const code = (body['Code'] !== null && typeof body['Code'] === 'object' ? body['Code'] : {}) as Record<string, unknown>;
-  for (const [where, members] of [['', body], ['Code.', code]] as const) {
-    for (const key of ['Source', 'Path']) {
-      if (members[key] !== undefined) {
-        return new InvalidParameterValueException(`${where}${key} is lambda-sim's in-process code source and is not accepted from a handler: send the deployment package as ${where}ZipFile`);
-      }
-    }
-  }
-  return undefined;
+  return inProcessCodeSource(body, '', 'from a handler') ?? inProcessCodeSource(code, 'Code.', 'from a handler');
 }

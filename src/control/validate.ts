@@ -148,3 +148,18 @@ export function validateTags(value: unknown): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * `Path` and `Source` (top level or under `Code`, as `where` says) are lambda-sim's in-process code
+ * sources, read from the host's file system: refused for code that arrives from outside the host
+ * process — over HTTP, or deployed by a handler through the runtime-provided SDK (`from` says
+ * which). Such callers send a ZipFile, as on Lambda.
+ */
+export function inProcessCodeSource(members: Record<string, unknown>, where: '' | 'Code.', from: string): InvalidParameterValueException | undefined {
+  for (const key of ['Path', 'Source']) {
+    if (members[key] !== undefined) {
+      return new InvalidParameterValueException(`${where}${key} is lambda-sim's in-process code source and is not accepted ${from}: send the deployment package as ${where}ZipFile`);
+    }
+  }
+  return undefined;
+}

@@ -854,7 +854,6 @@ export class Environment {
     return { kind: 'crash', errorType: 'Runtime.OutOfMemory', body: undefined };
   }
 
-
   // ---- timers ----
 
   #refTimers(): number {

@@ -5,6 +5,7 @@
 import type { Context, ExternalCopy, Isolate, Module, Reference } from 'isolated-vm';
 import { compileModule, compileScript } from './code-cache.js';
 import type { Ivm } from './isolated-vm.js';
+import type { SandboxHandle } from './sandbox-host.js';
 
 /** Where the handler bundle lives inside the sandbox (stack traces name it). */
 export const BUNDLE_FILENAME = 'file:///var/task/__bundle.mjs';
@@ -58,3 +59,62 @@ export function linkModule(isolate: Isolate, context: Context, bundle: { readonl
   return entry;
 }
 
+/**
+ * A sandbox in an isolate of this thread: the in-process factory's handle, and what the supervised
+ * child holds for each of its parent's handles. `counter` (in-process) counts the first dispose.
+ */
+export class IsolateSandbox implements SandboxHandle {
+  readonly synchronous = false;
+  onLost: (() => void) | undefined;
+  catastrophic: string | undefined;
+  #module: Module | undefined;
+  #counted = false;
+  constructor(
+    readonly isolate: Isolate,
+    readonly context: Context,
+    readonly entries: Record<SandboxEntry, Reference<(...args: never[]) => void>>,
+    readonly counter: { disposed: number } | undefined,
+  ) {}
+
+  get disposed(): boolean {
+    return this.isolate.isDisposed;
+  }
+  call(entry: SandboxEntry, args: unknown[], timeoutMs: number): void {
+    this.entries[entry].applySync(undefined, args as never[], { timeout: timeoutMs });
+  }
+  async callAsync(entry: SandboxEntry, args: unknown[], timeoutMs: number): Promise<void> {
+    await this.entries[entry].apply(undefined, args as never[], { timeout: timeoutMs });
+  }
+  loadModule(bundle: { readonly code: string }): void {
+    this.#module = linkModule(this.isolate, this.context, bundle);
+  }
+  evaluateModule(timeoutMs: number): void {
+    this.#module?.evaluateSync({ timeout: timeoutMs });
+  }
+  runChunk(chunk: { readonly code: string; readonly filename: string }): void {
+    compileScript(this.isolate, chunk, chunk.code, chunk.filename).runSync(this.context);
+  }
+  heapStats(): { used: number; external: number } | undefined {
+    if (this.isolate.isDisposed) return undefined;
+    try {
+      const s = this.isolate.getHeapStatisticsSync();
+      return { used: s.used_heap_size, external: s.externally_allocated_size };
+    } catch {
+      return undefined; // disposed meanwhile
+    }
+  }
+  dispose(): void {
+    if (!this.#counted) {
+      this.#counted = true;
+      if (this.counter !== undefined) this.counter.disposed++;
+      for (const r of Object.values(this.entries)) {
+        try {
+          r.release();
+        } catch {
+          /* isolate already gone */
+        }
+      }
+    }
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+}

@@ -10,12 +10,10 @@
  *   supervises, so what isolated-vm cannot contain (a host abort, memory it does not count) kills the
  *   child, not the simulator.
  */
-import type { Context, Isolate, Module, Reference } from 'isolated-vm';
 import type { HandlerBundle } from './bundle.js';
-import { compileScript } from './code-cache.js';
 import type { Ivm } from './isolated-vm.js';
 import { hostTimeout } from '../kernel/host-time.js';
-import { buildSandbox, linkModule, type HostCallbacks, type SandboxEntry } from './sandbox-build.js';
+import { buildSandbox, IsolateSandbox, type HostCallbacks, type SandboxEntry } from './sandbox-build.js';
 import { shimChunk, shimCodeCache, type SandboxChunk } from './shim-source.js';
 
 export { SANDBOX_ENTRIES, type HostCallbacks, type SandboxEntry } from './sandbox-build.js';
@@ -88,62 +86,6 @@ export class SandboxCounter {
   }
 }
 
-class InProcessSandbox implements SandboxHandle {
-  readonly synchronous = false;
-  onLost: (() => void) | undefined;
-  catastrophic: string | undefined;
-  #module: Module | undefined;
-  #counted = false;
-  constructor(
-    readonly isolate: Isolate,
-    readonly context: Context,
-    readonly entries: Record<SandboxEntry, Reference<(...args: never[]) => void>>,
-    readonly counter: SandboxCounter,
-  ) {}
-
-  get disposed(): boolean {
-    return this.isolate.isDisposed;
-  }
-  call(entry: SandboxEntry, args: unknown[], timeoutMs: number): void {
-    this.entries[entry].applySync(undefined, args as never[], { timeout: timeoutMs });
-  }
-  async callAsync(entry: SandboxEntry, args: unknown[], timeoutMs: number): Promise<void> {
-    await this.entries[entry].apply(undefined, args as never[], { timeout: timeoutMs });
-  }
-  loadModule(bundle: HandlerBundle): void {
-    this.#module = linkModule(this.isolate, this.context, bundle);
-  }
-  evaluateModule(timeoutMs: number): void {
-    this.#module?.evaluateSync({ timeout: timeoutMs });
-  }
-  runChunk(chunk: SandboxChunk): void {
-    compileScript(this.isolate, chunk, chunk.code, chunk.filename).runSync(this.context);
-  }
-  heapStats(): { used: number; external: number } | undefined {
-    if (this.isolate.isDisposed) return undefined;
-    try {
-      const s = this.isolate.getHeapStatisticsSync();
-      return { used: s.used_heap_size, external: s.externally_allocated_size };
-    } catch {
-      return undefined; // disposed meanwhile
-    }
-  }
-  dispose(): void {
-    if (!this.#counted) {
-      this.#counted = true;
-      this.counter.disposed++;
-      for (const r of Object.values(this.entries)) {
-        try {
-          r.release();
-        } catch {
-          /* isolate already gone */
-        }
-      }
-    }
-    if (!this.isolate.isDisposed) this.isolate.dispose();
-  }
-}
-
 /** Isolates in this process. */
 export class InProcessSandboxes implements SandboxFactory {
   readonly mode = 'in-process' as const;
@@ -154,7 +96,7 @@ export class InProcessSandboxes implements SandboxFactory {
     const ivm = this.ivm;
     // No V8 startup snapshot of the shim: isolated-vm 5's snapshots lose or corrupt single-character
     // identifiers and strings (test/runtime/snapshot-regression.test.ts), so every environment runs it.
-    let handle: InProcessSandbox | undefined;
+    let handle: IsolateSandbox | undefined;
     const isolate = new ivm.Isolate({
       memoryLimit: Math.max(8, memoryMB),
       // V8 lost control of the isolate: quarantine it (the environment reports Runtime.ExitError).
@@ -167,7 +109,7 @@ export class InProcessSandboxes implements SandboxFactory {
     this.#counter.created++;
     try {
       const { context, entries } = buildSandbox(ivm, isolate, callbacks, setupJson, shimChunk(), shimCodeCache(ivm));
-      handle = new InProcessSandbox(isolate, context, entries, this.#counter);
+      handle = new IsolateSandbox(isolate, context, entries, this.#counter);
       return handle;
     } catch (e) {
       this.#counter.disposed++;

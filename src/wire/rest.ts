@@ -10,6 +10,7 @@
  */
 import { InvalidParameterValueException, InvalidRequestContentException, LambdaSimError, NotImplementedException, RequestEntityTooLargeException, ServiceException } from '../errors.js';
 import type { Caller } from '../control/permissions.js';
+import { inProcessCodeSource } from '../control/validate.js';
 import type { LambdaSimulator } from '../simulator.js';
 
 export interface RestOptions {
@@ -203,9 +204,8 @@ function decodeZip(body: Record<string, unknown>): Record<string, unknown> {
   const out = { ...body };
   const code = (out['Code'] ?? {}) as Record<string, unknown>;
   for (const [where, members] of [['', out], ['Code.', code]] as const) {
-    for (const key of ['Path', 'Source']) {
-      if (members[key] !== undefined) throw new InvalidParameterValueException(`${where}${key} is lambda-sim's in-process code source and is not accepted over the API: send the deployment package as ${where}ZipFile`);
-    }
+    const refused = inProcessCodeSource(members, where, 'over the API');
+    if (refused !== undefined) throw refused;
     for (const key of ['S3Bucket', 'S3Key', 'S3ObjectVersion', 'ImageUri']) {
       if (members[key] !== undefined) throw new InvalidParameterValueException(`${where}${key}: lambda-sim takes code as ${where}ZipFile only (S3 and container images are not simulated)`);
     }

@@ -11,6 +11,9 @@
 import { readSync, writeSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 
+/** Written to stderr by the child's watchdog before it kills the process, so the parent can say why. */
+export const WATCHDOG_MARK = 'lambda-sim-supervisor: killed by its watchdog';
+
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** Blocks the thread for `ms` (fractions allowed). */
 export function sleepSync(ms: number): void {

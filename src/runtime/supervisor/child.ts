@@ -10,26 +10,14 @@
 import { openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { Context, Isolate, Module, Reference } from 'isolated-vm';
-import { compileScript } from '../code-cache.js';
 import type { Ivm } from '../isolated-vm.js';
-import { buildSandbox, HOST_CALLBACKS, linkModule, type HostCallbacks, type SandboxEntry } from '../sandbox-build.js';
-import { Failure, RpcPeer, SyncChannel, type Request } from './channel.js';
-
-/** Written to stderr before the watchdog kills the process, so the parent can say why. */
-export const WATCHDOG_MARK = 'lambda-sim-supervisor: killed by its watchdog';
+import { buildSandbox, HOST_CALLBACKS, IsolateSandbox, type HostCallbacks, type SandboxEntry } from '../sandbox-build.js';
+import { Failure, RpcPeer, SyncChannel, WATCHDOG_MARK, type Request } from './channel.js';
 
 /** Real ms an operation may overrun its own timeout before the process is declared stuck. */
 const GRACE_MS = 2000;
 /** Operations without a timeout of their own (create, load, heap…). */
 const UNTIMED_OP_MS = 30_000;
-
-interface Held {
-  isolate: Isolate;
-  context: Context;
-  entries: Record<SandboxEntry, Reference<(...args: never[]) => void>>;
-  module: Module | undefined;
-}
 
 function main(): void {
   const [fromParent, toParent, ivmPath, limitArg] = process.argv.slice(2);
@@ -85,24 +73,24 @@ function main(): void {
   const fdIn = openSync(fromParent!, 'r');
   const fdOut = openSync(toParent!, 'w');
   const channel = new SyncChannel(fdIn, fdOut);
-  const held = new Map<number, Held>();
+  const held = new Map<number, IsolateSandbox>();
   let shim: { code: string; filename: string } | undefined;
   /** Recently loaded bundles by code, so V8's code cache (keyed by object) is reused. */
   const bundles = new Map<string, { code: string }>();
   const chunks = new Map<string, { code: string; filename: string }>();
 
-  const get = (h: unknown): Held => {
+  const get = (h: unknown): IsolateSandbox => {
     const s = held.get(Number(h));
     if (s === undefined) throw new Error(`lambda-sim-supervisor: no sandbox ${String(h)}`);
     return s;
   };
   /** Runs an operation on a held isolate; every answer says whether the isolate is still alive. */
-  const on = (h: unknown, run: (s: Held) => unknown, ms = UNTIMED_OP_MS): { value: unknown; d: boolean } => {
+  const on = (h: unknown, run: (s: IsolateSandbox) => unknown, ms = UNTIMED_OP_MS): { value: unknown; d: boolean } => {
     const s = get(h);
     try {
-      return { value: timed(ms, () => run(s)), d: s.isolate.isDisposed };
+      return { value: timed(ms, () => run(s)), d: s.disposed };
     } catch (e) {
-      throw new Failure(e, s.isolate.isDisposed);
+      throw new Failure(e, s.disposed);
     }
   };
 
@@ -137,7 +125,7 @@ function main(): void {
         ) as unknown as HostCallbacks;
         try {
           const { context, entries } = timed(UNTIMED_OP_MS, () => buildSandbox(ivm, isolate, callbacks, String(r['setup']), shim!, undefined));
-          held.set(h, { isolate, context, entries, module: undefined });
+          held.set(h, new IsolateSandbox(isolate, context, entries, undefined));
         } catch (e) {
           const dead = isolate.isDisposed;
           if (!dead) isolate.dispose();
@@ -154,41 +142,24 @@ function main(): void {
             bundles.set(code, bundle);
             if (bundles.size > 32) bundles.delete(bundles.keys().next().value!);
           }
-          s.module = linkModule(s.isolate, s.context, bundle);
+          s.loadModule(bundle);
         });
       case 'eval':
-        return on(r['h'], (s) => void s.module?.evaluateSync({ timeout: Number(r['timeout']) }), Number(r['timeout']));
+        return on(r['h'], (s) => s.evaluateModule(Number(r['timeout'])), Number(r['timeout']));
       case 'call':
-        return on(
-          r['h'],
-          (s) => void s.entries[r['entry'] as SandboxEntry].applySync(undefined, r['args'] as never[], { timeout: Number(r['timeout']) }),
-          Number(r['timeout']),
-        );
+        return on(r['h'], (s) => s.call(r['entry'] as SandboxEntry, r['args'] as unknown[], Number(r['timeout'])), Number(r['timeout']));
       case 'chunk':
         return on(r['h'], (s) => {
           const name = String(r['name']);
           let chunk = chunks.get(name);
           if (chunk === undefined) chunks.set(name, (chunk = { code: String(r['code']), filename: String(r['filename']) }));
-          compileScript(s.isolate, chunk, chunk.code, chunk.filename).runSync(s.context);
+          s.runChunk(chunk);
         });
       case 'heap':
-        return on(r['h'], (s) => {
-          const stats = s.isolate.getHeapStatisticsSync();
-          return { used: stats.used_heap_size, external: stats.externally_allocated_size };
-        });
+        return on(r['h'], (s) => s.heapStats());
       case 'dispose': {
-        const s = held.get(Number(r['h']));
+        held.get(Number(r['h']))?.dispose();
         held.delete(Number(r['h']));
-        if (s !== undefined) {
-          for (const ref of Object.values(s.entries)) {
-            try {
-              ref.release();
-            } catch {
-              /* gone */
-            }
-          }
-          if (!s.isolate.isDisposed) s.isolate.dispose();
-        }
         return { value: null };
       }
       default:

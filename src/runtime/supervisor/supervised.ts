@@ -27,14 +27,13 @@ import type { HandlerBundle } from '../bundle.js';
 import type { HostCallbacks, SandboxEntry } from '../sandbox-build.js';
 import { SandboxCounter, SandboxLostError, type SandboxFactory, type SandboxHandle, type SandboxStats } from '../sandbox-host.js';
 import { shimChunk, type SandboxChunk } from '../shim-source.js';
-import { ChannelClosed, Failure, RpcPeer, SyncChannel, sleepSync, type Request } from './channel.js';
+import { ChannelClosed, Failure, RpcPeer, SyncChannel, sleepSync, WATCHDOG_MARK, type Request } from './channel.js';
 
 export interface SupervisedSandboxOptions {
   /** Resident memory of the sandbox process, MB, past which it is killed. Default 4096. */
   memoryLimitMB?: number | undefined;
 }
 
-const WATCHDOG_MARK = 'lambda-sim-supervisor: killed by its watchdog';
 const START_TIMEOUT_MS = 30_000;
 
 let childScript: string | undefined;
@@ -80,14 +79,8 @@ class Connection {
     openDirs.add(dir);
   }
 
-  /** What the child left on stderr before it died (the watchdog's or V8's last words). */
-  lastWords(): string {
-    try {
-      return readFileSync(join(this.dir, 'stderr.log'), 'utf8').slice(-2000);
-    } catch {
-      return '';
-    }
-  }
+  /** What the child left on stderr before it died (the watchdog's or V8's last words), read at its death. */
+  words = '';
 
   close(): void {
     const channel = this.peer.channel;
@@ -140,13 +133,17 @@ function childGone(child: ChildProcess): boolean {
   }
 }
 
-function startFailure(dir: string): EnvironmentSetupError {
-  let words = '';
+/** The end of what a child wrote to stderr (its directory's stderr.log). */
+function lastWords(dir: string): string {
   try {
-    words = readFileSync(join(dir, 'stderr.log'), 'utf8').trim().split('\n').slice(-5).join(' | ');
+    return readFileSync(join(dir, 'stderr.log'), 'utf8').slice(-2000);
   } catch {
-    /* none */
+    return '';
   }
+}
+
+function startFailure(dir: string): EnvironmentSetupError {
+  const words = lastWords(dir).trim().split('\n').slice(-5).join(' | ');
   return new EnvironmentSetupError('SUPERVISOR_START_FAILED', `lambda-sim could not start its supervised sandbox process${words === '' ? '' : `: ${words}`}`);
 }
 
@@ -281,9 +278,8 @@ export class SupervisedSandboxes implements SandboxFactory {
     if (!connection.dead) {
       connection.dead = true;
       if (this.#connection === connection) this.#connection = undefined;
-      const words = connection.lastWords();
+      connection.words = lastWords(connection.dir);
       connection.close();
-      (connection as { words?: string }).words = words;
       for (const handle of [...connection.handles.values()]) {
         handle.lost();
         handle.onLost?.();
@@ -293,7 +289,7 @@ export class SupervisedSandboxes implements SandboxFactory {
   }
 
   lostError(connection: Connection): SandboxLostError {
-    const words = (connection as { words?: string }).words ?? '';
+    const words = connection.words;
     const exit = words.includes(WATCHDOG_MARK) ? 'signal: killed' : /FATAL ERROR|abort|Aborted|catastrophic/i.test(words) ? 'signal: aborted' : 'signal: killed';
     const detail = words.trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0] ?? '';
     return new SandboxLostError(exit, detail);
