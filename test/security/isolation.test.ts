@@ -138,8 +138,8 @@ describe('resources: each exhaustion ends in a typed outcome, and the function a
       const name = await deploy(target, `export const handler = async (e) => { if (e.ping) return 'pong'; ${body} };`, config);
       const started = performance.now();
       const r = await call(target, name, {});
-      // The host is blocked only while the sandbox runs, and at most for its CPU budget.
-      expect(performance.now() - started).toBeLessThan((cpuTimeBudgetMs ?? 300) + 5_000);
+      // The host is blocked only while the sandbox runs, and only for its CPU budget (300 ms unless the case sets one).
+      expect(performance.now() - started).toBeLessThan((cpuTimeBudgetMs ?? 0) + 5_000);
       expect(r.out.FunctionError).toBe('Unhandled');
       expect(r.payload).toMatchObject({ errorType });
       if (errorType === 'Runtime.ExitError') expect(report(r.log)).toContain('Error Type: Runtime.OutOfMemory');
