@@ -839,8 +839,8 @@ export class Environment {
 
   /**
    * A sandbox that died under a call: its memory limit (`Runtime.OutOfMemory`), or anything else
-   * that took the isolate or its process away — the supervised child exiting, isolated-vm's
-   * catastrophic-error quarantine, a dispose from outside — as the runtime exiting
+   * that took the isolate or its process away — the supervised child exiting, a dispose from
+   * outside — as the runtime exiting
    * (`Runtime.ExitError`). Contained to this environment; its next invocation starts cold.
    */
   #deathOf(e: unknown, sandbox: Sandbox | undefined): Outcome | undefined {
@@ -848,7 +848,6 @@ export class Environment {
     const message = e instanceof Error ? e.message : '';
     if (/memory limit/i.test(message)) return { kind: 'crash', errorType: 'Runtime.OutOfMemory', body: undefined };
     if (sandbox === undefined || !sandbox.disposed) return undefined;
-    if (sandbox.catastrophic !== undefined) return { kind: 'crash', errorType: 'Runtime.ExitError', body: undefined, exit: 'signal: aborted' };
     if (/disposed during execution/i.test(message)) return { kind: 'crash', errorType: 'Runtime.ExitError', body: undefined, exit: 'signal: killed' };
     // Heap exhaustion that surfaced as another error (inside a host callback, say).
     return { kind: 'crash', errorType: 'Runtime.OutOfMemory', body: undefined };

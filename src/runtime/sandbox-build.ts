@@ -66,7 +66,6 @@ export function linkModule(isolate: Isolate, context: Context, bundle: { readonl
 export class IsolateSandbox implements SandboxHandle {
   readonly synchronous = false;
   onLost: (() => void) | undefined;
-  catastrophic: string | undefined;
   #module: Module | undefined;
   #counted = false;
   constructor(

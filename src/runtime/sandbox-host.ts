@@ -12,7 +12,6 @@
  */
 import type { HandlerBundle } from './bundle.js';
 import type { Ivm } from './isolated-vm.js';
-import { hostTimeout } from '../kernel/host-time.js';
 import { buildSandbox, IsolateSandbox, type HostCallbacks, type SandboxEntry } from './sandbox-build.js';
 import { shimChunk, shimCodeCache, type SandboxChunk } from './shim-source.js';
 
@@ -46,8 +45,6 @@ export interface SandboxHandle {
   heapStats(): { used: number; external: number } | undefined;
   /** Idempotent. */
   dispose(): void;
-  /** isolated-vm's catastrophic-error message, when V8 lost control of the isolate (quarantined). */
-  readonly catastrophic: string | undefined;
   /** Told when the sandbox is lost with its process (supervised mode), outside any call. */
   onLost: (() => void) | undefined;
 }
@@ -96,21 +93,16 @@ export class InProcessSandboxes implements SandboxFactory {
     const ivm = this.ivm;
     // No V8 startup snapshot of the shim: isolated-vm 5's snapshots lose or corrupt single-character
     // identifiers and strings (test/runtime/snapshot-regression.test.ts), so every environment runs it.
-    let handle: IsolateSandbox | undefined;
-    const isolate = new ivm.Isolate({
-      memoryLimit: Math.max(8, memoryMB),
-      // V8 lost control of the isolate: quarantine it (the environment reports Runtime.ExitError).
-      onCatastrophicError: (message: string) => {
-        if (handle !== undefined) handle.catastrophic = message;
-        process.emitWarning(`lambda-sim: isolated-vm reported a catastrophic error in a sandbox (${message}); the environment was discarded. Untrusted code belongs in supervised mode (sandbox: 'supervised').`);
-        hostTimeout(0, () => handle?.dispose());
-      },
-    });
+    // No `onCatastrophicError`: isolated-vm 5, 6 and 7 all crash the process (SIGSEGV) or hang it
+    // for good while delivering it, and it turns an uninterruptible operation that outlives its
+    // timeout by 5 s (a JSON.parse thrashing the GC near the heap limit) from a contained
+    // Runtime.OutOfMemory into a host crash (test/security/isolation.test.ts). Without it V8's own
+    // fatal out-of-memory aborts the host, as before: supervised mode is for code that can do that.
+    const isolate = new ivm.Isolate({ memoryLimit: Math.max(8, memoryMB) });
     this.#counter.created++;
     try {
       const { context, entries } = buildSandbox(ivm, isolate, callbacks, setupJson, shimChunk(), shimCodeCache(ivm));
-      handle = new IsolateSandbox(isolate, context, entries, this.#counter);
-      return handle;
+      return new IsolateSandbox(isolate, context, entries, this.#counter);
     } catch (e) {
       this.#counter.disposed++;
       if (!isolate.isDisposed) isolate.dispose();

@@ -116,7 +116,7 @@ describe('graceful faults: a sandbox that dies under a call', () => {
       sim = new LambdaSimulator({ seed: 1 });
       const name = await deploy(sim, 'let n = 0; export const handler = async () => ++n;');
       expect((await call(sim, name)).payload).toBe(1);
-      handles[0]!.isolate!.dispose(); // as isolated-vm's quarantine of a catastrophic error would
+      handles[0]!.isolate!.dispose(); // from outside, while nothing of it runs
       const next = await call(sim, name);
       expect([next.out.FunctionError, next.payload, /Init Duration/.test(next.log)]).toEqual([undefined, 1, true]);
       expect(sim.sandboxStats()).toMatchObject({ created: 2, disposed: 1, live: 1 });

@@ -162,6 +162,19 @@ describe('resources: each exhaustion ends in a typed outcome, and the function a
     expect([again.payload, report(again.log).includes('Init Duration')]).toEqual(['pong', false]);
   });
 
+  it('a JSON.parse that V8 cannot interrupt (12 MB of empty arrays thrashing the GC near the heap limit) outlives the 300 ms CPU budget by seconds: the host waits for it, then reports Sandbox.Timedout, and the function answers next (with isolated-vm\'s onCatastrophicError set, this crashed the host with SIGSEGV 5 s past the budget)', async () => {
+    const name = await deploy(
+      sim,
+      `export const handler = async (e) => { if (e.ping) return 'pong'; return JSON.parse('[' + '[],'.repeat(4 * 2 ** 20) + '0]').length; };`,
+      { MemorySize: 128, Timeout: 30 },
+    );
+    const r = await call(sim, name, {});
+    expect(r.out.FunctionError).toBe('Unhandled');
+    expect(r.payload).toMatchObject({ errorType: 'Sandbox.Timedout' });
+    expect((await call(sim, name, { ping: true })).payload).toBe('pong');
+    await expectCanary(sim);
+  });
+
   it('100 MB given to console.log: the record is cut to the per-invocation cap, the tail stays 4 KB, the host carries on', async () => {
     const records: InvocationRecord[] = [];
     // The default CPU budget: copying 100 MB out of the sandbox is host time charged to the handler.

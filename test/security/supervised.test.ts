@@ -50,6 +50,8 @@ const IDLE = `let n = 0; export const handler = async () => ({ n: ++n });`;
 const BOMB = `
 export const handler = async (event) => {
   if (event.kind === 'array') new Array(2 ** 32 - 1).fill(0); // V8 runs out of heap in native code (isolated-vm issue 107)
+  // 40 MB of empty arrays: the GC thrashes near the heap limit inside JSON.parse, which V8 does not interrupt.
+  if (event.kind === 'json') JSON.parse('[' + '[],'.repeat(40 * 2 ** 20 / 3) + '0]');
   if (event.kind === 'wasm') {
     // WebAssembly memory is not counted against the isolate's limit: up to 2 GB, touched.
     const memory = new WebAssembly.Memory({ initial: 0, maximum: 65536 });
@@ -59,13 +61,13 @@ export const handler = async (event) => {
 };`;
 
 /** A crash in the child while another function runs and a third is idle there. */
-async function crashRun(kind: 'array' | 'wasm', seed: number) {
+async function crashRun(kind: 'array' | 'wasm' | 'json', seed: number) {
   const sim = new LambdaSimulator({ seed, sandbox: { mode: 'supervised', memoryLimitMB: 768 } });
   try {
     await deploy(sim, VICTIM, { FunctionName: 'victim', Timeout: 10 });
     await deploy(sim, IDLE, { FunctionName: 'idle' });
-    // Timeout: the wedged isolate is killed at its deadline + 2 s; wasm gets time to pass the RSS limit.
-    await deploy(sim, BOMB, { FunctionName: 'bomb', Timeout: kind === 'array' ? 1 : 30, MemorySize: 128 });
+    // Timeout: the wedged JSON.parse is killed at its deadline + 2 s; wasm gets time to pass the RSS limit.
+    await deploy(sim, BOMB, { FunctionName: 'bomb', Timeout: kind === 'wasm' ? 30 : 1, MemorySize: 128 });
     const start = sim.now();
     const before = await call(sim, 'idle');
     const victim = sim.invoke({ FunctionName: 'victim' });
@@ -97,7 +99,8 @@ describe('supervised sandboxes', () => {
   }, 60_000);
 
   it.each([
-    ['array', 'new Array(2**32-1).fill(0): V8 wedged out of heap in native code, past the reach of isolated-vm timeouts'],
+    ['array', 'new Array(2**32-1).fill(0): V8 out of heap in native code, a fatal error that aborts the process holding the isolate'],
+    ['json', 'a JSON.parse thrashing the GC near the heap limit: V8 does not interrupt it, the watchdog kills the child at the deadline + 2 s'],
     ['wasm', 'WebAssembly.Memory grown past 768 MB and touched: not counted by the isolate limit, stopped by the child RSS limit'],
   ] as const)(
     '%s — %s: Runtime.ExitError for it and for the function running beside it, a cold start for the idle one, a new child, exact replay',

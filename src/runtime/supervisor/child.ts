@@ -101,17 +101,10 @@ function main(): void {
         return { value: null };
       case 'create': {
         const h = Number(r['h']);
-        const isolate = new ivm.Isolate({
-          memoryLimit: Number(r['memoryMB']),
-          // V8 lost control of an isolate: nothing here can be trusted any more.
-          onCatastrophicError: (message: string) => {
-            try {
-              writeSync(2, `lambda-sim-supervisor: catastrophic error: ${message}\n`);
-            } finally {
-              process.abort();
-            }
-          },
-        });
+        // No `onCatastrophicError` (see InProcessSandboxes): isolated-vm crashes or hangs delivering
+        // it. V8's fatal out-of-memory aborts this process at once; an operation wedged past its
+        // deadline is the watchdog's to kill.
+        const isolate = new ivm.Isolate({ memoryLimit: Number(r['memoryMB']) });
         const callbacks = Object.fromEntries(
           HOST_CALLBACKS.map((name) => [name, (...args: unknown[]) =>
             untimed(() => {

@@ -150,7 +150,6 @@ function startFailure(dir: string): EnvironmentSetupError {
 class RemoteSandbox implements SandboxHandle {
   readonly synchronous = true;
   onLost: (() => void) | undefined;
-  readonly catastrophic = undefined;
   #disposed = false;
   #counted = false;
   constructor(
