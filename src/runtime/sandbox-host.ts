@@ -96,7 +96,7 @@ export class InProcessSandboxes implements SandboxFactory {
     // No `onCatastrophicError`: isolated-vm 5, 6 and 7 all crash the process (SIGSEGV) or hang it
     // for good while delivering it, and it turns an uninterruptible operation that outlives its
     // timeout by 5 s (a JSON.parse thrashing the GC near the heap limit) from a contained
-    // Runtime.OutOfMemory into a host crash (test/security/isolation.test.ts). Without it V8's own
+    // Sandbox.Timedout into a host crash (test/security/isolation.test.ts). Without it V8's own
     // fatal out-of-memory aborts the host, as before: supervised mode is for code that can do that.
     const isolate = new ivm.Isolate({ memoryLimit: Math.max(8, memoryMB) });
     this.#counter.created++;

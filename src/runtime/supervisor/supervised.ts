@@ -289,7 +289,7 @@ export class SupervisedSandboxes implements SandboxFactory {
 
   lostError(connection: Connection): SandboxLostError {
     const words = connection.words;
-    const exit = words.includes(WATCHDOG_MARK) ? 'signal: killed' : /FATAL ERROR|abort|Aborted|catastrophic/i.test(words) ? 'signal: aborted' : 'signal: killed';
+    const exit = words.includes(WATCHDOG_MARK) ? 'signal: killed' : /FATAL ERROR|abort|Aborted/i.test(words) ? 'signal: aborted' : 'signal: killed';
     const detail = words.trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0] ?? '';
     return new SandboxLostError(exit, detail);
   }
