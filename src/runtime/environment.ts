@@ -307,7 +307,7 @@ export class Environment {
   invoke(request: InvokeRequest, onEnd?: (record: InvocationRecord) => void): Deferred<InvocationRecord> {
     if (this.#busy) throw new Error(`lambda-sim internal error: environment ${this.id} is busy`);
     if (this.#disposed) throw new Error(`lambda-sim internal error: environment ${this.id} is disposed`);
-    // A sandbox lost while idle (its process died, or isolated-vm quarantined it): start cold.
+    // A sandbox lost while idle (its supervised process died, or it was disposed of from outside): start cold.
     if (this.#sandbox?.disposed === true) this.#discardSandbox(true);
     this.#busy = true;
     this.#lines = [];

@@ -7,7 +7,7 @@
  * isolated-vm does not count) ends this process; the parent reports Runtime.ExitError for the
  * environments it held and starts another.
  */
-import { openSync, writeSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Ivm } from '../isolated-vm.js';
