@@ -124,6 +124,13 @@ export interface LambdaSimulatorOptions {
   /** Directory `Code.Path` is resolved against. Default: process.cwd(). */
   cwd?: string;
   /**
+   * Budget of bundling one function's code (createFunction, updateFunctionCode): real ms (default
+   * 30 000), bytes of files read (default 262 144 000, Lambda's unzipped limit) and files read
+   * (default 100 000). Past it createFunction fails (HostLimitExceededError for time and files,
+   * InvalidParameterValueException for bytes) and nothing is kept.
+   */
+  bundling?: { timeoutMs?: number; maxInputBytes?: number; maxInputFiles?: number };
+  /**
    * Host modules: `require('name')` / `import … from 'name'` inside handlers returns a bridge to
    * this host object (functions called on the host, values copied). For fakes of your own
    * infrastructure.
@@ -167,7 +174,7 @@ const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
   'modules', 'hostLatency', 'aws', 'unreservedConcurrencyMinimum', 'initLatency', 'idleEnvironmentTtlMs',
   'scalingRate', 'requestsPerSecondPerConcurrency', 'permissions', 'hostCallTimeoutMs', 'parallelism', 'eventQueue', 'faults',
-  'maxSandboxMemoryMB', 'maxLogCharsPerInvocation', 'sandbox',
+  'maxSandboxMemoryMB', 'maxLogCharsPerInvocation', 'sandbox', 'bundling',
 ]);
 
 const EVENT_QUEUE_KEYS = ['capacity', 'maxPayloadBytes', 'duplicateProbability', 'retryJitterMs', 'keepEvents'];
@@ -187,6 +194,19 @@ function checkEventQueue(q: unknown): void {
   if (p !== undefined && !(typeof p === 'number' && p >= 0 && p <= 1)) throw new TypeError(`Expected \`eventQueue.duplicateProbability\` to be a number from 0 to 1, got \`${display(p)}\``);
   const j = o['retryJitterMs'];
   if (j !== undefined && !(typeof j === 'number' && Number.isFinite(j) && j >= 0)) throw new TypeError(`Expected \`eventQueue.retryJitterMs\` to be milliseconds >= 0, got \`${display(j)}\``);
+}
+
+const BUNDLING_KEYS = ['timeoutMs', 'maxInputBytes', 'maxInputFiles'];
+
+function checkBundling(v: unknown): void {
+  if (v === undefined) return;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new TypeError(`Expected \`bundling\` to be an object of ${BUNDLING_KEYS.join(', ')}, got \`${display(v)}\``);
+  for (const [key, value] of Object.entries(v)) {
+    if (!BUNDLING_KEYS.includes(key)) throw new TypeError(`Unknown option \`bundling.${key}\`; expected one of ${BUNDLING_KEYS.join(', ')}`);
+    if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 1)) {
+      throw new TypeError(`Expected \`bundling.${key}\` to be an integer >= 1, got \`${display(value)}\``);
+    }
+  }
 }
 
 function checkSandboxOption(v: unknown): void {
@@ -219,6 +239,7 @@ function checkOptions(o: LambdaSimulatorOptions): void {
     throw new TypeError(`Expected \`maxLogCharsPerInvocation\` to be an integer >= 1024, got \`${display(o.maxLogCharsPerInvocation)}\``);
   }
   checkSandboxOption(o.sandbox);
+  checkBundling(o.bundling);
   positiveInt('cpuTimeBudgetMs');
   positiveInt('hostCallTimeoutMs');
   positiveInt('accountConcurrency');
@@ -444,6 +465,7 @@ export class LambdaSimulator {
       defaultRuntime,
       cpuBudgetMs: options.cpuTimeBudgetMs ?? 10_000,
       cwd: options.cwd,
+      bundling: options.bundling ?? {},
       hostCalls: router,
       initLatencyMs: () => drawLatency(initModel, initRandom),
       measureInit: options.initLatency === 'measured',

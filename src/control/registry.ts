@@ -13,6 +13,7 @@ import { InvalidParameterValueException, ResourceConflictException, ResourceNotF
 import type { Kernel } from '../kernel/kernel.js';
 import type { Random } from '../kernel/random.js';
 import { bundleCode, modelBundle, type FunctionCode, type HandlerBundle } from '../runtime/bundle.js';
+import type { BundleBudget } from '../runtime/bundle-guard.js';
 import type { EnvironmentSpec, Runtime } from '../runtime/environment.js';
 import type { HostCallRouter } from '../runtime/host-calls.js';
 import type { Ivm } from '../runtime/isolated-vm.js';
@@ -142,6 +143,8 @@ export interface RegistryDeps {
   defaultRuntime: Runtime;
   cpuBudgetMs: number;
   cwd: string | undefined;
+  /** Bundling's budget (see runtime/bundle-guard.ts); unset parts take their defaults. */
+  bundling: Partial<BundleBudget>;
   hostCalls: HostCallRouter;
   /** Simulated platform time of a cold start before the module runs. */
   initLatencyMs: () => number;
@@ -469,6 +472,7 @@ export class FunctionRegistry {
       ivm: this.#deps.ivm,
       nodeMajor: major,
       hostModules: new Set(this.#deps.hostCalls.hostModules.keys()),
+      budget: this.#deps.bundling,
       ...(this.#deps.cwd === undefined ? {} : { cwd: this.#deps.cwd }),
     }));
   }

@@ -15,8 +15,9 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { build, type BuildFailure, type Message, type Plugin } from 'esbuild';
-import { unzipSync } from 'fflate';
 import { InvalidParameterValueException } from '../errors.js';
+import { BundleGuard, bundleBudget, type BundleBudget, type PackageKind } from './bundle-guard.js';
+import { checkZip, extractZip } from './package-zip.js';
 import { BUILTIN_FILTER, PROVIDED_BUILTINS, REFUSED_ALTERNATIVES, builtinName } from './builtins.js';
 import { parseHandlerName } from './handler-name.js';
 import type { Ivm } from './isolated-vm.js';
@@ -81,14 +82,18 @@ export interface BundleOptions {
   cwd?: string;
   /** Names of host modules: imports of them are served by the host (see host-modules.ts). */
   hostModules?: ReadonlySet<string>;
+  /** Real time, bytes and files one package's bundling may take (see bundle-guard.ts). */
+  budget?: Partial<BundleBudget>;
 }
 
 /** AWS SDK v3 packages Lambda's Node.js runtime provides (served by the host, see src/control/aws-sdk.ts). */
 export const SDK_FILTER = /^@aws-sdk\/(client-[a-z0-9-]+|lib-dynamodb)$/;
 
 interface Entry {
-  /** A ZIP deployment package: its own node_modules/@aws-sdk copies win over the runtime's. */
-  zip?: boolean;
+  /** What the package is: a ZIP's own node_modules/@aws-sdk copies win over the runtime's. */
+  kind: PackageKind;
+  /** The package's directory: what esbuild may read is confined to it (see bundle-guard.ts). */
+  root: string;
   file: string;
   /** Directory whose files appear under /var/task (Zip, directory Path), for naming in traces. */
   taskRoot: string | undefined;
@@ -110,7 +115,7 @@ export async function bundleCode(
       const file = join(dir, name);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, code.Source);
-      return await bundleEntry({ file, taskRoot: dir }, parsed.exportPath, Buffer.byteLength(code.Source), options);
+      return await bundleEntry({ kind: 'source', root: dir, file, taskRoot: dir }, parsed.exportPath, Buffer.byteLength(code.Source), options);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -118,27 +123,15 @@ export async function bundleCode(
   if ('ZipFile' in code) {
     const bytes = code.ZipFile;
     if (!(bytes instanceof Uint8Array)) throw new InvalidParameterValueException(`Code.ZipFile must be a Uint8Array of ZIP bytes, got ${typeof bytes}`);
-    let files: Record<string, Uint8Array>;
-    try {
-      files = unzipSync(bytes);
-    } catch (cause) {
-      throw new InvalidParameterValueException(`Could not unzip uploaded file. Please check your file, then try to upload again. (${(cause as Error).message})`);
-    }
+    // Size limits first, from the central directory, before anything is inflated or written.
+    checkZip(bytes);
     if (!parsed.ok) return failed(parsed);
     const dir = mkdtempSync(join(tmpdir(), 'lambda-sim-zip-'));
     try {
-      for (const [name, data] of Object.entries(files)) {
-        const target = resolve(dir, name);
-        if (!target.startsWith(dir + sep)) throw new InvalidParameterValueException(`Code.ZipFile entry '${name}' points outside the package`);
-        if (name.endsWith('/')) mkdirSync(target, { recursive: true });
-        else {
-          mkdirSync(dirname(target), { recursive: true });
-          writeFileSync(target, data);
-        }
-      }
+      extractZip(bytes, dir);
       const file = findModule(join(dir, parsed.moduleRoot), parsed.module);
       if (file === undefined) return failed(importModuleError(parsed.module, '/var/runtime/index.mjs'), parsed.exportPath, bytes.length);
-      return await bundleEntry({ file, taskRoot: dir, zip: true }, parsed.exportPath, bytes.length, options);
+      return await bundleEntry({ kind: 'zip', root: dir, file, taskRoot: dir }, parsed.exportPath, bytes.length, options);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -151,12 +144,12 @@ export async function bundleCode(
       if (!parsed.ok) return failed(parsed);
       const file = findModule(join(path, parsed.moduleRoot), parsed.module);
       if (file === undefined) return failed(importModuleError(parsed.module, '/var/runtime/index.mjs'), parsed.exportPath);
-      return bundleEntry({ file, taskRoot: undefined }, parsed.exportPath, statSync(file).size, options);
+      return bundleEntry({ kind: 'path', root: path, file, taskRoot: undefined }, parsed.exportPath, statSync(file).size, options);
     }
     // A file: the handler's export part names the export.
     const exportPath = parsed.ok ? parsed.exportPath : handler.includes('.') ? handler.slice(handler.indexOf('.') + 1) : handler;
     if (!parsed.ok && parsed.errorMessage !== 'Bad handler') return failed(parsed);
-    return bundleEntry({ file: path, taskRoot: undefined }, exportPath, statSync(path).size, options);
+    return bundleEntry({ kind: 'path', root: dirname(path), file: path, taskRoot: undefined }, exportPath, statSync(path).size, options);
   }
   throw new InvalidParameterValueException('Code must have exactly one of Source, Path or ZipFile');
 }
@@ -181,6 +174,7 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
   const outdir = dirname(entry.file);
   const outfile = join(outdir, '__lambda_sim_bundle.mjs');
 
+  const guard = new BundleGuard(entry.kind, entry.root, bundleBudget(options.budget), (file) => displayName(file, entry));
   const plugin: Plugin = {
     name: 'lambda-sim',
     setup(b) {
@@ -194,7 +188,7 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
       }
       // The runtime-provided AWS SDK, unless a deployment package ships its own copy (which wins, as on Lambda).
       b.onResolve({ filter: SDK_FILTER }, (args) => {
-        if (entry.taskRoot !== undefined && entry.zip === true && existsSync(join(entry.taskRoot, 'node_modules', args.path))) return undefined;
+        if (entry.kind === 'zip' && existsSync(join(entry.root, 'node_modules', args.path))) return undefined;
         sdkPackages.add(args.path);
         return { path: args.path, namespace: 'lambda-sdk' };
       });
@@ -212,20 +206,21 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
         return { path: name, namespace: 'lambda-builtin' };
       });
       b.onResolve({ filter: /.*/ }, (args) => (missing.has(args.path) ? { path: args.path, namespace: 'lambda-missing', pluginData: args.importer } : undefined));
-      // A ZipFile package (from the API, over HTTP, or deployed by a handler) sees only its own
-      // files: an import that resolves outside it (absolute, ../) is missing, as on Lambda.
-      const root = entry.zip === true ? entry.taskRoot : undefined;
-      if (root !== undefined) {
-        const roots = [root, realpathSync(root)];
-        const confined = { confined: true };
-        b.onResolve({ filter: /.*/ }, async (args) => {
-          if (args.pluginData === confined) return undefined;
-          const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: confined });
-          if (r.errors.length > 0 || r.namespace !== 'file' || r.path === '') return undefined;
-          if (roots.some((dir) => r.path.startsWith(dir + sep))) return undefined;
-          return { path: args.path, namespace: 'lambda-missing', pluginData: args.importer };
-        });
-      }
+      // Every import esbuild resolves to a file is recorded (a Path package's static imports may
+      // lie anywhere); a ZipFile or Source package (from the API, over HTTP, or deployed by a
+      // handler) sees only its own files: an import that resolves outside it (absolute, ../) is
+      // missing, as on Lambda. What esbuild then loads is checked by the guard's plugin.
+      const resolving = { resolving: true };
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData === resolving) return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: resolving, with: args.with });
+        if (r.errors.length > 0 || r.namespace !== 'file' || r.path === '') return undefined;
+        if (guard.confines(r.path)) {
+          guard.named.add(r.path);
+          return undefined;
+        }
+        return { path: args.path, namespace: 'lambda-missing', pluginData: args.importer };
+      });
       b.onLoad({ filter: /.*/, namespace: 'lambda-builtin' }, (args) => ({
         contents: `module.exports = globalThis.__lambdaRequire(${JSON.stringify(args.path)});`,
         loader: 'js',
@@ -243,7 +238,7 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
   };
 
   const run = () =>
-    build({
+    guard.build({
       entryPoints: [entry.file],
       bundle: true,
       format: 'esm',
@@ -256,7 +251,7 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
       outfile,
       metafile: false,
       logLevel: 'silent',
-      plugins: [plugin],
+      plugins: [plugin, guard.plugin()],
       define: {
         __dirname: JSON.stringify(displayName(outdir, entry)),
         __filename: JSON.stringify(displayName(entry.file, entry)),
@@ -270,6 +265,7 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
   for (let attempt = 0; ; attempt++) {
     refused.length = 0;
     sdkPackages.clear();
+    guard.begin();
     try {
       result = await run();
       break;
