@@ -9,6 +9,7 @@
  * phase.
  */
 import { AbortController, AbortSignal, Event, EventTarget } from './abort.js';
+import { installAtomics } from './atomics.js';
 import { structuredClone } from './clone.js';
 import { console, setMinLevel } from './console.js';
 import { webCrypto } from './crypto.js';
@@ -73,6 +74,7 @@ function install(): void {
   const g = globalThis;
   installDate(g);
   installWasm(g as unknown as Record<string, unknown>);
+  installAtomics(g);
   Math.random = random;
   (Error as unknown as Record<string, unknown>)['prepareStackTrace'] = prepareStackTrace;
   const globals: Record<string, unknown> = {
