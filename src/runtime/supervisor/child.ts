@@ -1,7 +1,9 @@
 /**
  * The supervised sandbox process (see supervised.ts): holds isolates for its parent, answers its
  * requests, and forwards host callbacks back to it. Started as
- * `node --no-node-snapshot child.mjs <from-parent fifo> <to-parent fifo> <isolated-vm path> <rss limit MB>`.
+ * `node --no-node-snapshot --input-type=module - <from-parent fifo> <to-parent fifo> <isolated-vm path> <rss limit MB>`
+ * with this file's bundle on its stdin, from the parent's memory: no file holds the code, so nobody
+ * can swap it (issue 16). Its stdin is read to end of file before this runs, and not used after.
  *
  * It is disposable by design: whatever goes wrong here (V8 aborting on a huge allocation, memory
  * isolated-vm does not count) ends this process; the parent reports Runtime.ExitError for the
@@ -21,6 +23,8 @@ const UNTIMED_OP_MS = 30_000;
 
 function main(): void {
   const [fromParent, toParent, ivmPath, limitArg] = process.argv.slice(2);
+  // A stdin script's import.meta.url is `file:///[eval1]` (named after the working directory, `/`):
+  // enough for createRequire, as the path it loads is absolute.
   const ivm = createRequire(import.meta.url)(ivmPath!) as Ivm;
   const limitBytes = Number(limitArg) * 1048576;
 

@@ -13,13 +13,17 @@
  *
  * Needs POSIX FIFOs (`mkfifo`); on Linux the parent's reads block in the kernel, elsewhere they
  * poll.
+ *
+ * Nothing another local user can write is trusted (issue 16): the child's code goes from this
+ * process's memory to the child's stdin at every start, restarts included; its FIFOs and stderr are
+ * made in a fresh mkdtemp directory (0700, checked) whose names are removed once the child is
+ * connected.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { EnvironmentSetupError } from '../../errors.js';
@@ -36,33 +40,38 @@ export interface SupervisedSandboxOptions {
 
 const START_TIMEOUT_MS = 30_000;
 
-let childScript: string | undefined;
+let childCode: string | undefined;
 /**
- * The child's code as one file, bundled once per process from child.ts (or child.js when built),
- * at a path named by its content hash: processes side by side share it, and it never piles up.
- * Written to a private name first, then renamed into place (atomic).
+ * The child's code, bundled once per process from child.ts (or child.js when built) and kept in
+ * memory: every start hands it to the new child through its stdin, never through a file. (It once
+ * went to `tmpdir()/lambda-sim-child-<hash>.mjs`, a name anyone could compute and fill first, run
+ * again at each restart: issue 16.) About 14 KB.
  */
-function childScriptPath(): string {
-  if (childScript !== undefined && existsSync(childScript)) return childScript;
+function childSource(): string {
+  if (childCode !== undefined) return childCode;
   const entry = ['./child.ts', './child.js'].map((c) => fileURLToPath(new URL(c, import.meta.url))).find((p) => existsSync(p));
   if (entry === undefined) throw new EnvironmentSetupError('SUPERVISOR_MISSING', 'lambda-sim: the supervised sandbox process sources (runtime/supervisor/child.ts) are missing from the installed package');
   const out = buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent', external: ['isolated-vm'] });
-  const code = out.outputFiles[0]!.text;
-  const file = join(tmpdir(), `lambda-sim-child-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
-  if (!existsSync(file) || readFileSync(file, 'utf8') !== code) {
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, code);
-    renameSync(temp, file);
-  }
-  childScript = file;
-  return file;
+  childCode = out.outputFiles[0]!.text;
+  return childCode;
 }
 
-/** FIFO directories of live children: removed at exit if close() never came (the children exit on their own). */
-const openDirs = new Set<string>();
-process.once('exit', () => {
-  for (const dir of openDirs) rmSync(dir, { recursive: true, force: true });
-});
+/**
+ * A directory for one start's FIFOs, that only this process can enter: mkdtemp makes it (a name
+ * nobody can guess or take first, mode 0700), and it is checked before use (a directory, not a
+ * symlink, ours, closed to others). It lives only while the child connects (see #start).
+ */
+function privateDir(): string {
+  const dir = resolve(mkdtempSync(join(tmpdir(), 'lambda-sim-supervisor-')));
+  const st = lstatSync(dir);
+  const uid = process.getuid?.();
+  if (uid !== undefined && (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0)) {
+    // A file system without POSIX modes, say: nothing is written into it (rmSync removes a link, not its target).
+    rmSync(dir, { recursive: true, force: true });
+    throw new EnvironmentSetupError('SUPERVISOR_START_FAILED', `lambda-sim could not start its supervised sandbox process: its new directory ${dir} is not a private directory of this user (mode ${(st.mode & 0o7777).toString(8)}, owner ${st.uid})`);
+  }
+  return dir;
+}
 
 /** One child process and its channel. */
 class Connection {
@@ -71,12 +80,12 @@ class Connection {
   readonly handles = new Map<number, RemoteSandbox>();
   constructor(
     readonly child: ChildProcess,
-    readonly dir: string,
+    /** The child's stderr: a file with no name left (see #start), read for its last words. */
+    public errFd: number,
     channel: SyncChannel,
     serve: (r: Request) => { value: unknown },
   ) {
     this.peer = new RpcPeer(channel, serve);
-    openDirs.add(dir);
   }
 
   /** What the child left on stderr before it died (the watchdog's or V8's last words), read at its death. */
@@ -84,7 +93,7 @@ class Connection {
 
   close(): void {
     const channel = this.peer.channel;
-    for (const fd of [channel.fdIn, channel.fdOut]) {
+    for (const fd of [channel.fdIn, channel.fdOut, this.errFd]) {
       try {
         if (fd >= 0) closeSync(fd);
       } catch {
@@ -94,22 +103,42 @@ class Connection {
     // A nested frame still unwinding must not write to whatever reuses these numbers.
     channel.fdIn = -1;
     channel.fdOut = -1;
-    openDirs.delete(this.dir);
+    this.errFd = -1;
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
 /** Opens a FIFO without blocking, retrying while its other end is not open yet (ENXIO). */
-function openFifo(path: string, flags: number, until: number, child: ChildProcess, dir: string): number {
+function openFifo(path: string, flags: number, until: number, child: ChildProcess, errFd: number): number {
   for (let tries = 0; ; tries++) {
     try {
       return openSync(path, flags | constants.O_NONBLOCK);
     } catch (e) {
       if ((e as { code?: string }).code !== 'ENXIO') throw e;
     }
-    if (Date.now() > until || childGone(child)) throw startFailure(dir);
+    if (Date.now() > until || childGone(child)) throw startFailure(errFd);
     sleepSync(tries < 50 ? 1 : 10);
+  }
+}
+
+/**
+ * Writes the child's code into its stdin (a FIFO whose name is already gone) and closes it: Node
+ * reads a `-` script to end of file, then runs it. A FIFO holds 64 KiB, more than the code, so
+ * this normally returns at once; a larger one waits for the child to read.
+ */
+function feed(fd: number, code: string, until: number, child: ChildProcess, errFd: number): void {
+  const bytes = Buffer.from(code, 'utf8');
+  for (let offset = 0, tries = 0; offset < bytes.length; ) {
+    try {
+      offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      tries = 0;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'EPIPE') throw startFailure(errFd); // the child is gone
+      if (code !== 'EAGAIN') throw e;
+      if (Date.now() > until || childGone(child)) throw startFailure(errFd);
+      sleepSync(++tries < 50 ? 1 : 10);
+    }
   }
 }
 
@@ -133,17 +162,22 @@ function childGone(child: ChildProcess): boolean {
   }
 }
 
-/** The end of what a child wrote to stderr (its directory's stderr.log). */
-function lastWords(dir: string): string {
+/** The end of what a child wrote to stderr (read from its descriptor: the file has no name). */
+function lastWords(errFd: number): string {
+  if (errFd < 0) return '';
   try {
-    return readFileSync(join(dir, 'stderr.log'), 'utf8').slice(-2000);
+    const size = fstatSync(errFd).size;
+    const length = Math.min(size, 8192);
+    const buffer = Buffer.alloc(length);
+    const n = readSync(errFd, buffer, 0, length, size - length);
+    return buffer.subarray(0, n).toString('utf8').slice(-2000);
   } catch {
     return '';
   }
 }
 
-function startFailure(dir: string): EnvironmentSetupError {
-  const words = lastWords(dir).trim().split('\n').slice(-5).join(' | ');
+function startFailure(errFd: number): EnvironmentSetupError {
+  const words = lastWords(errFd).trim().split('\n').slice(-5).join(' | ');
   return new EnvironmentSetupError('SUPERVISOR_START_FAILED', `lambda-sim could not start its supervised sandbox process${words === '' ? '' : `: ${words}`}`);
 }
 
@@ -277,7 +311,7 @@ export class SupervisedSandboxes implements SandboxFactory {
     if (!connection.dead) {
       connection.dead = true;
       if (this.#connection === connection) this.#connection = undefined;
-      connection.words = lastWords(connection.dir);
+      connection.words = lastWords(connection.errFd);
       connection.close();
       for (const handle of [...connection.handles.values()]) {
         handle.lost();
@@ -303,54 +337,78 @@ export class SupervisedSandboxes implements SandboxFactory {
     return this.#connection;
   }
 
+  /**
+   * Starts a child. Its code goes from memory to its stdin; its FIFOs and stderr are made in a
+   * private directory (see privateDir) and their names removed as soon as both ends are open, so
+   * nothing of a running child is left in tmpdir, nor after a failed start, nor if this process is
+   * killed later. Its working directory is `/`: Node names a `-` script after the working
+   * directory, and fails when that was deleted.
+   */
   #start(): Connection {
-    const dir = mkdtempSync(join(tmpdir(), 'lambda-sim-supervisor-'));
+    const code = childSource();
+    const ivmPath = createRequire(import.meta.url).resolve('isolated-vm');
+    const dir = privateDir();
     const toChild = join(dir, 'to-child');
     const toParent = join(dir, 'to-parent');
-    try {
-      execFileSync('mkfifo', [toChild, toParent]);
-    } catch (cause) {
-      rmSync(dir, { recursive: true, force: true });
-      throw new EnvironmentSetupError('SUPERVISOR_UNSUPPORTED', "lambda-sim's supervised mode needs POSIX FIFOs (the mkfifo command), which this system lacks", { cause });
-    }
-    const script = childScriptPath();
-    const ivmPath = createRequire(import.meta.url).resolve('isolated-vm');
-    // Our read end first (a FIFO opened for reading without blocking succeeds at once).
-    const readNb = openSync(toParent, constants.O_RDONLY | constants.O_NONBLOCK);
-    const stderr = openSync(join(dir, 'stderr.log'), 'w');
-    const child = spawn(process.execPath, ['--no-node-snapshot', script, toChild, toParent, ivmPath, String(this.memoryLimitMB)], {
-      stdio: ['ignore', 'ignore', stderr],
-    });
-    closeSync(stderr);
-    child.unref();
-    child.on('error', () => {}); // reported through the FIFOs (start failure or end of file)
-    const until = Date.now() + START_TIMEOUT_MS;
-    let fdIn = readNb;
+    const script = join(dir, 'script');
+    let errFd = -1;
+    let scriptIn = -1;
+    let scriptOut = -1;
+    let fdIn = -1;
     let fdOut = -1;
+    let child: ChildProcess | undefined;
     try {
-      fdOut = blocking(openFifo(toChild, constants.O_WRONLY, until, child, dir), 'w');
+      try {
+        execFileSync('mkfifo', ['-m', '600', toChild, toParent, script]);
+      } catch (cause) {
+        throw new EnvironmentSetupError('SUPERVISOR_UNSUPPORTED', "lambda-sim's supervised mode needs POSIX FIFOs (the mkfifo command), which this system lacks", { cause });
+      }
+      const stderrPath = join(dir, 'stderr.log');
+      errFd = openSync(stderrPath, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND | constants.O_NOFOLLOW, 0o600);
+      unlinkSync(stderrPath);
+      // Both ends of the script FIFO, then its name goes (a FIFO opened for reading without blocking succeeds at once).
+      scriptIn = openSync(script, constants.O_RDONLY | constants.O_NONBLOCK);
+      scriptOut = openSync(script, constants.O_WRONLY | constants.O_NONBLOCK);
+      unlinkSync(script);
+      // Our read end of the channel first.
+      fdIn = openSync(toParent, constants.O_RDONLY | constants.O_NONBLOCK);
+      child = spawn(process.execPath, ['--no-node-snapshot', '--input-type=module', '-', toChild, toParent, ivmPath, String(this.memoryLimitMB)], {
+        cwd: '/',
+        stdio: [scriptIn, 'ignore', errFd],
+      });
+      closeSync(scriptIn);
+      scriptIn = -1;
+      child.unref();
+      child.on('error', () => {}); // reported through the FIFOs (start failure or end of file)
+      const until = Date.now() + START_TIMEOUT_MS;
+      feed(scriptOut, code, until, child, errFd);
+      closeSync(scriptOut);
+      scriptOut = -1;
+      fdOut = blocking(openFifo(toChild, constants.O_WRONLY, until, child, errFd), 'w');
       // The child's hello: until it opens its end, a non-blocking read sees end of file.
       const channel = new SyncChannel(fdIn, fdOut);
       for (let tries = 0; ; tries++) {
         try {
           const hello = channel.receive(until) as { t?: string };
-          if (hello.t !== 'hello') throw startFailure(dir);
+          if (hello.t !== 'hello') throw startFailure(errFd);
           break;
         } catch (e) {
           if (!(e instanceof ChannelClosed)) throw e;
-          if (Date.now() > until || childGone(child)) throw startFailure(dir);
+          if (Date.now() > until || childGone(child)) throw startFailure(errFd);
           sleepSync(tries < 50 ? 1 : 10);
         }
       }
       fdIn = channel.fdIn = blocking(fdIn, 'r');
-      const connection: Connection = new Connection(child, dir, channel, (r) => this.#serve(connection, r));
+      const connection: Connection = new Connection(child, errFd, channel, (r) => this.#serve(connection, r));
       connection.peer.request({ op: 'shim', code: shimChunk().code, filename: shimChunk().filename });
       return connection;
     } catch (e) {
-      for (const fd of [fdIn, fdOut]) if (fd >= 0) closeSync(fd);
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      for (const fd of [fdIn, fdOut, scriptIn, scriptOut, errFd]) if (fd >= 0) closeSync(fd);
+      child?.kill('SIGKILL');
       throw e instanceof Failure ? e.thrown : e;
+    } finally {
+      // Started or not, the names go: a child that said hello has opened both FIFOs.
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 
