@@ -9,6 +9,13 @@
  * - `{ requestHandler }`: the real client with that request handler;
  * - `{ client: (config) => client }`: your own client object;
  * - unconfigured services fail the call with an error that says how to configure them.
+ *
+ * What a handler passes to a client's constructor is the sandbox's data, not the host's settings:
+ * only the fields of {@link HandlerClientConfig} reach the host client (validated), the rest is
+ * dropped. The host client always signs with simulated static credentials, in an explicit region,
+ * with `defaultsMode: 'legacy'`, so it never starts the SDK's credential, region or defaults-mode
+ * discovery (profiles, `credential_process`, the instance metadata service). The user's route
+ * config, trusted, applies on top.
  */
 import { InvalidParameterValueException } from '../errors.js';
 import type { HostCallAnswer, HostCallContext } from '../runtime/host-calls.js';
@@ -16,6 +23,12 @@ import type { SdkShape } from '../runtime/shim/sdk.js';
 import { display } from './names.js';
 import { inProcessCodeSource } from './validate.js';
 
+/**
+ * A service's route. The `{ endpoint }` and `{ requestHandler }` forms' other keys are client config
+ * applied over everything else (yours, so trusted). A `{ client }` factory gets only the fields of
+ * {@link HandlerClientConfig} the handler set, is called once per distinct such config, and its
+ * clients are never destroyed by lambda-sim.
+ */
 export type AwsRoute =
   | 'sdk'
   | { endpoint: string; [clientConfig: string]: unknown }
@@ -39,14 +52,67 @@ export class LambdaSimConfigurationError extends Error {
   override readonly name = 'LambdaSimConfigurationError';
 }
 
+/** What the sandbox sends to name a client (../runtime/shim/sdk.ts): untrusted data, checked before use. */
 interface ClientRef {
   pkg: string;
   client: string;
-  config: Record<string, unknown>;
-  document?: { base: ClientRef; translateConfig: Record<string, unknown> };
+  config: unknown;
+  document?: { base?: { config?: unknown }; translateConfig?: unknown };
 }
 
 type SdkModule = Record<string, unknown>;
+type SdkClient = { send(command: unknown): Promise<unknown> };
+
+/**
+ * The client options a handler may set on the host client: the ones that say where a call goes
+ * and how it is retried. Everything else a handler passes (`credentials`, `profile`,
+ * `defaultsMode`, `endpoint`, `useFipsEndpoint`, `requestHandler`, `logger`, `retryStrategy`…) is
+ * dropped without a warning: on Lambda those would act on the function's own process, here they
+ * would act on the host's.
+ */
+export interface HandlerClientConfig {
+  /** Lowercase letters, digits and hyphens (a DNS label, as the SDK's endpoint rules require). Default: the function's region. */
+  region?: string;
+  /** An integer from 1 to {@link MAX_HANDLER_ATTEMPTS}: each retry holds the host for the SDK's real backoff. */
+  maxAttempts?: number;
+  /** The SDK's retry modes; `'legacy'` is accepted (shared-config files name it) and acts as `'standard'` in SDK v3. */
+  retryMode?: 'standard' | 'adaptive' | 'legacy';
+  /** S3's path-style addressing: where the bucket goes in the URL of the route the user configured. */
+  forcePathStyle?: boolean;
+}
+
+/** What a handler may give `DynamoDBDocumentClient.from(client, translateConfig)`: lib-dynamodb's boolean marshalling switches. */
+export interface HandlerTranslateConfig {
+  marshallOptions?: Partial<Record<(typeof MARSHALL_OPTIONS)[number], boolean>>;
+  unmarshallOptions?: Partial<Record<(typeof UNMARSHALL_OPTIONS)[number], boolean>>;
+}
+
+/** Highest `maxAttempts` a handler may ask for. */
+const MAX_HANDLER_ATTEMPTS = 10;
+/** Host clients kept per simulator, least recently used evicted first (issue 16: one per distinct handler config grew without bound). */
+const MAX_HOST_CLIENTS = 64;
+
+const MARSHALL_OPTIONS = ['convertEmptyValues', 'removeUndefinedValues', 'convertClassInstanceToMap', 'convertTopLevelContainer', 'allowImpreciseNumbers'] as const;
+const UNMARSHALL_OPTIONS = ['wrapNumbers', 'convertWithoutMapWrapper'] as const;
+const RETRY_MODES: ReadonlySet<unknown> = new Set(['standard', 'adaptive', 'legacy']);
+/** isValidHostLabel of the SDK's endpoint rules, lowercase: a region is put into the endpoint's host name. */
+const REGION = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Fresh per client: the SDK wraps what it is given in its own provider. */
+const simulatedCredentials = (): Record<string, string> => ({
+  accessKeyId: 'ASIASIMULATEDKEY0000',
+  secretAccessKey: 'lambda-sim/simulated/secret/access/key000',
+  sessionToken: 'lambda-sim-simulated-session-token',
+});
+
+/** A host client in the cache, with the calls still running on it: an evicted one is destroyed once they end. */
+interface CachedClient {
+  readonly client: SdkClient;
+  /** Frees what lambda-sim made for it (the HTTP handler of an endpoint route); undefined when what it holds is the user's. */
+  readonly dispose: (() => void) | undefined;
+  inFlight: number;
+  evicted: boolean;
+}
 
 const refuseNetwork = {
   handle(request: { hostname?: string; method?: string; path?: string }): Promise<never> {
@@ -72,7 +138,8 @@ export class AwsSdkRouter {
   readonly #modules = new Map<string, Promise<SdkModule>>();
   readonly #loaded = new Map<string, SdkModule>();
   readonly #shapes = new Map<string, SdkShape>();
-  readonly #clients = new Map<string, { send(command: unknown): Promise<unknown> }>();
+  /** Least recently used first (a Map keeps insertion order; a hit is moved to the end). */
+  readonly #clients = new Map<string, CachedClient>();
 
   constructor(options: AwsOptions, lambda: LambdaService, latency: (route: string) => number) {
     for (const [service, route] of Object.entries(options)) {
@@ -132,9 +199,13 @@ export class AwsSdkRouter {
 
   /** Executes `client.send(new Command(input))` from the sandbox. */
   call(args: unknown[], context: HostCallContext): HostCallAnswer {
-    const [ref, commandName, input] = args as [ClientRef, string, Record<string, unknown>];
+    const [rawRef, commandName, input] = args as [unknown, unknown, Record<string, unknown>];
+    const ref = (rawRef !== null && typeof rawRef === 'object' ? rawRef : {}) as Partial<ClientRef>;
+    if (typeof ref.pkg !== 'string' || typeof commandName !== 'string') {
+      return { kind: 'error', error: new TypeError(`lambda-sim: a runtime-provided SDK call needs a client reference and a command name, got ${display(rawRef)} and ${display(commandName)}`) };
+    }
     const service = serviceOf(ref.pkg);
-    const route = this.#options[service] as AwsRoute | undefined;
+    const route = service !== 'packages' && Object.hasOwn(this.#options, service) ? (this.#options[service] as AwsRoute | undefined) : undefined;
     const latencyMs = this.#latency(`aws:${service}`);
     if (service === 'lambda' && route === undefined) {
       const refused = refusedCodeSource(commandName, input);
@@ -152,46 +223,185 @@ export class AwsSdkRouter {
         ),
       };
     }
+    let cached: CachedClient;
+    let command: unknown;
     try {
-      const client = this.#client(ref, route);
+      // The sandbox names the class to build and the command: only the package's own clients and
+      // commands, as its description lists them, are built on the host.
+      const shape = this.#shapes.get(ref.pkg);
       const mod = this.#loaded.get(ref.pkg);
-      const Command = mod?.[commandName] as (new (input: unknown) => unknown) | undefined;
-      if (Command === undefined) throw new TypeError(`${ref.pkg} has no ${commandName}`);
-      // Mocks may answer synchronously (aws-sdk-client-mock's callsFake): normalise to a promise.
-      return { kind: 'promise', latencyMs, promise: Promise.resolve(client.send(new Command(input))) };
+      if (shape === undefined || mod === undefined) throw new TypeError(`lambda-sim: ${ref.pkg} is not an SDK package this simulator loaded`);
+      if (!shape.commands.includes(commandName)) throw new TypeError(`${ref.pkg} has no ${commandName}`);
+      cached = this.#client(ref, route, context);
+      command = new (mod[commandName] as new (input: unknown) => unknown)(input);
     } catch (error) {
       return { kind: 'error', error };
     }
+    cached.inFlight++;
+    let promise: Promise<unknown>;
+    try {
+      // Mocks may answer synchronously (aws-sdk-client-mock's callsFake): normalise to a promise.
+      promise = Promise.resolve(cached.client.send(command));
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    return { kind: 'promise', latencyMs, promise: promise.finally(() => this.#release(cached)) };
   }
 
-  #client(ref: ClientRef, route: AwsRoute): { send(command: unknown): Promise<unknown> } {
-    const key = JSON.stringify(ref);
-    const cached = this.#clients.get(key);
-    if (cached !== undefined) return cached;
-    let client: { send(command: unknown): Promise<unknown> };
-    if (ref.document !== undefined) {
-      const base = this.#client(ref.document.base, route);
-      const lib = this.#loaded.get('@aws-sdk/lib-dynamodb')!;
-      const Doc = lib['DynamoDBDocumentClient'] as { from(c: unknown, t: unknown): { send(command: unknown): Promise<unknown> } };
-      client = Doc.from(base, ref.document.translateConfig);
-    } else if (typeof route === 'object' && 'client' in route && typeof route.client === 'function') {
-      client = route.client(ref.config);
-    } else {
-      const mod = this.#loaded.get(ref.pkg);
-      const Client = mod?.[ref.client] as (new (config: unknown) => { send(command: unknown): Promise<unknown> }) | undefined;
-      if (Client === undefined) throw new TypeError(`${ref.pkg} has no ${ref.client}`);
-      const config: Record<string, unknown> = {
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'ASIASIMULATEDKEY0000', secretAccessKey: 'lambda-sim/simulated/secret/access/key000', sessionToken: 'lambda-sim-simulated-session-token' },
-        ...ref.config,
-      };
-      if (route === 'sdk') config['requestHandler'] = refuseNetwork;
-      else Object.assign(config, route);
-      client = new Client(config);
+  /** The host client for a reference: from the cache, keyed by the filtered configuration, or built. */
+  #client(ref: Partial<ClientRef>, route: AwsRoute, context: HostCallContext): CachedClient {
+    const pkg = ref.pkg!;
+    const regionOfFunction = functionRegion(context.functionArn);
+    if (pkg === '@aws-sdk/lib-dynamodb') {
+      if (ref.client !== 'DynamoDBDocumentClient' || ref.document === null || typeof ref.document !== 'object') {
+        throw new TypeError(`lambda-sim: @aws-sdk/lib-dynamodb is used through DynamoDBDocumentClient.from(client), got a reference to ${display(ref.client)}`);
+      }
+      const baseRef = ref.document.base;
+      const config = handlerClientConfig(baseRef !== null && typeof baseRef === 'object' ? baseRef.config : undefined, 'DynamoDBClient');
+      const translate = handlerTranslateConfig(ref.document.translateConfig);
+      const key = JSON.stringify(['document', config, translate, regionOfFunction]);
+      return this.#cached(key, () => {
+        const lib = this.#loaded.get(pkg)!;
+        const Doc = lib['DynamoDBDocumentClient'] as { from(c: unknown, t: unknown): SdkClient };
+        // Its own base client: DynamoDBDocumentClient writes its translateConfig into the base
+        // client's config, so two document clients over one base would share the last one's.
+        const base = this.#build('@aws-sdk/client-dynamodb', 'DynamoDBClient', config, route, regionOfFunction);
+        return { client: Doc.from(base.client, translate), dispose: base.dispose, inFlight: 0, evicted: false };
+      });
     }
-    this.#clients.set(key, client);
-    return client;
+    const shape = this.#shapes.get(pkg)!;
+    if (typeof ref.client !== 'string' || !shape.clients.includes(ref.client)) throw new TypeError(`${pkg} has no client class ${display(ref.client)}`);
+    const clientName = ref.client;
+    const config = handlerClientConfig(ref.config, clientName);
+    const key = JSON.stringify([pkg, clientName, config, regionOfFunction]);
+    return this.#cached(key, () => ({ ...this.#build(pkg, clientName, config, route, regionOfFunction), inFlight: 0, evicted: false }));
   }
+
+  /**
+   * A client as the route says. The user's factory gets only the handler's filtered config; the
+   * real SDK client gets that over the simulator's fixed settings, with the user's route on top.
+   */
+  #build(pkg: string, clientName: string, handler: HandlerClientConfig, route: AwsRoute, region: string): Pick<CachedClient, 'client' | 'dispose'> {
+    if (typeof route === 'object' && 'client' in route && typeof route.client === 'function') {
+      // The factory's clients are the user's: lambda-sim never destroys them.
+      return { client: route.client({ ...handler }), dispose: undefined };
+    }
+    const Client = this.#loaded.get(pkg)?.[clientName] as (new (config: unknown) => SdkClient & { destroy?(): void }) | undefined;
+    if (typeof Client !== 'function') throw new TypeError(`${pkg} has no ${clientName}`);
+    const config: Record<string, unknown> = {
+      region,
+      ...handler,
+      credentials: simulatedCredentials(),
+      // The SDK's default, pinned: 'auto' asks the instance metadata service where the host runs.
+      defaultsMode: 'legacy',
+    };
+    if (route === 'sdk') config['requestHandler'] = refuseNetwork;
+    else Object.assign(config, route);
+    const client = new Client(config);
+    // A client's destroy() destroys its requestHandler: when the route gave one, it is the user's, shared by every client.
+    const ownsHandler = route === 'sdk' || !('requestHandler' in route);
+    return { client, dispose: ownsHandler && typeof client.destroy === 'function' ? () => client.destroy!() : undefined };
+  }
+
+  #cached(key: string, build: () => CachedClient): CachedClient {
+    const hit = this.#clients.get(key);
+    if (hit !== undefined) {
+      this.#clients.delete(key);
+      this.#clients.set(key, hit);
+      return hit;
+    }
+    const made = build();
+    this.#clients.set(key, made);
+    for (const [oldest, old] of this.#clients) {
+      if (this.#clients.size <= MAX_HOST_CLIENTS) break;
+      this.#clients.delete(oldest);
+      old.evicted = true;
+      if (old.inFlight === 0) dispose(old);
+    }
+    return made;
+  }
+
+  #release(cached: CachedClient): void {
+    cached.inFlight--;
+    if (cached.evicted && cached.inFlight === 0) dispose(cached);
+  }
+}
+
+function dispose(cached: CachedClient): void {
+  try {
+    cached.dispose?.();
+  } catch {
+    // A client that fails to free its sockets is gone from the cache all the same.
+  }
+}
+
+/** The function's region, from its ARN: what AWS_REGION says on Lambda, so what the SDK uses by default. */
+function functionRegion(functionArn: string): string {
+  const region = functionArn.split(':')[3];
+  return region !== undefined && REGION.test(region) ? region : 'us-east-1';
+}
+
+const given = (from: Record<string, unknown>, key: string): unknown => (Object.hasOwn(from, key) ? (from[key] ?? undefined) : undefined);
+
+function expected(where: string, key: string, what: string, value: unknown): TypeError {
+  return new TypeError(`Expected \`${key}\` in ${where} to be ${what}, got \`${display(value)}\` (${value === null ? 'null' : typeof value})`);
+}
+
+/**
+ * The allow-listed fields of a handler's client config, validated; `null` counts as absent (as
+ * the SDK's `??` defaults take it). Built in a fixed key order: it is also the cache key.
+ */
+function handlerClientConfig(raw: unknown, clientName: string): HandlerClientConfig {
+  const out: HandlerClientConfig = {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return out;
+  const from = raw as Record<string, unknown>;
+  const where = `new ${clientName}(config)`;
+  const region = given(from, 'region');
+  if (region !== undefined) {
+    if (typeof region !== 'string' || !REGION.test(region)) throw expected(where, 'region', "a region name such as 'eu-west-1' (lowercase letters, digits and hyphens)", region);
+    out.region = region;
+  }
+  const maxAttempts = given(from, 'maxAttempts');
+  if (maxAttempts !== undefined) {
+    if (typeof maxAttempts !== 'number' || !Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > MAX_HANDLER_ATTEMPTS) {
+      throw expected(where, 'maxAttempts', `an integer from 1 to ${MAX_HANDLER_ATTEMPTS}`, maxAttempts);
+    }
+    out.maxAttempts = maxAttempts;
+  }
+  const retryMode = given(from, 'retryMode');
+  if (retryMode !== undefined) {
+    if (!RETRY_MODES.has(retryMode)) throw expected(where, 'retryMode', "'standard', 'adaptive' or 'legacy'", retryMode);
+    out.retryMode = retryMode as NonNullable<HandlerClientConfig['retryMode']>;
+  }
+  const forcePathStyle = given(from, 'forcePathStyle');
+  if (forcePathStyle !== undefined) {
+    if (typeof forcePathStyle !== 'boolean') throw expected(where, 'forcePathStyle', 'a boolean', forcePathStyle);
+    out.forcePathStyle = forcePathStyle;
+  }
+  return out;
+}
+
+/** lib-dynamodb's marshalling switches from a handler's translateConfig, validated; the rest dropped. */
+function handlerTranslateConfig(raw: unknown): HandlerTranslateConfig {
+  const out: HandlerTranslateConfig = {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return out;
+  const pick = (group: 'marshallOptions' | 'unmarshallOptions', keys: readonly string[]): Record<string, boolean> | undefined => {
+    const options = given(raw as Record<string, unknown>, group);
+    if (options === undefined || typeof options !== 'object' || Array.isArray(options)) return undefined;
+    const picked: Record<string, boolean> = {};
+    for (const key of keys) {
+      const value = given(options as Record<string, unknown>, key);
+      if (value === undefined) continue;
+      if (typeof value !== 'boolean') throw expected('DynamoDBDocumentClient.from(client, translateConfig)', `${group}.${key}`, 'a boolean', value);
+      picked[key] = value;
+    }
+    return picked;
+  };
+  const marshall = pick('marshallOptions', MARSHALL_OPTIONS);
+  if (marshall !== undefined) out.marshallOptions = marshall;
+  const unmarshall = pick('unmarshallOptions', UNMARSHALL_OPTIONS);
+  if (unmarshall !== undefined) out.unmarshallOptions = unmarshall;
+  return out;
 }
 
 /** What the sandbox needs to rebuild a package's surface. */
