@@ -29,6 +29,8 @@ export interface SdkCalls {
 export class HostRouter implements HostCallRouter {
   readonly hostModules: ReadonlyMap<string, HostModuleShape>;
   readonly #modules: Map<string, unknown>;
+  /** The function paths each module was described with: the only ones a handler may call. */
+  readonly #callable: Map<string, ReadonlySet<string>>;
   readonly #latency: Record<string, Latency>;
   readonly #random: Random;
   /** Set by the simulator once its AWS SDK router exists. */
@@ -37,6 +39,7 @@ export class HostRouter implements HostCallRouter {
   constructor(options: HostRouterOptions) {
     this.#modules = new Map(Object.entries(options.modules));
     this.hostModules = new Map([...this.#modules].map(([name, value]) => [name, describeHostModule(value)]));
+    this.#callable = new Map([...this.hostModules].map(([name, shape]) => [name, new Set(shape.functions)]));
     this.#latency = options.latency;
     this.#random = options.random;
   }
@@ -50,7 +53,11 @@ export class HostRouter implements HostCallRouter {
     if (target === 'sdk' && this.sdk !== undefined) return this.sdk.call(args, context);
     if (target.startsWith('host:')) {
       const name = target.slice(5);
-      if (!this.#modules.has(name)) return { kind: 'error', error: new Error(`lambda-sim: no host module named '${name}'`) };
+      const callable = this.#callable.get(name);
+      if (callable === undefined) return { kind: 'error', error: new Error(`lambda-sim: no host module named '${name}'`) };
+      // Only what the sandbox was given: a forged path (constructor.constructor, a Map's set,
+      // fn.toString) would otherwise walk the host's objects.
+      if (!callable.has(path)) return { kind: 'error', error: new TypeError(`host module '${name}': ${path || '(module)'} is not a function`) };
       return callHostModule(name, this.#modules.get(name), path, args, this.latencyOf(name));
     }
     return { kind: 'error', error: new Error(`lambda-sim: no route for host call ${target}`) };

@@ -1046,9 +1046,7 @@ export class Environment {
     };
     // isolated-vm's timeout counts only the sandbox's own code: the host's time in these callbacks
     // is charged to the phase's CPU budget here, so a handler cannot make the host work for free.
-    // (`lazy` is exempt: the first load of a chunk in a process builds it, once, for everybody.)
     for (const name of Object.keys(callbacks) as Array<keyof HostCallbacks>) {
-      if (name === 'lazy') continue;
       const fn = callbacks[name] as (...args: unknown[]) => unknown;
       (callbacks as unknown as Record<string, (...args: unknown[]) => unknown>)[name] = (...args: unknown[]) => {
         this.#chargeCallback();
@@ -1175,12 +1173,32 @@ export class Environment {
   }
 
   readonly #lazyLoaded = new Set<string>();
+  /**
+   * Evaluates a lazy chunk inside the running call, under what is left of the phase's CPU budget:
+   * handler code can run in the middle (a getter planted on an intrinsic the chunk uses), and a
+   * nested call without a timeout would hold the host for good. The first build of a chunk in this
+   * process (esbuild, once for everybody) is not charged to the invocation.
+   */
   #loadLazy(name: string): void {
     const sandbox = this.#sandbox;
+    if (sandbox === undefined || this.#lazyLoaded.has(name)) return;
+    const building = realNow();
     const chunk = lazyChunk(name);
-    if (sandbox === undefined || chunk === undefined || this.#lazyLoaded.has(name)) return;
+    if (this.#inCall > 0) this.#callStarted += realNow() - building;
+    if (chunk === undefined) return;
+    const phase = this.#phase;
+    const left = phase === undefined || this.#inCall === 0 ? this.spec.cpuBudgetMs : phase.cpuLeftMs - (realNow() - this.#callStarted);
+    if (left <= 0) this.#chargeCallback(); // throws: the budget is spent
+    try {
+      sandbox.runChunk(chunk, Math.max(1, Math.ceil(left)));
+    } catch (error) {
+      if (phase !== undefined && phase.outcome === undefined && error instanceof Error && error.message === TIMED_OUT) {
+        phase.killed = true;
+        throw new Error(TIMED_OUT);
+      }
+      throw error;
+    }
     this.#lazyLoaded.add(name);
-    sandbox.runChunk(chunk);
   }
 
   /** Throws the sandbox away (after a timeout, crash or failed init); `/tmp` stays. */

@@ -14,7 +14,7 @@ export const BUNDLE_FILENAME = 'file:///var/task/__bundle.mjs';
 export const HOST_CALLBACKS = ['log', 'timer', 'clearTimer', 'now', 'done', 'fs', 'map', 'lazy', 'url', 'hash', 'call'] as const;
 
 /** The shim's entry points the host calls (taken as references, then deleted from the global). */
-export const SANDBOX_ENTRIES = ['invoke', 'fire', 'drained', 'settle'] as const;
+export const SANDBOX_ENTRIES = ['invoke', 'fire', 'drained', 'settle', 'chunk'] as const;
 export type SandboxEntry = (typeof SANDBOX_ENTRIES)[number];
 
 export type HostCallbackName = (typeof HOST_CALLBACKS)[number];
@@ -90,8 +90,18 @@ export class IsolateSandbox implements SandboxHandle {
   evaluateModule(timeoutMs: number): void {
     this.#module?.evaluateSync({ timeout: timeoutMs });
   }
-  runChunk(chunk: { readonly code: string; readonly filename: string }): void {
-    compileScript(this.isolate, chunk, chunk.code, chunk.filename).runSync(this.context);
+  /**
+   * Evaluates a lazy chunk (its value is a factory) and hands the factory to the shim's `chunk`
+   * entry, both under `timeoutMs`: handler code may run in between (getters it planted on
+   * intrinsics the chunk uses), so nothing here may outlast the invocation's budget.
+   */
+  runChunk(chunk: { readonly name: string; readonly code: string; readonly filename: string }, timeoutMs: number): void {
+    const factory = compileScript(this.isolate, chunk, chunk.code, chunk.filename).runSync(this.context, { reference: true, timeout: timeoutMs }) as Reference<unknown>;
+    try {
+      this.entries.chunk.applySync(undefined, [chunk.name, factory.derefInto()] as never[], { timeout: timeoutMs });
+    } finally {
+      factory.release();
+    }
   }
   heapStats(): { used: number; external: number } | undefined {
     if (this.isolate.isDisposed) return undefined;

@@ -39,8 +39,8 @@ export interface SandboxHandle {
   loadModule(bundle: HandlerBundle): void;
   /** Evaluates the loaded module (the init phase); throws what the module throws. */
   evaluateModule(timeoutMs: number): void;
-  /** Runs a lazily loaded runtime chunk (Node's util.inspect, Buffer…). */
-  runChunk(chunk: SandboxChunk): void;
+  /** Runs a lazily loaded runtime chunk (Node's util.inspect, Buffer…) with a CPU timeout. */
+  runChunk(chunk: SandboxChunk, timeoutMs: number): void;
   /** Heap in use and external memory, in bytes; undefined once the isolate is gone. */
   heapStats(): { used: number; external: number } | undefined;
   /** Idempotent. */

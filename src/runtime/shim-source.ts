@@ -114,13 +114,14 @@ export function lazyChunk(name: string): SandboxChunk | undefined {
     if (pkg === undefined) return undefined;
     const out = buildSync({
       stdin: {
-        contents: `(globalThis.__lambdaLazy ??= {})[${JSON.stringify(name)}] = require(${JSON.stringify(pkg)});`,
+        contents: `export default require(${JSON.stringify(pkg)});`,
         // Packages resolve from lambda-sim's dependencies; './x.ts' chunks are shim sources.
         resolveDir: pkg.startsWith('./') ? dirname(shimEntry()) : fileURLToPath(new URL('.', import.meta.url)),
         loader: 'js',
       },
       bundle: true,
       format: 'iife',
+      globalName: '__chunk',
       platform: 'browser',
       target: 'es2022',
       write: false,
@@ -130,7 +131,8 @@ export function lazyChunk(name: string): SandboxChunk | undefined {
       // Shared built-ins stay `require` calls, answered by the sandbox's module table.
       external: SHARED_NAMES.filter((n) => LAZY_SOURCES[name]?.replace(/\/$/, '') !== n).flatMap((n) => [n, `${n}/`]),
     });
-    const code = `(function (require) {\n${out.outputFiles[0]!.text}\n})((id) => globalThis.__lambdaRequire(id.replace(/\\/$/, '')));`;
+    // The script's value is a factory: the shim calls it with its own `require` (see shim/lazy.ts).
+    const code = `(function (require) {\n${out.outputFiles[0]!.text}\nreturn __chunk.default;\n})`;
     chunk = { name, filename: `file:///var/runtime/node_modules/${name}.js`, code };
     lazyChunks.set(name, chunk);
   }

@@ -31,10 +31,13 @@ function fromBase64(s: string): Uint8Array {
   return out;
 }
 
+/**
+ * An error as it crosses the boundary: no stack. A host error's stack names the host's files
+ * (dist/control/aws-sdk.js:102, node:internal/…), and the sandbox builds its own anyway.
+ */
 export interface EncodedError {
   name: string;
   message: string;
-  stack?: string;
   fields: Record<string, unknown>;
 }
 
@@ -70,18 +73,32 @@ export function decode(json: string, makeBytes: (bytes: Uint8Array) => Uint8Arra
   });
 }
 
+/** Nested errors among an error's fields (a `cause`, an SDK error's `$response`…) lose their stacks too. */
+function withoutStacks(v: unknown, depth: number): unknown {
+  if (v === null || typeof v !== 'object' || depth > 8) return v;
+  if (v instanceof Error) {
+    const out: Record<string, unknown> = { name: v.name, message: v.message };
+    for (const k of Object.keys(v)) if (k !== 'stack') out[k] = withoutStacks((v as unknown as Record<string, unknown>)[k], depth + 1);
+    return out;
+  }
+  if (Array.isArray(v) || v instanceof Uint8Array || v instanceof Date || v instanceof Map || v instanceof Set || Object.getPrototypeOf(v) !== Object.prototype) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) if (k !== 'stack' || typeof (v as Record<string, unknown>)[k] !== 'string') out[k] = withoutStacks((v as Record<string, unknown>)[k], depth + 1);
+  return out;
+}
+
 export function encodeError(error: unknown): string {
   if (error instanceof Error || (error !== null && typeof error === 'object' && 'message' in error)) {
     const e = error as Error & Record<string, unknown>;
     const fields: Record<string, unknown> = {};
-    for (const k of Object.keys(e)) if (k !== 'stack' && k !== 'message' && k !== 'name') fields[k] = e[k];
+    for (const k of Object.keys(e)) if (k !== 'stack' && k !== 'message' && k !== 'name') fields[k] = withoutStacks(e[k], 0);
     let fieldsJson: unknown;
     try {
       fieldsJson = JSON.parse(encode(fields));
     } catch {
       fieldsJson = {};
     }
-    return JSON.stringify({ name: String(e.name ?? 'Error'), message: String(e.message ?? ''), ...(typeof e.stack === 'string' ? { stack: e.stack } : {}), fields: fieldsJson });
+    return JSON.stringify({ name: String(e.name ?? 'Error'), message: String(e.message ?? ''), fields: fieldsJson });
   }
   return JSON.stringify({ name: 'Error', message: String(error), fields: {} });
 }

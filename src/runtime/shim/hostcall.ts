@@ -71,22 +71,35 @@ interface ModuleShape {
   values: string;
 }
 
+// Captured when the shim starts: handler code may replace these before it first imports a host
+// module. (The host calls only the paths it described anyway: see control/host-router.ts.)
+const split = String.prototype.split;
+const apply = Reflect.apply;
+const defineProperty = Object.defineProperty;
+const assign = Object.assign;
+
 /** A host module as the sandbox sees it: its functions (bridged) and data (copied). */
 export function hostModule(name: string, shape: ModuleShape): unknown {
   const bridge = (path: string, label: string): ((...args: unknown[]) => unknown) => {
     const fn = (...args: unknown[]): unknown => callHost(`host:${name}`, path, args);
-    Object.defineProperty(fn, 'name', { value: label });
+    defineProperty(fn, 'name', { value: label });
     return fn;
   };
   const data = (decode(shape.values) ?? {}) as Record<string, unknown>;
+  const functions = shape.functions;
+  let callable = false;
+  for (let i = 0; i < functions.length; i++) if (functions[i] === '') callable = true;
   // A module that is itself a function (module.exports = fn) keeps its data as properties.
-  const root: Record<string, unknown> = shape.functions.includes('') ? Object.assign(bridge('', name), data) : data;
-  for (const path of shape.functions) {
+  const root: Record<string, unknown> = callable ? assign(bridge('', name), data) : data;
+  for (let i = 0; i < functions.length; i++) {
+    const path = functions[i]!;
     if (path === '') continue;
-    const parts = path.split('.');
+    const parts = apply(split, path, ['.']) as string[];
     let node = root;
-    for (const part of parts.slice(0, -1)) {
-      if (node[part] === undefined || node[part] === null || typeof node[part] !== 'object') node[part] = {};
+    for (let j = 0; j < parts.length - 1; j++) {
+      const part = parts[j]!;
+      const next = node[part];
+      if (next === undefined || next === null || (typeof next !== 'object' && typeof next !== 'function')) node[part] = {};
       node = node[part] as Record<string, unknown>;
     }
     node[parts[parts.length - 1]!] = bridge(path, parts[parts.length - 1]!);

@@ -1,23 +1,39 @@
 /**
- * Heavy polyfills loaded into the sandbox on first use: the host evaluates a precompiled chunk (with
- * V8 code cache) that stores the module in `globalThis.__lambdaLazy[name]`; this module takes it
- * and removes the global.
+ * Heavy polyfills loaded into the sandbox on first use. `host.lazy(name)` makes the host evaluate
+ * a precompiled chunk (with V8 code cache) whose value is a factory, `(require) => module`, and
+ * hand that factory to {@link receiveChunk} (a protocol entry the host holds, like `invoke`). No
+ * global is involved: handler code cannot intercept a chunk or the `require` it gets, and the
+ * host runs the chunk under the invocation's remaining CPU budget.
  */
 import { host } from './host.js';
 
-declare const globalThis: Record<string, unknown>;
-
 const loaded = new Map<string, unknown>();
+const mapGet = Map.prototype.get;
+const mapSet = Map.prototype.set;
+const apply = Reflect.apply;
+
+let chunkRequire: (id: string) => unknown = () => {
+  throw new Error('lambda-sim: the sandbox modules are not set up');
+};
+
+/** The module table chunks `require` their shared built-ins from (captured at install). */
+export function setChunkRequire(require: (id: string) => unknown): void {
+  chunkRequire = require;
+}
+
+/** Protocol entry: the host evaluated chunk `name`; its factory builds the module. */
+export function receiveChunk(name: string, factory: (require: (id: string) => unknown) => unknown): void {
+  if (apply(mapGet, loaded, [name]) !== undefined || typeof factory !== 'function') return;
+  const require = chunkRequire;
+  apply(mapSet, loaded, [name, factory((id: string) => require(id.endsWith('/') ? id.slice(0, -1) : id))]);
+}
 
 export function lazy<T>(name: string): T {
-  let m = loaded.get(name);
+  let m = apply(mapGet, loaded, [name]) as unknown;
   if (m === undefined) {
     host.lazy(name);
-    const bag = globalThis['__lambdaLazy'] as Record<string, unknown> | undefined;
-    m = bag?.[name];
+    m = apply(mapGet, loaded, [name]) as unknown;
     if (m === undefined) throw new Error(`lambda-sim: the sandbox module '${name}' failed to load`);
-    delete bag![name];
-    loaded.set(name, m);
   }
   return m as T;
 }

@@ -17,7 +17,7 @@ import { installDate } from './date.js';
 import { prepareStackTrace, runtimeError, toPayload } from './errors.js';
 import { fs } from './fs.js';
 import { bindHost, host } from './host.js';
-import { lazy } from './lazy.js';
+import { lazy, receiveChunk, setChunkRequire } from './lazy.js';
 import { installWasm } from './wasm.js';
 import { registerHostModules, registerSdkShapes, requireBuiltin } from './modules.js';
 import type { SdkShape } from './sdk.js';
@@ -125,6 +125,7 @@ function install(): void {
     },
   });
   hidden('__lambdaRequire', requireBuiltin);
+  setChunkRequire(requireBuiltin);
   void fs;
   timers.setUncaughtHandler(uncaught);
 }
@@ -317,6 +318,7 @@ protocol('__lambda_register', register);
 protocol('__lambda_invoke', invoke);
 protocol('__lambda_fire', fire);
 protocol('__lambda_drained', drained);
+protocol('__lambda_chunk', receiveChunk);
 protocol('__lambda_settle', (id: number, ok: boolean, json: string): void => {
   try {
     settle(id, ok, json);

@@ -81,7 +81,7 @@ function main(): void {
   let shim: { code: string; filename: string } | undefined;
   /** Recently loaded bundles by code, so V8's code cache (keyed by object) is reused. */
   const bundles = new Map<string, { code: string }>();
-  const chunks = new Map<string, { code: string; filename: string }>();
+  const chunks = new Map<string, { name: string; code: string; filename: string }>();
 
   const get = (h: unknown): IsolateSandbox => {
     const s = held.get(Number(h));
@@ -149,9 +149,9 @@ function main(): void {
         return on(r['h'], (s) => {
           const name = String(r['name']);
           let chunk = chunks.get(name);
-          if (chunk === undefined) chunks.set(name, (chunk = { code: String(r['code']), filename: String(r['filename']) }));
-          s.runChunk(chunk);
-        });
+          if (chunk === undefined) chunks.set(name, (chunk = { name, code: String(r['code']), filename: String(r['filename']) }));
+          s.runChunk(chunk, Number(r['timeout']));
+        }, Number(r['timeout']));
       case 'heap':
         return on(r['h'], (s) => s.heapStats());
       case 'dispose': {

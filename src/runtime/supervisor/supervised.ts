@@ -228,8 +228,8 @@ class RemoteSandbox implements SandboxHandle {
   evaluateModule(timeoutMs: number): void {
     this.#op('eval', { timeout: timeoutMs });
   }
-  runChunk(chunk: SandboxChunk): void {
-    this.#op('chunk', { name: chunk.name, code: chunk.code, filename: chunk.filename });
+  runChunk(chunk: SandboxChunk, timeoutMs: number): void {
+    this.#op('chunk', { name: chunk.name, code: chunk.code, filename: chunk.filename, timeout: timeoutMs });
   }
   heapStats(): { used: number; external: number } | undefined {
     if (this.disposed) return undefined;
