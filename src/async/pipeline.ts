@@ -577,7 +577,7 @@ export class AsyncPipeline {
   #toDestination(chain: Chain, kind: 'OnSuccess' | 'OnFailure', arn: string): void {
     const host = this.#host;
     const record = this.#invocationRecord(chain);
-    const result = this.#send(arn, JSON.stringify(record), {}, { record, success: kind === 'OnSuccess' }, chain.traceId, chain.condition);
+    const result = this.#send(arn, recordText(record, chain), {}, { record, success: kind === 'OnSuccess' }, chain.traceId, chain.condition);
     chain.destination = { kind, ...result };
     if (!result.ok) host.metrics.destinationFailure(chain.functionName);
     if (host.listening()) host.emit({ type: 'destination', requestId: chain.requestId, chain: chain.index, functionName: chain.functionName, qualifier: chain.qualifier, time: host.kernel.now(), targetArn: arn, ok: result.ok, reason: kind });
@@ -630,7 +630,7 @@ export class AsyncPipeline {
   }
 
   /** The invocation record destinations receive (LAMBDA_SEMANTICS §4). */
-  #invocationRecord(chain: Chain): object {
+  #invocationRecord(chain: Chain): Record<string, unknown> {
     const host = this.#host;
     const last = chain.last;
     const version = last?.executedVersion ?? host.versionOf(chain.functionName, chain.qualifier);
@@ -691,6 +691,40 @@ function truncateBytes(text: string, max: number): string {
   let end = max;
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
   return bytes.subarray(0, end).toString('utf8');
+}
+
+/**
+ * The record's JSON text, as `JSON.stringify(record)` gives it. The payloads came from a client or
+ * a handler: one nested deeper than JSON.stringify's recursion reaches (200,000 levels of `[`)
+ * parses (V8's parser is iterative) but does not stringify, and a RangeError here would escape a
+ * kernel event and fail everybody's invocations. Such a payload goes in as the text it was.
+ */
+function recordText(record: Record<string, unknown>, chain: Chain): string {
+  try {
+    return JSON.stringify(record);
+  } catch {
+    const { requestPayload: _request, responseContext, responsePayload: _response, ...head } = record;
+    let text = `${JSON.stringify(head).slice(0, -1)},"requestPayload":${payloadText(chain.payload)}`;
+    if (responseContext !== undefined && chain.last !== undefined) {
+      text += `,"responseContext":${JSON.stringify(responseContext)},"responsePayload":${payloadText(chain.last.payload)}`;
+    }
+    return `${text}}`;
+  }
+}
+
+/** A payload as JSON text: re-serialised when it can be (as the record would be), else as it came. */
+function payloadText(text: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return JSON.stringify(text);
+  }
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return text.trim();
+  }
 }
 
 function parseOr(text: string): unknown {
