@@ -445,6 +445,29 @@ describe('determinism leaks, in this process', () => {
     expect(counts[1]).toEqual(counts[0]);
   });
 
+  it('wraps Intl when handler code first reads it, and fixes the locale methods of the prototypes before that', async () => {
+    const sim = newSim();
+    try {
+      const reader = await deploy(
+        sim,
+        `export const handler = async () => {
+          const before = Object.getOwnPropertyDescriptor(globalThis, 'Intl');
+          const early = [(1234.5).toLocaleString('xx'), new Date(0).toLocaleDateString(), ['b', 'a'].sort((x, y) => x.localeCompare(y)).join(''), 'i'.toLocaleUpperCase([])];
+          const stillLazy = typeof Object.getOwnPropertyDescriptor(globalThis, 'Intl').get;
+          const got = before.get.call(undefined);
+          const after = Object.getOwnPropertyDescriptor(globalThis, 'Intl');
+          return [typeof before.get, early, stillLazy, got === Intl, got.DateTimeFormat.prototype.constructor === Intl.DateTimeFormat,
+            [after.value === got, after.writable, after.enumerable, after.configurable], new got.DateTimeFormat().resolvedOptions().timeZone];
+        };`,
+      );
+      expect((await call(sim, reader)).payload).toEqual(['function', ['1,234.5', '1/1/1970', 'ab', 'I'], 'function', true, true, [true, true, false, true], 'UTC']);
+      const writer = await deploy(sim, `Intl = 5; export const handler = async () => [Intl, (12345).toLocaleString()];`);
+      expect((await call(sim, writer)).payload).toEqual([5, '12,345']);
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('formats the simulated time after a ten-minute sleep, as sim.now() says', async () => {
     const sim = newSim();
     try {
