@@ -7,7 +7,7 @@
  * deterministic weak references in ./weakref.ts: both are installed from here.
  *
  * Every intrinsic used after install is captured first: handler code that later replaces a
- * global or a prototype method (RegExp.prototype.exec, Object.setPrototypeOf) cannot make a local
+ * global or a prototype method (RegExp.prototype.exec, the array iterator) cannot make a local
  * parse slip through.
  */
 import { host } from './host.js';
@@ -86,12 +86,16 @@ function toPrimitive(v: object): unknown {
     if (isObject(r)) throw new TypeError('Cannot convert object to primitive value');
     return r;
   }
-  for (const name of ['valueOf', 'toString']) {
-    const method = (v as Record<string, unknown>)[name];
-    if (typeof method === 'function') {
-      const r = apply(method as Fn, v, []);
-      if (!isObject(r)) return r;
-    }
+  // OrdinaryToPrimitive with hint number: valueOf, then toString (no array to iterate here).
+  const valueOf = (v as Record<string, unknown>)['valueOf'];
+  if (typeof valueOf === 'function') {
+    const r = apply(valueOf as Fn, v, []);
+    if (!isObject(r)) return r;
+  }
+  const toString = (v as Record<string, unknown>)['toString'];
+  if (typeof toString === 'function') {
+    const r = apply(toString as Fn, v, []);
+    if (!isObject(r)) return r;
   }
   throw new TypeError('Cannot convert object to primitive value');
 }
