@@ -17,8 +17,8 @@ import { hostTimeout, realNow } from '../kernel/host-time.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Random } from '../kernel/random.js';
 import { syntaxErrorMessage, type HandlerBundle } from './bundle.js';
-import type { HostCallAnswer, HostCallRouter } from './host-calls.js';
-import { hashOnHost, parseUrlOnHost } from './host-services.js';
+import { hostCallTooLarge, MAX_HOST_CALL_CHARS, type HostCallAnswer, type HostCallRouter } from './host-calls.js';
+import { HostHashes, parseUrlOnHost } from './host-services.js';
 import { decode, encode, encodeError } from './shim/codec.js';
 import type { SdkShape } from './shim/sdk.js';
 import { LogFormatter, type ErrorBody, type LogFormat } from './logs.js';
@@ -190,6 +190,8 @@ interface PendingCall {
 type Sandbox = SandboxHandle;
 
 const TIMED_OUT = 'Script execution timed out.';
+/** Frames of one stack the host source-maps (V8's default stackTraceLimit is 10). */
+const MAX_MAPPED_FRAMES = 1024;
 
 /** Disposes of a sandbox a host turn later (not from inside its own callbacks, which is refused). */
 function disposeSoon(sandbox: Sandbox): void {
@@ -956,6 +958,7 @@ export class Environment {
     if (sandbox === undefined) return `e${encodeError(new Error('lambda-sim: the environment was reset'))}`;
     let answer: HostCallAnswer;
     try {
+      if (argsJson.length > MAX_HOST_CALL_CHARS) throw hostCallTooLarge(target, path, argsJson.length);
       answer = this.spec.hostCalls.call(target, path, decode(argsJson) as unknown[], {
         functionName: this.spec.functionName,
         functionArn: this.spec.functionArn,
@@ -1041,7 +1044,8 @@ export class Environment {
       map: (frames: string) => this.#mapFrames(String(frames)),
       lazy: (name: string) => this.#loadLazy(String(name)),
       url: (input: string, base: string | undefined, prop: string | undefined, value: string | undefined) => parseUrlOnHost(input, base, prop, value),
-      hash: (algorithm: string, key: Uint8Array | null, data: Uint8Array) => hashOnHost(String(algorithm), key, data),
+      hash: (id: number, algorithm: string, key: Uint8Array | null, data: Uint8Array, final: boolean, continued: boolean) =>
+        this.#hashes.feed(Number(id), String(algorithm), key, data, final === true, continued === true),
       call: (target: string, path: string, argsJson: string, id: number) => this.#hostCall(String(target), String(path), String(argsJson), Number(id)),
     };
     // isolated-vm's timeout counts only the sandbox's own code: the host's time in these callbacks
@@ -1167,12 +1171,31 @@ export class Environment {
     }
   }
 
+  /**
+   * Source-maps a stack's frames. Bounded before any work: a handler can raise
+   * Error.stackTraceLimit and send two million frames; past MAX_MAPPED_FRAMES (or their text's
+   * size) frames stay as the bundle names them.
+   */
   #mapFrames(json: string): string {
-    const frames = JSON.parse(json) as Array<[string, number, number]>;
-    return JSON.stringify(frames.map(([, line, col]) => this.spec.bundle.mapPosition(line, col) ?? null));
+    if (json.length > MAX_MAPPED_FRAMES * 64) return '[]';
+    let frames: unknown;
+    try {
+      frames = JSON.parse(json);
+    } catch {
+      return '[]';
+    }
+    if (!Array.isArray(frames)) return '[]';
+    const out: unknown[] = [];
+    for (let i = 0; i < frames.length && i < MAX_MAPPED_FRAMES; i++) {
+      const f = frames[i] as unknown;
+      out.push(Array.isArray(f) && typeof f[1] === 'number' && typeof f[2] === 'number' ? (this.spec.bundle.mapPosition(f[1], f[2]) ?? null) : null);
+    }
+    return JSON.stringify(out);
   }
 
   readonly #lazyLoaded = new Set<string>();
+  /** Hashes the sandbox is feeding in chunks (see host-services.ts). */
+  readonly #hashes = new HostHashes();
   /**
    * Evaluates a lazy chunk inside the running call, under what is left of the phase's CPU budget:
    * handler code can run in the middle (a getter planted on an intrinsic the chunk uses), and a
@@ -1208,6 +1231,7 @@ export class Environment {
     this.#refCount = 0;
     this.#peakMB = 0;
     this.#lazyLoaded.clear();
+    this.#hashes.clear();
     const sandbox = this.#sandbox;
     this.#sandbox = undefined;
     this.#ready = false;
@@ -1231,6 +1255,14 @@ export class Environment {
  * shim's globals (JSON, String…), so nothing it sends is trusted as-is.
  */
 function errorBodyFrom(json: string): ErrorBody {
+  // Bounded before it is parsed on the host: an error report is a response too.
+  if (json.length > MAX_RESPONSE_BYTES) {
+    return {
+      errorType: 'Function.ResponseSizeTooLarge',
+      errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+      trace: [],
+    };
+  }
   let v: unknown;
   try {
     v = JSON.parse(json);

@@ -4,6 +4,17 @@
  * waits for it (virtual time does not move meanwhile), and the answer reaches the sandbox as a
  * simulated event `latencyMs` later.
  */
+/**
+ * Characters of encoded arguments one host call may carry (64 MiB: a 48 MB S3 body as base64):
+ * the host parses them before any budget check can stop it.
+ */
+export const MAX_HOST_CALL_CHARS = 64 * 1048576;
+
+/** What a host call over {@link MAX_HOST_CALL_CHARS} fails with (in the host, or before it crosses to it). */
+export function hostCallTooLarge(target: string, path: string, chars: number): RangeError {
+  return new RangeError(`lambda-sim: the arguments of a host call (${target} ${path}) are ${chars} characters encoded, over the host's bound of ${MAX_HOST_CALL_CHARS}`);
+}
+
 export type HostCallAnswer =
   | { kind: 'value'; value: unknown }
   | { kind: 'error'; error: unknown }

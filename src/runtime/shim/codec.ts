@@ -54,6 +54,19 @@ export function encode(value: unknown): string {
   }) ?? 'null';
 }
 
+/**
+ * Digits a BigInt may have to cross the boundary. Parsing a decimal string into a BigInt is
+ * quadratic: 16 million digits took the host 6–8 s (in the host's callback, past the invocation's
+ * CPU budget). 4300 is CPython's limit for the same reason; a DynamoDB number has 38 digits.
+ */
+export const MAX_BIGINT_DIGITS = 4300;
+
+function bigIntOf(text: string): bigint {
+  const digits = text.startsWith('-') || text.startsWith('+') ? text.length - 1 : text.length;
+  if (digits > MAX_BIGINT_DIGITS) throw new RangeError(`lambda-sim: a BigInt of more than ${MAX_BIGINT_DIGITS} digits cannot cross the sandbox boundary`);
+  return BigInt(text);
+}
+
 export function decode(json: string, makeBytes: (bytes: Uint8Array) => Uint8Array = (b) => b): unknown {
   // The reviver is slow; most values carry no tagged type at all.
   if (!json.includes('{"$')) return JSON.parse(json);
@@ -64,7 +77,7 @@ export function decode(json: string, makeBytes: (bytes: Uint8Array) => Uint8Arra
       if (keys.length === 1) {
         if (typeof o['$bytes'] === 'string') return makeBytes(fromBase64(o['$bytes']));
         if (typeof o['$date'] === 'number') return new Date(o['$date']);
-        if (typeof o['$bigint'] === 'string') return BigInt(o['$bigint']);
+        if (typeof o['$bigint'] === 'string') return bigIntOf(o['$bigint']);
         if (Array.isArray(o['$set'])) return new Set(o['$set']);
         if (Array.isArray(o['$map'])) return new Map(o['$map'] as Array<[unknown, unknown]>);
       }

@@ -35,25 +35,51 @@ export function getRandomValues<T extends ArrayBufferView | null>(array: T): T {
   return array;
 }
 
+/** The most bytes one hash call carries to the host (it refuses more: see host-services.ts). */
+const HOST_CHUNK = 8 * 1048576;
+/** Bytes kept in the sandbox before they go to the host: small hashes cost one call, at digest. */
+const PENDING = 1048576;
+let nextHashId = 1;
+
 class Hash {
   readonly #chunks: Uint8Array[] = [];
+  #pending = 0;
   #done = false;
+  /** Some of it went to the host already. */
+  #started = false;
+  readonly #id = nextHashId++;
   constructor(readonly algorithm: string, readonly key: Uint8Array | null) {}
   update(data: unknown, enc?: string): this {
     if (this.#done) throw Object.assign(new Error('Digest already called'), { code: 'ERR_CRYPTO_HASH_FINALIZED' });
-    this.#chunks.push(bytesOf(data, enc));
+    const bytes = bytesOf(data, enc);
+    this.#chunks.push(bytes);
+    this.#pending += bytes.length;
+    if (this.#pending >= PENDING) this.#flush(false);
     return this;
   }
-  digest(enc?: string): unknown {
-    this.#done = true;
-    const total = this.#chunks.reduce((n, c) => n + c.length, 0);
-    const all = new Uint8Array(total);
+  /** Sends what is pending, in chunks the host accepts; the last call answers the digest when `final`. */
+  #flush(final: boolean): Uint8Array | null {
+    const all = new Uint8Array(this.#pending);
     let o = 0;
     for (const c of this.#chunks) {
       all.set(c, o);
       o += c.length;
     }
-    const out = host.hash(this.algorithm, this.key, all);
+    this.#chunks.length = 0;
+    this.#pending = 0;
+    let answer: Uint8Array | null = null;
+    for (let at = 0; at < all.length || (at === 0 && final); at += HOST_CHUNK) {
+      const end = Math.min(all.length, at + HOST_CHUNK);
+      answer = host.hash(this.#id, this.algorithm, this.key, all.subarray(at, end), final && end === all.length, this.#started);
+      this.#started = true;
+      if (end === all.length) break;
+    }
+    return answer;
+  }
+  digest(enc?: string): unknown {
+    if (this.#done) throw Object.assign(new Error('Digest already called'), { code: 'ERR_CRYPTO_HASH_FINALIZED' });
+    this.#done = true;
+    const out = this.#flush(true)!;
     const b = Buf().from(out);
     return enc === undefined || enc === 'buffer' ? b : b.toString(enc);
   }

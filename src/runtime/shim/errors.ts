@@ -50,7 +50,8 @@ export function prepareStackTrace(error: unknown, callsites: CallSite[]): string
   let mapped: Array<[string, number, number, string | null] | null> = [];
   if (wanted.length > 0) {
     try {
-      mapped = JSON.parse(host.map(JSON.stringify(wanted))) as typeof mapped;
+      // The host maps the first 1024 frames of a stack (its bound); the rest stay as they are.
+      mapped = JSON.parse(host.map(JSON.stringify(wanted.length > 1024 ? wanted.slice(0, 1024) : wanted))) as typeof mapped;
     } catch {
       mapped = [];
     }

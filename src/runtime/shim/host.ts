@@ -21,8 +21,11 @@ export interface Host {
   lazy(name: string): void;
   /** WHATWG URL parsing by the host's own URL implementation: JSON of the parts, or throws. */
   url(input: string, base: string | undefined, setProp?: string, setValue?: string): string;
-  /** Hash/HMAC digest of bytes on the host (node:crypto). */
-  hash(algorithm: string, key: Uint8Array | null, data: Uint8Array): Uint8Array;
+  /**
+   * Hash/HMAC on the host (node:crypto), fed in chunks of at most 8 MiB: hash `id` is created on
+   * its first chunk (`continued` false), and `final` answers its digest (null before).
+   */
+  hash(id: number, algorithm: string, key: Uint8Array | null, data: Uint8Array, final: boolean, continued: boolean): Uint8Array | null;
   /**
    * A host call (host module function, AWS SDK command): `'v' + value`, `'e' + error`, or `'p'`
    * when the answer comes later through `__lambda_settle(id, ok, json)`.

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Ivm } from '../isolated-vm.js';
 import { buildSandbox, HOST_CALLBACKS, IsolateSandbox, type HostCallbacks, type SandboxEntry } from '../sandbox-build.js';
+import { hostCallTooLarge, MAX_HOST_CALL_CHARS } from '../host-calls.js';
 import { Failure, RpcPeer, SyncChannel, WATCHDOG_MARK, type Request } from './channel.js';
 
 /** Real ms an operation may overrun its own timeout before the process is declared stuck. */
@@ -98,6 +99,15 @@ function main(): void {
     }
   };
 
+  /**
+   * What would cross to the parent only to be refused or cut there is refused or cut here, before
+   * the copy: a 600 MB host call or console record held the parent's memory for nothing.
+   */
+  const bound = (name: string, args: unknown[]): void => {
+    if (name === 'call' && typeof args[2] === 'string' && args[2].length > MAX_HOST_CALL_CHARS) throw hostCallTooLarge(String(args[0]), String(args[1]), args[2].length);
+    if (name === 'log' && typeof args[1] === 'string' && args[1].length > MAX_HOST_CALL_CHARS) args[1] = args[1].slice(0, MAX_HOST_CALL_CHARS);
+  };
+
   const peer: RpcPeer = new RpcPeer(channel, (r: Request) => {
     switch (r.op) {
       case 'shim':
@@ -112,6 +122,7 @@ function main(): void {
         const callbacks = Object.fromEntries(
           HOST_CALLBACKS.map((name) => [name, (...args: unknown[]) =>
             untimed(() => {
+              bound(name, args);
               try {
                 return peer.request({ op: 'cb', h, name, args }).value;
               } catch (e) {
