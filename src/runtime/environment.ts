@@ -190,6 +190,13 @@ interface PendingCall {
 type Sandbox = SandboxHandle;
 
 const TIMED_OUT = 'Script execution timed out.';
+/**
+ * Timers an environment may have pending: they live on the host (about 400 bytes each, and every
+ * freeze and thaw visits them), where 500,000 frozen ones held 200 MB.
+ */
+export const MAX_TIMERS = 100_000;
+/** Host memory a pending timer is taken to cost, in the memory cap's accounting. */
+const HOST_BYTES_PER_TIMER = 512;
 /** Frames of one stack the host source-maps (V8's default stackTraceLimit is 10). */
 const MAX_MAPPED_FRAMES = 1024;
 
@@ -296,6 +303,25 @@ export class Environment {
   /** The sandbox's heap high-water mark as last sampled (MB; 0 without a sandbox). */
   get heapMB(): number {
     return this.#sandbox === undefined ? 0 : this.#peakMB;
+  }
+  /**
+   * What the environment holds of the host's memory, as `maxSandboxMemoryMB` counts it (MB): its
+   * sandbox's heap high-water mark, its /tmp (bytes and nodes, kept across sandbox resets) and
+   * its pending timers.
+   */
+  get hostMB(): number {
+    return this.heapMB + Math.ceil((this.#tmp.hostBytes + this.#timers.size * HOST_BYTES_PER_TIMER) / 1048576);
+  }
+  /** When {@link sampleHeap} last ran (the budget's count of samples; 0: never). */
+  sampledAt = 0;
+  /**
+   * Samples the heap now (the budget does, for environments whose last sample is the oldest):
+   * an invocation can grow its heap far past what its cold start measured.
+   */
+  sampleHeap(at: number): void {
+    this.sampledAt = at;
+    const s = this.#sandbox?.heapStats();
+    if (s !== undefined) this.#peakMB = Math.max(this.#peakMB, Math.ceil((s.used + s.external) / 1048576));
   }
   /** Times the sandbox was thrown away and re-created (timeouts, crashes). */
   get resets(): number {
@@ -876,6 +902,9 @@ export class Environment {
     const delay = rawDelay === -1 ? -1 : rawDelay >= 0 && rawDelay <= 2147483647 ? Math.trunc(rawDelay) : 1;
     let t = this.#timers.get(id);
     if (t === undefined) {
+      if (this.#timers.size >= MAX_TIMERS) {
+        throw new RangeError(`lambda-sim: more than ${MAX_TIMERS} timers are pending in this environment (the host keeps every one of them)`);
+      }
       t = { event: undefined, at: 0, fire: () => {}, ref, due: false, dueAt: 0 };
       this.#setTimer(id, t);
     } else if (t.ref !== ref) {

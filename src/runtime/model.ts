@@ -75,6 +75,9 @@ export class ModelEnvironment {
   get heapMB(): number {
     return 0;
   }
+  get hostMB(): number {
+    return 0;
+  }
   get resets(): number {
     return 0;
   }

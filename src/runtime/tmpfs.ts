@@ -57,18 +57,40 @@ class FsError {
   constructor(readonly code: string) {}
 }
 
+/**
+ * Files and directories a /tmp holds at most: one per 16 KiB of its size, mkfs.ext4's default
+ * bytes-per-inode ratio (32,768 for Lambda's default 512 MB). Past it, creating one is ENOSPC, as
+ * on Linux when the inodes run out. An empty file costs no storage but does cost the host memory
+ * (about 1 KB each here): 50,000 of them held 200 MB of host heap and counted for nothing.
+ */
+const BYTES_PER_INODE = 16_384;
+/** Host memory one node is taken to cost (its path, its entry in the index, its record). */
+export const HOST_BYTES_PER_NODE = 1024;
+
 export class TmpFs {
   readonly #nodes = new Map<string, FileNode | DirNode>();
   /** Directory path → the paths of its entries. */
   readonly #children = new Map<string, Set<string>>();
   #used = 0;
+  readonly maxNodes: number;
 
   constructor(readonly capacityBytes: number, private readonly now: () => number) {
+    this.maxNodes = Math.max(1024, Math.floor(capacityBytes / BYTES_PER_INODE));
     this.#put('/tmp', { dir: true, mtimeMs: now(), birthtimeMs: now() });
   }
 
   get usedBytes(): number {
     return this.#used;
+  }
+
+  /** Files and directories under /tmp. */
+  get nodeCount(): number {
+    return this.#nodes.size - 1;
+  }
+
+  /** What this /tmp holds of the host's memory: its bytes, and its nodes' bookkeeping. */
+  get hostBytes(): number {
+    return this.#used + this.#nodes.size * HOST_BYTES_PER_NODE;
   }
 
   /** The host side of the shim's `host.fs(op, path, a, b)`. */
@@ -226,6 +248,7 @@ export class TmpFs {
 
   #put(path: string, node: FileNode | DirNode): void {
     if (!this.#nodes.has(path) && path !== '/tmp') {
+      if (this.#nodes.size > this.maxNodes) throw new FsError('ENOSPC');
       const parent = path.slice(0, path.lastIndexOf('/')) || '/';
       let siblings = this.#children.get(parent);
       if (siblings === undefined) this.#children.set(parent, (siblings = new Set()));
