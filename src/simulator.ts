@@ -400,6 +400,7 @@ export class LambdaSimulator {
   readonly #routing: Random;
   /** Real clock: runs sandbox calls on isolate threads, bounded by `parallelism`. */
   readonly #executor: SandboxExecutor | undefined;
+  readonly #aws: AwsSdkRouter;
   /** Asynchronous invocation: the event queues, retries, DLQs and destinations. */
   readonly #async: AsyncPipeline;
   readonly #eventConfigs = new EventInvokeConfigs();
@@ -446,6 +447,7 @@ export class LambdaSimulator {
       (route) => router.latencyOf(route),
     );
     router.sdk = aws;
+    this.#aws = aws;
     const initModel: Latency = options.initLatency === 'measured' ? 0 : (options.initLatency ?? 0);
     const initRandom = this.#kernel.random.fork('init-latency');
     this.#registry = new FunctionRegistry({
@@ -1332,6 +1334,7 @@ export class LambdaSimulator {
     this.#async.close();
     this.#registry.closeAll();
     this.#sandboxes.close();
+    this.#aws.close();
     this.#kernel.close();
   }
 

@@ -321,6 +321,12 @@ export class AwsSdkRouter {
     return made;
   }
 
+  /** The simulator closes: every host client lambda-sim made is freed (in-flight calls fail as the SDK fails them). */
+  close(): void {
+    for (const cached of this.#clients.values()) dispose(cached);
+    this.#clients.clear();
+  }
+
   #release(cached: CachedClient): void {
     cached.inFlight--;
     if (cached.evicted && cached.inFlight === 0) dispose(cached);

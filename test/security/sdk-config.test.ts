@@ -471,4 +471,15 @@ describe('the cache of host clients', () => {
     expect(events[0]).toBe('released');
     expect(events.slice(1).sort()).toEqual(['destroy r-0', 'destroy r-1']);
   });
+
+  it('sim.close() destroys every cached client lambda-sim made (not those whose request handler is the user’s)', async () => {
+    const fake = standIn();
+    sim = newSim({ aws: { dynamodb: 'sdk', packages: { '@aws-sdk/client-dynamodb': fake.pkg } } });
+    const fn = await deploy(sim, `import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+      export const handler = async () => { for (const region of ['r-a', 'r-b', 'r-c']) await new DynamoDBClient({ region }).send(new GetItemCommand({})); return 'done'; };`);
+    expect((await call(sim, fn)).payload).toBe('done');
+    expect(fake.log.filter((x) => typeof x === 'string')).toEqual([]);
+    await sim.close();
+    expect(fake.log.filter((x) => typeof x === 'string').sort()).toEqual(['destroy r-a', 'destroy r-b', 'destroy r-c']);
+  });
 });
