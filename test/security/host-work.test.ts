@@ -108,6 +108,20 @@ it('past 1024 hashes in progress the least recently fed is dropped: digesting it
   }
 });
 
+it('supervised: a long native operation isolated-vm cannot interrupt (replaceAll on 32 Mi characters) ends the child at its deadline + 2 s, not the budget times twenty', async () => {
+  const sim = newSim({ seed: 9, cpuTimeBudgetMs: 500, sandbox: 'supervised' });
+  try {
+    const name = await deploy(sim, `export const handler = async (e) => (e.long ? 'a'.repeat(2 ** 25).replaceAll('a', 'bb').length : 'fine');`, { MemorySize: 1024, Timeout: 60 });
+    const r = await call(sim, name, { long: true });
+    expect(r.payload).toMatchObject({ errorType: 'Runtime.ExitError' });
+    expect((r.payload as { errorMessage: string }).errorMessage).toMatch(/Runtime exited with error: signal: killed/);
+    expect((await call(sim, name, {})).payload).toBe('fine');
+    expect(sim.sandboxStats().restarts).toBe(1);
+  } finally {
+    await sim.close();
+  }
+});
+
 describe('HostHashes, through its port', () => {
   it('refuses a chunk over MAX_HASH_CHUNK, drops the least recently fed past MAX_OPEN_HASHES, and forgets what clear() drops', () => {
     const hashes = new HostHashes();
