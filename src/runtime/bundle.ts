@@ -17,7 +17,8 @@ import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { build, type BuildFailure, type Message, type Plugin } from 'esbuild';
 import { InvalidParameterValueException } from '../errors.js';
 import { BundleGuard, bundleBudget, type BundleBudget, type PackageKind } from './bundle-guard.js';
-import { checkZip, extractZip } from './package-zip.js';
+import { extractZip, readZip } from './package-zip.js';
+import { packageTsconfig } from './package-tsconfig.js';
 import { BUILTIN_FILTER, PROVIDED_BUILTINS, REFUSED_ALTERNATIVES, builtinName } from './builtins.js';
 import { parseHandlerName } from './handler-name.js';
 import type { Ivm } from './isolated-vm.js';
@@ -109,13 +110,13 @@ export async function bundleCode(
   if ('Source' in code) {
     if (typeof code.Source !== 'string') throw new InvalidParameterValueException(`Code.Source must be a string of module text, got ${typeof code.Source}`);
     if (!parsed.ok) return failed(parsed);
-    const dir = mkdtempSync(join(tmpdir(), 'lambda-sim-src-'));
+    const { dir, root } = packageDir('lambda-sim-src-');
     try {
       const name = `${parsed.moduleRoot === '' ? '' : `${parsed.moduleRoot}/`}${parsed.module}.js`;
-      const file = join(dir, name);
+      const file = join(root, name);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, code.Source);
-      return await bundleEntry({ kind: 'source', root: dir, file, taskRoot: dir }, parsed.exportPath, Buffer.byteLength(code.Source), options);
+      return await bundleEntry({ kind: 'source', root, file, taskRoot: root }, parsed.exportPath, Buffer.byteLength(code.Source), options);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -123,15 +124,15 @@ export async function bundleCode(
   if ('ZipFile' in code) {
     const bytes = code.ZipFile;
     if (!(bytes instanceof Uint8Array)) throw new InvalidParameterValueException(`Code.ZipFile must be a Uint8Array of ZIP bytes, got ${typeof bytes}`);
-    // Size limits first, from the central directory, before anything is inflated or written.
-    checkZip(bytes);
+    // The archive is checked first, from its central directory, before anything is inflated or written.
+    const entries = readZip(bytes);
     if (!parsed.ok) return failed(parsed);
-    const dir = mkdtempSync(join(tmpdir(), 'lambda-sim-zip-'));
+    const { dir, root } = packageDir('lambda-sim-zip-');
     try {
-      extractZip(bytes, dir);
-      const file = findModule(join(dir, parsed.moduleRoot), parsed.module);
+      extractZip(bytes, entries, root);
+      const file = findModule(join(root, parsed.moduleRoot), parsed.module);
       if (file === undefined) return failed(importModuleError(parsed.module, '/var/runtime/index.mjs'), parsed.exportPath, bytes.length);
-      return await bundleEntry({ kind: 'zip', root: dir, file, taskRoot: dir }, parsed.exportPath, bytes.length, options);
+      return await bundleEntry({ kind: 'zip', root, file, taskRoot: root }, parsed.exportPath, bytes.length, options);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -152,6 +153,20 @@ export async function bundleCode(
     return bundleEntry({ kind: 'path', root: dirname(path), file: path, taskRoot: undefined }, exportPath, statSync(path).size, options);
   }
   throw new InvalidParameterValueException('Code must have exactly one of Source, Path or ZipFile');
+}
+
+/**
+ * A private directory (mkdtemp: 0700) for a ZipFile or Source package: the package goes in `task/`,
+ * beside an empty package.json, so esbuild's search for the package scope (`type`, `imports`,
+ * `sideEffects`) stops there instead of reaching a package.json someone planted in the shared
+ * temporary directory. (tsconfig lookup is off for these packages: see package-tsconfig.ts.)
+ */
+function packageDir(prefix: string): { dir: string; root: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(join(dir, 'package.json'), '{}');
+  const root = join(dir, 'task');
+  mkdirSync(root);
+  return { dir, root };
 }
 
 function findModule(dir: string, module: string): string | undefined {
@@ -252,6 +267,7 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
       metafile: false,
       logLevel: 'silent',
       plugins: [plugin, guard.plugin()],
+      ...(entry.kind === 'path' ? {} : { tsconfigRaw: packageTsconfig(entry.root) }),
       define: {
         __dirname: JSON.stringify(displayName(outdir, entry)),
         __filename: JSON.stringify(displayName(entry.file, entry)),
@@ -262,21 +278,25 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
     });
 
   let result;
-  for (let attempt = 0; ; attempt++) {
-    refused.length = 0;
-    sdkPackages.clear();
-    guard.begin();
-    try {
-      result = await run();
-      break;
-    } catch (error) {
-      const errors = (error as BuildFailure).errors ?? [];
-      const syntax = errors.find((m) => !isResolveError(m));
-      if (syntax !== undefined) return failed(syntaxError(syntax, entry, options.ivm), exportPath, codeSize);
-      const unresolved = errors.map(unresolvedSpecifier).filter((s): s is string => s !== undefined && !missing.has(s));
-      if (unresolved.length === 0 || attempt > 20) throw error;
-      for (const s of unresolved) missing.add(s);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      refused.length = 0;
+      sdkPackages.clear();
+      guard.begin();
+      try {
+        result = await run();
+        break;
+      } catch (error) {
+        const errors = (error as BuildFailure).errors ?? [];
+        const syntax = errors.find((m) => !isResolveError(m));
+        if (syntax !== undefined) return failed(syntaxError(syntax, entry, options.ivm), exportPath, codeSize);
+        const unresolved = errors.map(unresolvedSpecifier).filter((s): s is string => s !== undefined && !missing.has(s));
+        if (unresolved.length === 0 || attempt > 20) throw error;
+        for (const s of unresolved) missing.add(s);
+      }
     }
+  } finally {
+    await guard.close();
   }
   if (refused.length > 0) {
     const list = [...new Map(refused.map((r) => [`${r.module}@${r.importer}`, r])).values()];

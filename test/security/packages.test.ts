@@ -5,10 +5,11 @@
  * package (src/runtime/bundle-guard.ts), bundling has a time and size budget, and a ZIP's sizes are
  * checked before anything is inflated (src/runtime/package-zip.ts).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { strToU8, zipSync } from 'fflate';
+import { deflateSync, strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostLimitExceededError, InvalidParameterValueException, LambdaSimulator, RequestEntityTooLargeException } from '../../src/index.js';
 import { call, deploy } from '../helpers.js';
@@ -59,7 +60,12 @@ const outsideGlobs = (): Array<[string, string]> => [
   ['the issue’s /etc/pass${…}', `export const handler = async (e) => (await import(\`${UP}etc/pass\${e.p}\`, { with: { type: 'text' } })).default;`],
   ['a concatenated require()', `export const handler = async (e) => require('${secretPath()}' + e.p);`],
   ['an absolute template literal', `export const handler = async (e) => (await import(\`${secretDir}/secret\${e.p}\`, { with: { type: 'text' } })).default;`],
-  ['a template literal the scanner does not read (constant-folded)', `export const handler = async (e) => (await import(\`\${'.'}${secretPath().slice(1)}\${e.p}\`, { with: { type: 'text' } })).default;`],
+  ['a constant-folded template literal', `export const handler = async (e) => (await import(\`\${'.'}${secretPath().slice(1)}\${e.p}\`, { with: { type: 'text' } })).default;`],
+  ['a comment before the argument', `export const handler = async (e) => import(/* x */ \`${secretPath()}\${e.p}\`, { with: { type: 'text' } });`],
+  ['a parenthesised argument', `export const handler = async (e) => import((\`${secretPath()}\${e.p}\`), { with: { type: 'text' } });`],
+  ['escaped dots', `export const handler = async (e) => import(\`${secretPath().replace(/\./g, '\\x2e')}\${e.p}\`, { with: { type: 'text' } });`],
+  ['a concatenation with a comment', `export const handler = async (e) => require('${secretPath()}' /* */ + e.p);`],
+  ['a parenthesised concatenation', `export const handler = async (e) => require(('${secretPath()}') + e.p);`],
   ['a glob from a file in node_modules', `import { load } from 'dep'; export const handler = async (e) => load(e.p);`],
 ];
 const depFile = (): string => `exports.load = (p) => import(\`${secretPath()}\${p}\`, { with: { type: 'text' } });`;
@@ -175,23 +181,68 @@ describe('a package’s dynamic imports read only its own files', () => {
 });
 
 describe('bundling has a time budget, and a stopped build leaves other builds alone', () => {
-  it('a glob over / the scanner does not read ends at the budget with HostLimitExceededError; concurrent good packages deploy', async () => {
-    const sim = new LambdaSimulator({ seed: 16, bundling: { timeoutMs: 300 } });
+  /** A module esbuild takes well over 100 ms to parse (10 MB of array literal). */
+  const heavy = `export const data = [${'1,'.repeat(5_000_000)}]; export const handler = async () => data.length;`;
+
+  it('a package whose bundling outlasts the budget ends with HostLimitExceededError; builds it interrupted on the shared service run again', async () => {
+    const tight = new LambdaSimulator({ seed: 16, bundling: { timeoutMs: 50 } });
+    const other = new LambdaSimulator({ seed: 16 });
     try {
-      const evasive = `export const handler = async (e) => import(\`\${'.'}${UP.slice(1)}\${e.p}\`);`;
-      const started = Date.now();
       const [bad, ...good] = await Promise.allSettled([
-        sim.createFunction({ FunctionName: 'slash', Handler: 'index.handler', Runtime: 'nodejs20.x', Code: { ZipFile: zip({ 'index.mjs': evasive }) } }),
-        ...[1, 2, 3].map((i) => deploy(sim, `export const handler = async () => ${i};`, { FunctionName: `good${i}` })),
+        deploy(tight, heavy, { FunctionName: 'heavy' }),
+        ...[1, 2, 3].map((i) => deploy(other, `export const handler = async () => ${i};`, { FunctionName: `good${i}` })),
       ]);
-      // Well under the minutes the walk takes, bounded by the budget (plus a machine's slack).
-      expect(Date.now() - started).toBeLessThan(20_000);
       expect(bad.status).toBe('rejected');
-      const reason = (bad as PromiseRejectedResult).reason as Error;
-      // The budget, or (on a fast machine) the first file outside the package.
-      expect(reason instanceof HostLimitExceededError || reason instanceof InvalidParameterValueException).toBe(true);
+      expect((bad as PromiseRejectedResult).reason).toBeInstanceOf(HostLimitExceededError);
+      expect(((bad as PromiseRejectedResult).reason as Error).message).toBe('lambda-sim stopped bundling the handler code after 50 ms of real time (its budget)');
       expect(good.map((g) => g.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
-      for (const i of [1, 2, 3]) expect((await call(sim, `good${i}`)).payload).toBe(i);
+      for (const i of [1, 2, 3]) expect((await call(other, `good${i}`)).payload).toBe(i);
+    } finally {
+      await Promise.all([tight.close(), other.close()]);
+    }
+  });
+
+  it('refused ZIP packages (anybody can send them) stop only their own esbuild service: a good build they keep arriving during finishes', async () => {
+    const sim = new LambdaSimulator({ seed: 16 });
+    // Another client's simulator: bundling is queued per simulator (as many at once as cores).
+    const attacker = new LambdaSimulator({ seed: 17 });
+    try {
+      const bad = zip({ 'index.mjs': outsideGlobs()[1]![1] });
+      let done = false;
+      const good = Promise.all([
+        sim.createFunction({ FunctionName: 'goodzip', Handler: 'index.handler', Runtime: 'nodejs20.x', Code: { ZipFile: zip({ 'index.mjs': heavy }) } }),
+        deploy(sim, heavy, { FunctionName: 'goodsource' }),
+      ]).finally(() => {
+        done = true;
+      });
+      // One refusal after another while the good builds run (each stopped the shared service before).
+      const refusals: unknown[] = [];
+      for (let i = 0; i < 12 && !done; i++) refusals.push(await attacker.createFunction({ FunctionName: `bad${i}`, Handler: 'index.handler', Runtime: 'nodejs20.x', Code: { ZipFile: bad } }).catch((e: unknown) => e));
+      await good;
+      expect(refusals.length).toBeGreaterThan(5);
+      for (const r of refusals) expect(r).toBeInstanceOf(InvalidParameterValueException);
+      expect((await call(sim, 'goodzip')).payload).toBe(5_000_000);
+      expect((await call(sim, 'goodsource')).payload).toBe(5_000_000);
+    } finally {
+      await Promise.all([sim.close(), attacker.close()]);
+    }
+  });
+
+  it.each([
+    ['a comment before the argument', `import(/* x */ \`${UP}\${e.p}\`)`],
+    ['a parenthesised argument', `import((\`${UP}\${e.p}\`))`],
+    ['escaped dots', `import(\`${UP.replace(/\./g, '\\x2e')}\${e.p}\`)`],
+    ['a concatenation with a comment', `require('${UP}' /* */ + e.p)`],
+    ['a parenthesised concatenation', `require(('${UP}') + e.p)`],
+    ['a constant-folded template', `import(\`\${'.'}${UP.slice(1)}\${e.p}\`)`],
+  ])('a glob over / written with %s is refused from the source, without the walk (it ran to the budget)', async (_, expression) => {
+    const sim = new LambdaSimulator({ seed: 16, bundling: { timeoutMs: 10_000 } });
+    try {
+      const started = Date.now();
+      const error = await sim.createFunction({ FunctionName: 'slash', Handler: 'index.handler', Runtime: 'nodejs20.x', Code: { ZipFile: zip({ 'index.mjs': `export const handler = async (e) => ${expression};` }) } }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidParameterValueException);
+      expect((error as Error).message).toMatch(/the bundler read \/ \(the dynamic import/);
+      expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       await sim.close();
     }
@@ -283,6 +334,159 @@ describe('package size limits are checked before anything is inflated', () => {
       expect(JSON.parse(answer.body)).toMatchObject({ message: 'Unzipped size must be smaller than 262144000 bytes' });
     } finally {
       await endpoint.close();
+    }
+  });
+});
+
+/**
+ * A ZIP written entry by entry, so tests can make it lie: `entries` are written as local headers
+ * with their (already compressed) data; `directory` lists the central directory's entries, each
+ * pointing at one of them (several may point at the same one) with the sizes it declares.
+ */
+function craftZip(entries: Array<{ name: string; data: Uint8Array; method: number }>, directory: Array<{ of: number; size: number; compressedSize?: number; flags?: number; method?: number }>): Uint8Array {
+  const parts: Buffer[] = [];
+  const offsets: number[] = [];
+  let at = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name);
+    const head = Buffer.alloc(30);
+    head.writeUInt32LE(0x04034b50, 0);
+    head.writeUInt16LE(20, 4);
+    head.writeUInt16LE(e.method, 8);
+    head.writeUInt32LE(e.data.length, 18);
+    head.writeUInt32LE(e.data.length, 22);
+    head.writeUInt16LE(name.length, 26);
+    offsets.push(at);
+    parts.push(head, name, Buffer.from(e.data));
+    at += 30 + name.length + e.data.length;
+  }
+  const cdStart = at;
+  for (const d of directory) {
+    const e = entries[d.of]!;
+    const name = Buffer.from(e.name);
+    const cd = Buffer.alloc(46);
+    cd.writeUInt32LE(0x02014b50, 0);
+    cd.writeUInt16LE(20, 4);
+    cd.writeUInt16LE(20, 6);
+    cd.writeUInt16LE(d.flags ?? 0, 8);
+    cd.writeUInt16LE(d.method ?? e.method, 10);
+    cd.writeUInt32LE(d.compressedSize ?? e.data.length, 20);
+    cd.writeUInt32LE(d.size, 24);
+    cd.writeUInt16LE(name.length, 28);
+    cd.writeUInt32LE(offsets[d.of]!, 42);
+    parts.push(cd, name);
+    at += 46 + name.length;
+  }
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(directory.length, 8);
+  end.writeUInt16LE(directory.length, 10);
+  end.writeUInt32LE(at - cdStart, 12);
+  end.writeUInt32LE(cdStart, 16);
+  parts.push(end);
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+describe('a ZIP that lies about itself is refused before it costs the host', () => {
+  let sim: LambdaSimulator;
+  beforeAll(() => {
+    sim = new LambdaSimulator({ seed: 16 });
+  });
+  afterAll(() => sim.close());
+  const handler = { name: 'index.mjs', data: strToU8('export const handler = async () => "ran";'), method: 0 };
+  const create = (bytes: Uint8Array): Promise<unknown> => sim.createFunction({ FunctionName: 'liar', Handler: 'index.handler', Runtime: 'nodejs20.x', Code: { ZipFile: bytes } }).catch((e: unknown) => e);
+
+  it.each([
+    ['many directory entries pointing at the same stored 2 MB (it wrote 400 MB from a 20 MB ZIP)', () => {
+      const blob = { name: 'blob.bin', data: new Uint8Array(2 * 1048576), method: 0 };
+      return craftZip([handler, blob], [{ of: 0, size: handler.data.length }, ...Array.from({ length: 50 }, () => ({ of: 1, size: 2 * 1048576 }))]);
+    }, /two entries share the same bytes/],
+    ['a stored entry declaring fewer bytes than it holds', () => {
+      const blob = { name: 'blob.bin', data: new Uint8Array(1048576), method: 0 };
+      return craftZip([handler, blob], [{ of: 0, size: handler.data.length }, { of: 1, size: 10 }]);
+    }, /stored entry 'blob.bin' declares 10 bytes but holds 1048576/],
+    ['a deflate entry declaring 1 byte that inflates to 200 MB (it held the event loop for seconds)', () => {
+      const bomb = { name: 'bomb.bin', data: deflateSync(new Uint8Array(200 * 1048576), { level: 9 }), method: 8 };
+      return craftZip([handler, bomb], [{ of: 0, size: handler.data.length }, { of: 1, size: 1 }]);
+    }, /entry 'bomb.bin' inflates past its declared 1 bytes/],
+    ['an entry whose bytes lie past the end of the file', () => craftZip([handler], [{ of: 0, size: 10_000_000, compressedSize: 10_000_000 }]), /lies outside the file/],
+    ['an encrypted entry', () => craftZip([handler], [{ of: 0, size: handler.data.length, flags: 1 }]), /is encrypted/],
+    ['an unknown compression method', () => craftZip([handler], [{ of: 0, size: handler.data.length, method: 14 }]), /compression method 14/],
+  ])('%s: InvalidParameterValueException', async (_, make, message) => {
+    const bytes = make();
+    const started = Date.now();
+    const error = await create(bytes);
+    expect(error).toBeInstanceOf(InvalidParameterValueException);
+    expect((error as Error).message).toMatch(message);
+    // Refused from the directory or within a step of inflating: no real work was done.
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('an honest crafted ZIP (stored and deflate) deploys and runs', async () => {
+    const text = 'x'.repeat(100_000);
+    const data = { name: 'data.txt', data: deflateSync(strToU8(text)), method: 8 };
+    const main = { name: 'index.mjs', data: strToU8(`import t from './data.txt' with { type: 'text' }; export const handler = async () => t.length;`), method: 0 };
+    await sim.createFunction({ FunctionName: 'honest', Handler: 'index.handler', Runtime: 'nodejs20.x', Code: { ZipFile: craftZip([main, data], [{ of: 0, size: main.data.length }, { of: 1, size: text.length }]) } });
+    expect((await call(sim, 'honest')).payload).toBe(100_000);
+  });
+});
+
+describe('tsconfig.json: only the package’s own, confined', () => {
+  let sim: LambdaSimulator;
+  let fifoDir: string;
+  beforeAll(() => {
+    sim = new LambdaSimulator({ seed: 16, bundling: { timeoutMs: 5_000 } });
+    fifoDir = mkdtempSync(join(tmpdir(), 'pkg-fifo-'));
+    execFileSync('mkfifo', [join(fifoDir, 'fifo')]);
+  });
+  afterAll(async () => {
+    await sim.close();
+    rmSync(fifoDir, { recursive: true, force: true });
+  });
+  /** A handler whose view (a .tsx file) says which JSX factory the tsconfig chose. */
+  const withView = (view: string): Record<string, string> => ({ 'index.mjs': `export { handler } from './view.tsx';`, 'view.tsx': `${view} export const handler = async () => String(<div />);` });
+
+  it.each([
+    ['a host file', () => `${UP}${secretDir.slice(1)}/secret.txt`],
+    ['a FIFO on the host (it hung the build)', () => `${UP}${fifoDir.slice(1)}/fifo`],
+    ['an absolute path', () => join(secretDir, 'secret.txt')],
+  ])('a ZipFile whose tsconfig.json extends %s deploys without reading it', async (_, target) => {
+    const files = { ...withView(`const h = () => 'own factory';`), 'tsconfig.json': JSON.stringify({ extends: target(), compilerOptions: { jsxFactory: 'h' } }) };
+    const started = Date.now();
+    await sim.createFunction({ FunctionName: 'ext', Handler: 'index.handler', Runtime: 'nodejs20.x', Code: { ZipFile: zip(files) } });
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect((await call(sim, 'ext')).payload).toBe('own factory');
+    await sim.deleteFunction({ FunctionName: 'ext' });
+  });
+
+  it('its own tsconfig.json (with comments, trailing commas and an extends inside the package) applies', async () => {
+    const files = {
+      ...withView(`const mine = () => 'from the base config';`),
+      'tsconfig.json': '{ // the package\'s own\n "extends": "./configs/base.json", /* inside */ "compilerOptions": { "strict": true, }, }',
+      'configs/base.json': '{ "compilerOptions": { "jsxFactory": "mine" } }',
+    };
+    await sim.createFunction({ FunctionName: 'own', Handler: 'index.handler', Runtime: 'nodejs20.x', Code: { ZipFile: zip(files) } });
+    expect((await call(sim, 'own')).payload).toBe('from the base config');
+  });
+
+  it('a tsconfig.json or package.json someone planted in the temporary directory does not reach ZipFile or Source packages', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'pkg-shared-tmp-'));
+    writeFileSync(join(shared, 'tsconfig.json'), JSON.stringify({ compilerOptions: { jsxFactory: 'planted' } }));
+    writeFileSync(join(shared, 'package.json'), JSON.stringify({ imports: { '#secret': join(secretDir, 'secret.txt') } }));
+    const before = process.env['TMPDIR'];
+    process.env['TMPDIR'] = shared;
+    try {
+      const planted = withView(`const planted = () => 'PLANTED'; const React = { createElement: () => 'normal' };`);
+      await sim.createFunction({ FunctionName: 'tmpzip', Handler: 'index.handler', Runtime: 'nodejs20.x', Code: { ZipFile: zip(planted) } });
+      expect((await call(sim, 'tmpzip')).payload).toBe('normal');
+      await deploy(sim, `import s from '#secret' with { type: 'text' }; export const handler = async () => s;`, { FunctionName: 'tmpsrc' });
+      const r = await call(sim, 'tmpsrc');
+      expect(r.text).not.toContain(SECRET);
+      expect(r.payload).toMatchObject({ errorType: 'Runtime.ImportModuleError' });
+    } finally {
+      if (before === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = before;
+      rmSync(shared, { recursive: true, force: true });
     }
   });
 });
