@@ -127,6 +127,11 @@ const refuseNetwork = {
   destroy(): void {},
 };
 
+/** A host error's message without the host's file paths (a handler deploying code can read it). */
+function withoutPaths(message: string): string {
+  return message.replace(/(?:file:\/\/)?\/[^\s'"():]+/g, '<path>');
+}
+
 export function serviceOf(pkg: string): string {
   return pkg === '@aws-sdk/lib-dynamodb' ? 'dynamodb' : pkg.replace(/^@aws-sdk\/client-/, '');
 }
@@ -188,7 +193,7 @@ export class AwsSdkRouter {
           this.#modules.delete(pkg);
           throw new InvalidParameterValueException(
             `The handler imports ${pkg}. lambda-sim provides the AWS SDK as Lambda's runtime does, by running the real package on the host, ` +
-              `but it cannot load ${pkg} here (${(cause as Error).message.split('\n')[0]}). Install it in your project: npm install --save-dev ${pkg}`,
+              `but it cannot load ${pkg} here (${withoutPaths((cause as Error).message.split('\n')[0] ?? '')}). Install it in your project: npm install --save-dev ${pkg}`,
           );
         },
       );

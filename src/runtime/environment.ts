@@ -19,6 +19,8 @@ import type { Random } from '../kernel/random.js';
 import { syntaxErrorMessage, type HandlerBundle } from './bundle.js';
 import { hostCallTooLarge, MAX_HOST_CALL_CHARS, type HostCallAnswer, type HostCallRouter } from './host-calls.js';
 import { HostHashes, parseUrlOnHost } from './host-services.js';
+import { HOST_BYTES_PER_PENDING_CHAR, HOST_BYTES_PER_TIMER, MAX_PENDING_HOST_CALL_CHARS, MAX_PENDING_HOST_CALLS, MAX_TIMERS } from './host-limits.js';
+import { MAX_MAPPED_FRAMES } from './shim/limits.js';
 import { decode, encode, encodeError } from './shim/codec.js';
 import type { SdkShape } from './shim/sdk.js';
 import { LogFormatter, type ErrorBody, type LogFormat } from './logs.js';
@@ -190,15 +192,6 @@ interface PendingCall {
 type Sandbox = SandboxHandle;
 
 const TIMED_OUT = 'Script execution timed out.';
-/**
- * Timers an environment may have pending: they live on the host (about 400 bytes each, and every
- * freeze and thaw visits them), where 500,000 frozen ones held 200 MB.
- */
-export const MAX_TIMERS = 100_000;
-/** Host memory a pending timer is taken to cost, in the memory cap's accounting. */
-const HOST_BYTES_PER_TIMER = 512;
-/** Frames of one stack the host source-maps (V8's default stackTraceLimit is 10). */
-const MAX_MAPPED_FRAMES = 1024;
 
 /** Disposes of a sandbox a host turn later (not from inside its own callbacks, which is refused). */
 function disposeSoon(sandbox: Sandbox): void {
@@ -306,11 +299,12 @@ export class Environment {
   }
   /**
    * What the environment holds of the host's memory, as `maxSandboxMemoryMB` counts it (MB): its
-   * sandbox's heap high-water mark, its /tmp (bytes and nodes, kept across sandbox resets) and
-   * its pending timers.
+   * sandbox's heap high-water mark, its /tmp (bytes and nodes, kept across sandbox resets), its
+   * pending timers and the arguments of its host calls still at work.
    */
   get hostMB(): number {
-    return this.heapMB + Math.ceil((this.#tmp.hostBytes + this.#timers.size * HOST_BYTES_PER_TIMER) / 1048576);
+    const held = this.#tmp.hostBytes + this.#timers.size * HOST_BYTES_PER_TIMER + this.#hostWork.chars * HOST_BYTES_PER_PENDING_CHAR;
+    return this.heapMB + Math.ceil(held / 1048576);
   }
   /** When {@link sampleHeap} last ran (the budget's count of samples; 0: never). */
   sampledAt = 0;
@@ -988,6 +982,12 @@ export class Environment {
     let answer: HostCallAnswer;
     try {
       if (argsJson.length > MAX_HOST_CALL_CHARS) throw hostCallTooLarge(target, path, argsJson.length);
+      if (this.#hostWork.calls >= MAX_PENDING_HOST_CALLS || this.#hostWork.chars + argsJson.length > MAX_PENDING_HOST_CALL_CHARS) {
+        throw new RangeError(
+          `lambda-sim: this environment already has ${this.#hostWork.calls} host calls waiting for an answer, holding ${this.#hostWork.chars} characters of arguments ` +
+            `(at most ${MAX_PENDING_HOST_CALLS} calls and ${MAX_PENDING_HOST_CALL_CHARS} characters): await some before starting more`,
+        );
+      }
       answer = this.spec.hostCalls.call(target, path, decode(argsJson) as unknown[], {
         functionName: this.spec.functionName,
         functionArn: this.spec.functionArn,
@@ -1011,7 +1011,18 @@ export class Environment {
         const pending: PendingCall = { sandbox, due: undefined };
         this.#calls.set(id, pending);
         const latency = Math.max(0, answer.latencyMs);
+        // The host holds the arguments until its work settles (whatever becomes of the sandbox).
+        const work = this.#hostWork;
+        const chars = argsJson.length;
+        work.calls++;
+        work.chars += chars;
+        let settled = false;
         const finish = (ok: boolean, value: unknown): void => {
+          if (!settled) {
+            settled = true;
+            work.calls--;
+            work.chars -= chars;
+          }
           let json: string;
           try {
             json = ok ? encode(value) : encodeError(value);
@@ -1222,6 +1233,8 @@ export class Environment {
     return JSON.stringify(out);
   }
 
+  /** Host work started by this environment's host calls and not settled yet: how many, and their arguments' characters. */
+  readonly #hostWork = { calls: 0, chars: 0 };
   readonly #lazyLoaded = new Set<string>();
   /** Hashes the sandbox is feeding in chunks (see host-services.ts). */
   readonly #hashes = new HostHashes();
@@ -1285,7 +1298,7 @@ export class Environment {
  */
 function errorBodyFrom(json: string): ErrorBody {
   // Bounded before it is parsed on the host: an error report is a response too.
-  if (json.length > MAX_RESPONSE_BYTES) {
+  if (json.length > MAX_RESPONSE_BYTES || Buffer.byteLength(json) > MAX_RESPONSE_BYTES) {
     return {
       errorType: 'Function.ResponseSizeTooLarge',
       errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,

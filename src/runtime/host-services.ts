@@ -31,8 +31,8 @@ export function parseUrlOnHost(input: string, base: string | undefined, prop: st
   return JSON.stringify(parts);
 }
 
-/** Bytes one hash call may carry (the shim sends larger inputs in chunks). */
-export const MAX_HASH_CHUNK = 8 * 1048576;
+export { MAX_HASH_CHUNK } from './shim/limits.js';
+import { MAX_HASH_CHUNK } from './shim/limits.js';
 /**
  * Hashes an environment may have in progress on the host. Past it the least recently fed one is
  * dropped (a hash object the handler let go of stays here until its sandbox goes, as nothing tells

@@ -1,8 +1,9 @@
 /**
  * Building a sandbox inside an isolate, shared by the in-process factory and the supervised child
- * process (which bundles this file, so it imports nothing but types and the code cache).
+ * process (which bundles this file, so it imports nothing but types, the code cache and the real clock).
  */
 import type { Context, ExternalCopy, Isolate, Module, Reference } from 'isolated-vm';
+import { realNow } from '../kernel/host-time.js';
 import { compileModule, compileScript } from './code-cache.js';
 import type { Ivm } from './isolated-vm.js';
 import type { SandboxHandle } from './sandbox-host.js';
@@ -96,9 +97,12 @@ export class IsolateSandbox implements SandboxHandle {
    * intrinsics the chunk uses), so nothing here may outlast the invocation's budget.
    */
   runChunk(chunk: { readonly name: string; readonly code: string; readonly filename: string }, timeoutMs: number): void {
+    const began = realNow();
     const factory = compileScript(this.isolate, chunk, chunk.code, chunk.filename).runSync(this.context, { reference: true, timeout: timeoutMs }) as Reference<unknown>;
     try {
-      this.entries.chunk.applySync(undefined, [chunk.name, factory.derefInto()] as never[], { timeout: timeoutMs });
+      // What the evaluation left of the budget, not the whole of it again.
+      const left = Math.max(1, Math.ceil(timeoutMs - (realNow() - began)));
+      this.entries.chunk.applySync(undefined, [chunk.name, factory.derefInto()] as never[], { timeout: left });
     } finally {
       factory.release();
     }

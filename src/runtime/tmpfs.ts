@@ -64,8 +64,10 @@ class FsError {
  * (about 1 KB each here): 50,000 of them held 200 MB of host heap and counted for nothing.
  */
 const BYTES_PER_INODE = 16_384;
-/** Host memory one node is taken to cost (its path, its entry in the index, its record). */
+/** Host memory one node is taken to cost besides its path (its entry in the index, its record). */
 export const HOST_BYTES_PER_NODE = 1024;
+/** ... and per character of its path, which the index holds twice (as key and as a sibling). */
+const HOST_BYTES_PER_PATH_CHAR = 4;
 
 export class TmpFs {
   readonly #nodes = new Map<string, FileNode | DirNode>();
@@ -90,7 +92,12 @@ export class TmpFs {
 
   /** What this /tmp holds of the host's memory: its bytes, and its nodes' bookkeeping. */
   get hostBytes(): number {
-    return this.#used + this.#nodes.size * HOST_BYTES_PER_NODE;
+    return this.#used + this.#metaBytes;
+  }
+  /** Host memory of the nodes' bookkeeping: {@link HOST_BYTES_PER_NODE} each, plus their paths. */
+  #metaBytes = 0;
+  static #meta(path: string): number {
+    return HOST_BYTES_PER_NODE + path.length * HOST_BYTES_PER_PATH_CHAR;
   }
 
   /** The host side of the shim's `host.fs(op, path, a, b)`. */
@@ -249,6 +256,7 @@ export class TmpFs {
   #put(path: string, node: FileNode | DirNode): void {
     if (!this.#nodes.has(path) && path !== '/tmp') {
       if (this.#nodes.size > this.maxNodes) throw new FsError('ENOSPC');
+      this.#metaBytes += TmpFs.#meta(path);
       const parent = path.slice(0, path.lastIndexOf('/')) || '/';
       let siblings = this.#children.get(parent);
       if (siblings === undefined) this.#children.set(parent, (siblings = new Set()));
@@ -258,7 +266,7 @@ export class TmpFs {
   }
 
   #delete(path: string): void {
-    this.#nodes.delete(path);
+    if (this.#nodes.delete(path) && path !== '/tmp') this.#metaBytes -= TmpFs.#meta(path);
     this.#children.delete(path);
     this.#children.get(path.slice(0, path.lastIndexOf('/')) || '/')?.delete(path);
   }

@@ -45,9 +45,13 @@ describe.each(['in-process', 'supervised'] as const)('Atomics in the sandbox (%s
       await a.value;
       const rest = Atomics.notify(ta, 1);
       await Promise.all([b.value, other.value]);
-      return [woken, rest, order, Atomics.notify(ta, 1)];`);
+      const last = Atomics.notify(ta, 1);
+      const c = Atomics.waitAsync(ta, 1, 0, 10);
+      const none = [Atomics.notify(ta, 1, NaN), Atomics.notify(ta, 1, -3), Atomics.notify(ta, 1, 0)];
+      return [woken, rest, order, last, none, await c.value];`);
     expect(r.out.FunctionError).toBeUndefined();
-    expect(r.payload).toEqual([1, 1, ['a ok', 'b ok', 'other timed-out'], 0]);
+    // A count of NaN, below 0 or 0 wakes nobody, as V8's ToIntegerOrInfinity makes it.
+    expect(r.payload).toEqual([1, 1, ['a ok', 'b ok', 'other timed-out'], 0, [0, 0, 0], 'timed-out']);
   });
 
   it('wait with a finite timeout answers timed-out at once, without holding the host for real time', async () => {

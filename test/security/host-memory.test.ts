@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostLimitExceededError, type LambdaSimulator } from '../../src/index.js';
-import { MAX_TIMERS } from '../../src/runtime/environment.js';
+import { MAX_TIMERS } from '../../src/runtime/host-limits.js';
 import { TmpFs } from '../../src/runtime/tmpfs.js';
 import { call, deploy, newSim } from '../helpers.js';
 
@@ -51,14 +51,24 @@ describe('/tmp holds at most one file or directory per 16 KiB of EphemeralStorag
     expect((await call(sim, 'room')).payload).toEqual(['ENOSPC', 32_768, 'fits']);
   });
 
-  it('TmpFs, through its port: a node’s host cost is counted in hostBytes, and a rename does not need a spare node', () => {
+  it('TmpFs, through its port: nodes count in hostBytes by their paths too, a rename needs no spare node, removing gives it all back', () => {
     const fs = new TmpFs(512 * 1048576, () => 0);
-    const before = fs.hostBytes;
+    const empty = fs.hostBytes;
     for (let i = 0; i < fs.maxNodes; i++) expect(fs.op('writeFile', `/tmp/${i}`, new Uint8Array(0), undefined)).toBe('');
     expect(fs.nodeCount).toBe(32_768);
-    expect(fs.hostBytes - before).toBe(32_768 * 1024);
+    const short = fs.hostBytes - empty;
+    expect(short).toBeGreaterThanOrEqual(32_768 * 1024);
     expect(String(fs.op('mkdir', '/tmp/extra', false, undefined))).toContain('ENOSPC');
     expect(fs.op('rename', '/tmp/0', '/tmp/renamed', undefined)).toBe('');
+    for (let i = 1; i < fs.maxNodes; i++) fs.op('unlink', `/tmp/${i}`, undefined, undefined);
+    fs.op('unlink', '/tmp/renamed', undefined, undefined);
+    expect(fs.hostBytes).toBe(empty);
+    // 4,000-character paths (as many nodes) cost the host far more than short ones: they count so.
+    const long = 'd'.repeat(250);
+    let dir = '/tmp';
+    for (let depth = 0; depth < 15; depth++) fs.op('mkdir', (dir = `${dir}/${long}`), false, undefined);
+    for (let i = 0; i < 1000; i++) fs.op('writeFile', `${dir}/${i}`, new Uint8Array(0), undefined);
+    expect(fs.hostBytes - empty).toBeGreaterThan(1015 * (1024 + 4 * 3_700));
   });
 });
 
@@ -105,4 +115,30 @@ it('maxSandboxMemoryMB counts /tmp too (it lives on the host in both modes): two
   const outcomes = await Promise.allSettled([1, 2, 3].map(() => sim!.invoke({ FunctionName: 'tmpfill', Payload: '{}' })));
   expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
   expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(HostLimitExceededError);
+});
+
+describe('host calls waiting for an answer, per environment', () => {
+  it('past 1,024 pending calls, or 128 Mi characters of their arguments, a new call is a RangeError; answered ones make room', async () => {
+    // Answers a turn of the host's event loop later: every call the handler starts in one go is pending at once.
+    sim = newSim({ seed: 8, modules: { slow: { wait: (x: unknown) => new Promise((r) => setImmediate(() => r(typeof x === 'string' ? x.length : x))) } } });
+    await deploy(sim, `import slow from 'slow';
+      export const handler = async (e) => {
+        const waiting = [];
+        const tryCall = (arg) => { try { waiting.push(slow.wait(arg)); return 'started'; } catch (err) { return err.name + ': ' + err.message.slice(0, 80); } };
+        if (e.count) { const out = []; for (let i = 0; i < 1030; i++) out.push(tryCall(i)); return [out.filter((x) => x === 'started').length, out[1024], (await Promise.all(waiting)).length]; }
+        const big = 'x'.repeat(30 * 1048576);
+        const out = [1, 2, 3, 4, 5].map(() => tryCall(big));
+        return [out, (await Promise.all(waiting)).length];
+      };`, { FunctionName: 'pending', Timeout: 60, MemorySize: 1024 });
+    expect((await call(sim, 'pending', { count: true })).payload).toEqual([
+      1024,
+      'RangeError: lambda-sim: this environment already has 1024 host calls waiting for an answer, ',
+      1024,
+    ]);
+    const bytes = await call(sim, 'pending', {});
+    const [outcomes, answered] = bytes.payload as [string[], number];
+    expect(outcomes.slice(0, 4)).toEqual(['started', 'started', 'started', 'started']);
+    expect(outcomes[4]).toMatch(/^RangeError: lambda-sim: this environment already has 4 host calls waiting for an answer/);
+    expect(answered).toBe(4);
+  });
 });

@@ -100,7 +100,9 @@ export function installAtomics(g: Record<string, unknown>): void {
     (ta: Typed, index: number, count?: unknown): number => {
       // V8 checks the arguments (and wakes nobody: no thread of this agent can be waiting in it).
       apply(realNotify, atomics, [ta, index, 0]);
-      let left = count === undefined ? Infinity : timeoutOf(count);
+      // ToIntegerOrInfinity, at least 0: NaN wakes nobody, as in V8.
+      const n = count === undefined ? Infinity : toNumber(count);
+      let left = isNaN(n) || n < 0 ? 0 : n;
       if (!(ta instanceof Int32Array || ta instanceof BigInt64Array)) return 0;
       const at = (apply(byteOffsetOf, ta, []) as number) + trunc(toNumber(index)) * bytesPer(ta);
       const buffer = apply(bufferOf, ta, []) as ArrayBufferLike;

@@ -5,6 +5,8 @@
  * ($metadata, $fault, code…). Used on both sides of the isolate boundary, so it is plain ES2022.
  */
 
+import { MAX_BIGINT_DIGITS } from './limits.js';
+
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 function toBase64(bytes: Uint8Array): string {
@@ -54,13 +56,6 @@ export function encode(value: unknown): string {
   }) ?? 'null';
 }
 
-/**
- * Digits a BigInt may have to cross the boundary. Parsing a decimal string into a BigInt is
- * quadratic: 16 million digits took the host 6–8 s (in the host's callback, past the invocation's
- * CPU budget). 4300 is CPython's limit for the same reason; a DynamoDB number has 38 digits.
- */
-export const MAX_BIGINT_DIGITS = 4300;
-
 function bigIntOf(text: string): bigint {
   const digits = text.startsWith('-') || text.startsWith('+') ? text.length - 1 : text.length;
   if (digits > MAX_BIGINT_DIGITS) throw new RangeError(`lambda-sim: a BigInt of more than ${MAX_BIGINT_DIGITS} digits cannot cross the sandbox boundary`);
@@ -86,17 +81,24 @@ export function decode(json: string, makeBytes: (bytes: Uint8Array) => Uint8Arra
   });
 }
 
-/** Nested errors among an error's fields (a `cause`, an SDK error's `$response`…) lose their stacks too. */
+/**
+ * An error's fields as they may cross: every nested error (a `cause`, an SDK error's `$response`,
+ * one in an array or an instance's property) loses its stack, at any depth up to 16 levels; deeper
+ * values are left out.
+ */
 function withoutStacks(v: unknown, depth: number): unknown {
-  if (v === null || typeof v !== 'object' || depth > 8) return v;
-  if (v instanceof Error) {
-    const out: Record<string, unknown> = { name: v.name, message: v.message };
-    for (const k of Object.keys(v)) if (k !== 'stack') out[k] = withoutStacks((v as unknown as Record<string, unknown>)[k], depth + 1);
-    return out;
+  if (v === null || typeof v !== 'object') return v;
+  if (depth > 16) return undefined;
+  if (v instanceof Uint8Array || v instanceof ArrayBuffer || v instanceof Date) return v;
+  if (Array.isArray(v)) return v.map((x) => withoutStacks(x, depth + 1));
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, withoutStacks(x, depth + 1)]));
+  if (v instanceof Set) return new Set([...v].map((x) => withoutStacks(x, depth + 1)));
+  const out: Record<string, unknown> = v instanceof Error ? { name: v.name, message: v.message } : {};
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (k === 'stack' && (v instanceof Error || typeof x === 'string')) continue;
+    out[k] = withoutStacks(x, depth + 1);
   }
-  if (Array.isArray(v) || v instanceof Uint8Array || v instanceof Date || v instanceof Map || v instanceof Set || Object.getPrototypeOf(v) !== Object.prototype) return v;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) if (k !== 'stack' || typeof (v as Record<string, unknown>)[k] !== 'string') out[k] = withoutStacks((v as Record<string, unknown>)[k], depth + 1);
   return out;
 }
 

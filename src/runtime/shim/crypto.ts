@@ -2,6 +2,7 @@
  * `crypto`: seeded randomness (so runs replay) and hashes/HMACs computed by the host's node:crypto.
  */
 import { host } from './host.js';
+import { MAX_HASH_CHUNK } from './limits.js';
 import { lazy } from './lazy.js';
 import { fillRandom, randomUUID } from './random.js';
 import { utf8Encode } from './text.js';
@@ -35,8 +36,7 @@ export function getRandomValues<T extends ArrayBufferView | null>(array: T): T {
   return array;
 }
 
-/** The most bytes one hash call carries to the host (it refuses more: see host-services.ts). */
-const HOST_CHUNK = 8 * 1048576;
+
 /** Bytes kept in the sandbox before they go to the host: small hashes cost one call, at digest. */
 const PENDING = 1048576;
 let nextHashId = 1;
@@ -68,8 +68,8 @@ class Hash {
     this.#chunks.length = 0;
     this.#pending = 0;
     let answer: Uint8Array | null = null;
-    for (let at = 0; at < all.length || (at === 0 && final); at += HOST_CHUNK) {
-      const end = Math.min(all.length, at + HOST_CHUNK);
+    for (let at = 0; at < all.length || (at === 0 && final); at += MAX_HASH_CHUNK) {
+      const end = Math.min(all.length, at + MAX_HASH_CHUNK);
       answer = host.hash(this.#id, this.algorithm, this.key, all.subarray(at, end), final && end === all.length, this.#started);
       this.#started = true;
       if (end === all.length) break;

@@ -4,6 +4,7 @@
  * the user's files and lines by one host call per stack.
  */
 import { host } from './host.js';
+import { MAX_MAPPED_FRAMES } from './limits.js';
 
 export const BUNDLE_FILE = 'file:///var/task/__bundle.mjs';
 
@@ -50,8 +51,8 @@ export function prepareStackTrace(error: unknown, callsites: CallSite[]): string
   let mapped: Array<[string, number, number, string | null] | null> = [];
   if (wanted.length > 0) {
     try {
-      // The host maps the first 1024 frames of a stack (its bound); the rest stay as they are.
-      mapped = JSON.parse(host.map(JSON.stringify(wanted.length > 1024 ? wanted.slice(0, 1024) : wanted))) as typeof mapped;
+      // The host maps the first MAX_MAPPED_FRAMES frames of a stack (its bound); the rest stay as they are.
+      mapped = JSON.parse(host.map(JSON.stringify(wanted.length > MAX_MAPPED_FRAMES ? wanted.slice(0, MAX_MAPPED_FRAMES) : wanted))) as typeof mapped;
     } catch {
       mapped = [];
     }

@@ -1,0 +1,23 @@
+/**
+ * Bounds an environment keeps on what handler code can make the host hold, and what each thing is
+ * taken to cost in `maxSandboxMemoryMB`'s accounting (see pool.ts). One place, so the README's
+ * limits table has one source.
+ */
+
+/**
+ * Timers an environment may have pending: they live on the host (about 400 bytes each, and every
+ * freeze and thaw visits them), where 500,000 frozen ones held 200 MB.
+ */
+export const MAX_TIMERS = 100_000;
+/** Host memory a pending timer is taken to cost. */
+export const HOST_BYTES_PER_TIMER = 512;
+
+/**
+ * Host calls (host modules, the AWS SDK) an environment may have waiting for an answer, and the
+ * characters of their encoded arguments together: the host holds every argument until its call
+ * settles (20 un-awaited 32 MB invokes held 700 MB).
+ */
+export const MAX_PENDING_HOST_CALLS = 1024;
+export const MAX_PENDING_HOST_CALL_CHARS = 128 * 1048576;
+/** Host memory a pending call's argument character is taken to cost (decoded, it is held twice at least). */
+export const HOST_BYTES_PER_PENDING_CHAR = 2;
