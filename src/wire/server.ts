@@ -5,8 +5,8 @@
  *
  * What a client can make the host hold is bounded: connections (`maxConnections`, and
  * `keepAliveTimeoutMs` for idle ones), request bodies (per operation, and `maxBufferedBodyBytes`
- * across all requests), and time (`headersTimeoutMs`, `requestTimeoutMs`). Each bound is answered
- * with a typed error, as Lambda's own answers are.
+ * across all requests, counted in bytes received), and time (`headersTimeoutMs`,
+ * `requestTimeoutMs`). Each bound is answered with a typed error, as Lambda's own answers are.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -54,15 +54,21 @@ export interface ListenOptions extends RestOptions {
    */
   keepAliveTimeoutMs?: number;
   /**
-   * Bytes of request bodies this endpoint holds at once, across all its requests. A request holds
-   * its share from its headers (its declared `Content-Length`, or chunk by chunk when it sends
-   * none) until its answer is sent, since its body stays in memory while its function runs.
-   * Default 268 435 456 (256 MB): three of the largest code uploads (a 50 MB zip in base64, about
-   * 67 MB each) or forty 6 MB invokes at once, while eight slow clients cannot make the host hold
-   * 8 × 60 MB. A request that does not fit in what is left is answered at once, before its body is
-   * read, with 503 `HostLimitExceededError` (`retry-after: 1`: it fits once others are answered);
-   * one larger than the whole budget, with 413 `RequestEntityTooLargeException` (it never fits).
-   * Either way its connection is closed and nothing of its body is kept.
+   * Bytes of request bodies this endpoint holds at once, across all its requests. A request is
+   * charged the bytes of its body as they arrive, not what it declares (a client that declares a
+   * large `Content-Length` and sends nothing holds nothing), and holds them until its answer is
+   * sent, since its body stays in memory while its function runs. Default 268 435 456 (256 MB):
+   * three of the largest code uploads (a 50 MB zip in base64, about 67 MB each) or forty 6 MB
+   * invokes at once, while eight slow clients cannot make the host hold 8 × 60 MB.
+   *
+   * A request whose declared length is larger than the whole budget is answered at once, before
+   * its body is read, with 413 `RequestEntityTooLargeException` (it never fits), as is one over its
+   * operation's limit. Otherwise its body is read, and the request whose next chunk would pass the
+   * budget is answered 503 `HostLimitExceededError` (`retry-after: 1`: it fits once others are
+   * answered); its connection is closed and what it had sent is given back. The answer does not say
+   * how much the others hold. `Expect: 100-continue` hears its 100 as soon as its declared length
+   * is within those two limits: nothing is reserved for it, so it may still be refused while it
+   * sends. A body that stalls holds what it has sent until `requestTimeoutMs` ends it (408).
    */
   maxBufferedBodyBytes?: number;
 }
@@ -118,8 +124,10 @@ export async function listen(sim: LambdaSimulator, options: ListenOptions = {}):
     connectionsCheckingInterval: Math.max(10, Math.min(MAX_CHECK_INTERVAL_MS, Math.floor(headersTimeout / 4))),
     keepAliveTimeout,
   }, (req, res) => onRequest(req, res));
-  // `Expect: 100-continue`: serve() sends the 100 only once the body has room, so a client refused
-  // for its size never sends the body at all (Node would send the 100 before asking).
+  // `Expect: 100-continue`: serve() sends the 100 only once the declared length is within the
+  // operation's limit and the whole budget, so a client refused for its size never sends the body
+  // at all (Node would send the 100 before asking). Nothing is reserved for it: its bytes are
+  // charged as they arrive, like everyone's.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => onRequest(req, res, true));
   const connections = new ConnectionCap(server, maxConnections, () =>
     errorResponse(new HostLimitExceededError(`This endpoint serves at most ${maxConnections} connection${maxConnections === 1 ? '' : 's'} at once (listen({ maxConnections })); try again once one has closed`), 503, requestIdFor(sim)),
@@ -143,7 +151,7 @@ export async function listen(sim: LambdaSimulator, options: ListenOptions = {}):
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
-  return {
+  const endpoint: LambdaEndpoint = {
     url: `http://${shown}:${address.port}`,
     port: address.port,
     close() {
@@ -164,6 +172,29 @@ export async function listen(sim: LambdaSimulator, options: ListenOptions = {}):
       return closing;
     },
   };
+  budgets.set(endpoint, budget);
+  return endpoint;
+}
+
+/** What an endpoint's request bodies hold now, as {@link bodyBudgetOf} shows it. */
+export interface BodyBudgetView {
+  /** `maxBufferedBodyBytes`. */
+  readonly size: number;
+  /** Bytes of request bodies received and held now. */
+  readonly used: number;
+  /** Resolves once `test(used)` holds: at once if it does now, else at the first change that makes it hold. */
+  until(test: (used: number) => boolean): Promise<void>;
+}
+
+const budgets = new WeakMap<LambdaEndpoint, BodyBudget>();
+
+/**
+ * Internal hook (tests, diagnostics; not exported from the package): the body budget of an endpoint
+ * {@link listen} returned. Clients never see these numbers: an answer saying how much is held would
+ * let a client fill the budget to the byte.
+ */
+export function bodyBudgetOf(endpoint: LambdaEndpoint): BodyBudgetView | undefined {
+  return budgets.get(endpoint);
 }
 
 /** One request as listen() hands it over: `hold` is its share of the body budget, `expectsContinue` says it waits for a 100. */
@@ -192,8 +223,8 @@ async function serve(sim: LambdaSimulator, { req, res, hold, expectsContinue }: 
   const body = await readBody(req, limit, hold, () => expectsContinue && res.writeContinue());
   if (body === 'aborted') return; // the client went away mid-upload: nothing to run, nobody to answer
   if (typeof body === 'string') {
-    // Refused before (or while) its body arrives: the connection closes after the answer, so the rest is never read.
-    response = refusedBody(body, { limit, operation: operationName(method, url.pathname), hold }, requestIdFor(sim));
+    // Refused before (or while) its body arrives: the connection closes after the answer; until then the rest is read and dropped.
+    response = refusedBody(body, { limit, operation: operationName(method, url.pathname), budget: hold.budget.size }, requestIdFor(sim));
     res.setHeader('connection', 'close');
   } else {
     const headers: Record<string, string | undefined> = {};
@@ -210,13 +241,18 @@ function send(res: ServerResponse, response: RestResponse): void {
 }
 
 /**
- * The request body, held against the endpoint's budget; or why it was refused: 'too-large' past
- * its operation's limit, 'over-budget' when the endpoint's budget has no room for it now,
- * 'never-fits' when it is larger than the whole budget. A refused body is not kept: what arrived
- * is dropped, the rest is read and discarded until the connection closes after the answer.
- * 'aborted' when the upload was cut short. `onRoom` is called once the declared body has room.
+ * The request body, held against the endpoint's budget as it arrives; or why it was refused:
+ * 'too-large' past its operation's limit, 'never-fits' when it is larger than the whole budget
+ * (both known from a declared length before anything is read, or from the chunk that passes),
+ * 'over-budget' when a chunk would pass what the endpoint's budget has left now. A refused body is
+ * not kept: what arrived is dropped and given back, the rest is read and discarded until the
+ * connection closes after the answer. 'aborted' when the upload was cut short. `onAccepted` is
+ * called once the declared length is within both limits, before the body is read.
+ *
+ * Only bytes received are charged, never a declared length: a client that declares a large body
+ * and sends a byte holds a byte, so it cannot make the endpoint refuse others.
  */
-function readBody(req: IncomingMessage, limit: number, hold: BodyHold, onRoom: () => void): Promise<Uint8Array | 'too-large' | 'over-budget' | 'never-fits' | 'aborted'> {
+function readBody(req: IncomingMessage, limit: number, hold: BodyHold, onAccepted: () => void): Promise<Uint8Array | 'too-large' | 'over-budget' | 'never-fits' | 'aborted'> {
   return new Promise((resolve) => {
     let chunks: Buffer[] = [];
     let size = 0;
@@ -231,15 +267,13 @@ function readBody(req: IncomingMessage, limit: number, hold: BodyHold, onRoom: (
     const length = Number(req.headers['content-length'] ?? 0); // Node's parser has checked it is digits
     const declared = Number.isFinite(length) ? length : 0;
     if (declared > limit) return refuse('too-large');
-    const taken = hold.take(declared);
-    if (taken !== 'taken') return refuse(taken);
-    onRoom();
+    if (declared > hold.budget.size) return refuse('never-fits');
+    onAccepted();
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) return refuse('too-large');
-      // A chunked body declares nothing: it takes its share as it arrives.
-      const more = size > hold.bytes ? hold.take(size - hold.bytes) : 'taken';
-      if (more !== 'taken') return refuse(more);
+      if (size > limit) return refuse('too-large'); // a chunked body declares nothing: its limit is checked as it arrives
+      const taken = hold.take(chunk.length);
+      if (taken !== 'taken') return refuse(taken);
       chunks.push(chunk);
     });
     const joined = (): Uint8Array => {
@@ -256,11 +290,13 @@ function readBody(req: IncomingMessage, limit: number, hold: BodyHold, onRoom: (
 
 /**
  * The endpoint's budget of request-body bytes (`maxBufferedBodyBytes`). Each request holds a share
- * through a {@link BodyHold} from its headers until its answer is sent.
+ * through a {@link BodyHold}: the bytes of its body received so far, until its answer is sent.
  */
-class BodyBudget {
+class BodyBudget implements BodyBudgetView {
   readonly size: number;
   #used = 0;
+  /** Checks of pending until() calls, run at every change. */
+  readonly #watchers = new Set<() => void>();
   constructor(size: number) {
     this.size = size;
   }
@@ -268,7 +304,22 @@ class BodyBudget {
     return this.#used;
   }
   hold(): BodyHold {
-    return new BodyHold(this, (n) => (this.#used += n));
+    return new BodyHold(this, (n) => {
+      if (n === 0) return;
+      this.#used += n;
+      for (const check of this.#watchers) check();
+    });
+  }
+  until(test: (used: number) => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!test(this.#used)) return;
+        this.#watchers.delete(check);
+        resolve();
+      };
+      this.#watchers.add(check);
+      check();
+    });
   }
 }
 
@@ -287,7 +338,7 @@ class BodyHold {
   get budget(): BodyBudget {
     return this.#budget;
   }
-  /** Takes `n` more bytes, or nothing: 'never-fits' when this request would pass the whole budget, 'over-budget' when others hold too much of it now. */
+  /** Takes `n` more bytes (just received), or nothing: 'never-fits' when this request would pass the whole budget, 'over-budget' when others hold too much of it now. */
   take(n: number): 'taken' | 'over-budget' | 'never-fits' {
     if (this.#bytes + n > this.#budget.size) return 'never-fits';
     if (this.#budget.used + n > this.#budget.size) return 'over-budget';
@@ -410,16 +461,17 @@ function clientErrorResponse(error: NodeJS.ErrnoException & { reason?: string },
 }
 
 /** The answer to a request whose body was refused ({@link readBody}). */
-function refusedBody(why: 'too-large' | 'over-budget' | 'never-fits', at: { limit: number; operation: string; hold: BodyHold }, requestId: string): RestResponse {
-  const { size } = at.hold.budget;
+function refusedBody(why: 'too-large' | 'over-budget' | 'never-fits', at: { limit: number; operation: string; budget: number }, requestId: string): RestResponse {
   switch (why) {
     case 'too-large':
       return errorResponse(new RequestEntityTooLargeException(`Request must be smaller than ${at.limit} bytes for the ${at.operation} operation`), undefined, requestId);
     case 'never-fits':
-      return errorResponse(new RequestEntityTooLargeException(`Request must be smaller than ${size} bytes: this endpoint holds at most that many bytes of request bodies at once (listen({ maxBufferedBodyBytes }))`), undefined, requestId);
+      return errorResponse(new RequestEntityTooLargeException(`Request must be smaller than ${at.budget} bytes: this endpoint holds at most that many bytes of request bodies at once (listen({ maxBufferedBodyBytes }))`), undefined, requestId);
     case 'over-budget':
+      // How much the others hold is not said (nor the budget, which the answer does not need): it
+      // would let a client fill the budget to the byte.
       return withRetryAfter(errorResponse(
-        new HostLimitExceededError(`This endpoint already holds ${at.hold.budget.used} of the ${size} bytes of request bodies it may hold at once (listen({ maxBufferedBodyBytes })); try again once requests in flight are answered`),
+        new HostLimitExceededError('This endpoint already holds as many bytes of request bodies as it may at once (listen({ maxBufferedBodyBytes })); try again once requests in flight are answered'),
         503,
         requestId,
       ));

@@ -2,13 +2,15 @@
  * What HTTP clients can make the host hold (issue 16, class 8): connections, and request bodies
  * buffered across requests. `listen({ maxConnections })` answers a connection past the cap with a
  * typed 503 on the raw socket and closes it; `keepAliveTimeoutMs` closes idle keep-alive sockets;
- * `listen({ maxBufferedBodyBytes })` answers a body that does not fit in what is left of the
- * endpoint's budget with a typed 503 before reading it (413 when it could never fit), and gives
- * each request's share back when it is answered, refused or cut off.
+ * `listen({ maxBufferedBodyBytes })` charges request bodies the bytes that arrive (not what they
+ * declare), answers the request whose chunk would pass the budget with a typed 503 that does not
+ * say how much is held (413 at once when a declared length could never fit), and gives each
+ * request's share back when it is answered, refused or cut off.
  *
  * Raw sockets throughout, as in http-hostile.test.ts; nothing sleeps: each step waits for the
- * answer, the close or the event it expects. A client with `Expect: 100-continue` hears its 100
- * only once the server has taken its body's share, which is how a test knows the share is taken.
+ * answer, the close or the event it expects. What the budget holds is read through the internal
+ * hook `bodyBudgetOf(endpoint)`, whose `until()` resolves when the server has counted what a test
+ * sent (clients never see that number).
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { readdirSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LambdaSimulator, type LambdaEndpoint, type ListenOptions } from '../../src/index.js';
+import { bodyBudgetOf, type BodyBudgetView } from '../../src/wire/server.js';
 import { raw } from '../wire/support.js';
 
 const INVOKE = '/2015-03-31/functions/echo/invocations';
@@ -264,22 +267,44 @@ describe('listen({ maxConnections, keepAliveTimeoutMs })', () => {
 
 const BUDGET = 1_000_000;
 const SHARE = 300_000; // three fit in the budget, a fourth does not
+const CREATE = '/2015-03-31/functions';
+/** What a refused body hears, whatever the budget holds: no byte count (it would let a client fill the budget to the byte). */
+const FULL = 'This endpoint already holds as many bytes of request bodies as it may at once (listen({ maxBufferedBodyBytes })); try again once requests in flight are answered';
 
-/** The answer to a body that does not fit in what is left of the budget, as it must look. */
-function expectBodyRefused(list: Answer[], held: number): void {
-  expect(statuses(list)).toEqual([503]);
-  const [a] = list as [Answer];
-  expect(a.headers).toMatchObject({ 'x-amzn-errortype': 'HostLimitExceededError', 'retry-after': '1', connection: 'close' });
-  expect(JSON.parse(a.body)).toEqual({
-    Type: 'Service',
-    message: `This endpoint already holds ${held} of the ${BUDGET} bytes of request bodies it may hold at once (listen({ maxBufferedBodyBytes })); try again once requests in flight are answered`,
-  });
+/** The endpoint's body budget, through the internal hook. */
+const budgetOf = (endpoint: LambdaEndpoint): BodyBudgetView => {
+  const budget = bodyBudgetOf(endpoint);
+  if (budget === undefined) throw new Error('no body budget for this endpoint');
+  return budget;
+};
+
+/**
+ * Waits until the server has counted `n` bytes received (the budget holds at least `n`), then
+ * checks it holds exactly that: a budget that counted something else fails here at once.
+ */
+async function received(budget: BodyBudgetView, n: number): Promise<void> {
+  await budget.until((used) => used >= n);
+  expect(budget.used).toBe(n);
 }
 
-/** Starts an upload of `body` that holds its share: it waits for its 100 Continue, then sends the first `sent` bytes. */
-async function started(port: number, body: string, sent: number, lines: string[] = [`content-length: ${body.length}`]): Promise<Connection> {
+/** Waits until the budget has given back all but `n` bytes, then checks it holds exactly that. */
+async function givenBack(budget: BodyBudgetView, n: number): Promise<void> {
+  await budget.until((used) => used <= n);
+  expect(budget.used).toBe(n);
+}
+
+/** The answers to a body refused because the budget is full (after a 100 when it asked for one), as they must look. */
+function expectBodyRefused(list: Answer[], continued = false): void {
+  expect(statuses(list)).toEqual(continued ? [100, 503] : [503]);
+  const a = list.at(-1)!;
+  expect(a.headers).toMatchObject({ 'x-amzn-errortype': 'HostLimitExceededError', 'retry-after': '1', connection: 'close' });
+  expect(JSON.parse(a.body)).toEqual({ Type: 'Service', message: FULL });
+}
+
+/** Starts an upload of `body`: it waits for its 100 Continue, then sends the first `sent` bytes (which the server charges as they arrive). */
+async function started(port: number, body: string, sent: number, lines: string[] = [`content-length: ${body.length}`], path = INVOKE): Promise<Connection> {
   const c = new Connection(port);
-  c.write(head(INVOKE, [...lines, 'expect: 100-continue']));
+  c.write(head(path, [...lines, 'expect: 100-continue']));
   expect(statuses(await c.next(1))).toEqual([100]);
   c.write(body.slice(0, sent));
   return c;
@@ -289,30 +314,105 @@ async function started(port: number, body: string, sent: number, lines: string[]
 const chunked = (chunks: string[], last: boolean): string => chunks.map((c) => `${c.length.toString(16)}\r\n${c}\r\n`).join('') + (last ? '0\r\n\r\n' : '');
 
 describe('listen({ maxBufferedBodyBytes })', () => {
-  it('an upload that does not fit in what is left of the budget is answered 503 at once, before its body; the uploads holding the budget complete normally when finished', async () => {
+  it('clients that declare large bodies and send one byte each hold one byte each: an honest invoke (raw and SDK) from another client is served meanwhile, and the stalled ones are cut off at requestTimeoutMs', async () => {
+    // The review's probe, scaled down: two code uploads and ten invokes that together declare far
+    // more than the budget, each asking for its 100 and sending one byte, and two more sending
+    // their headers and a byte without asking.
+    await withEndpoint({ maxBufferedBodyBytes: BUDGET, requestTimeoutMs: 4_000 }, async (endpoint) => {
+      const budget = budgetOf(endpoint);
+      const stalled: Connection[] = [];
+      for (let i = 0; i < 2; i++) stalled.push(await started(endpoint.port, 'x', 1, ['content-length: 400000', 'content-type: application/json'], CREATE));
+      for (let i = 0; i < 10; i++) stalled.push(await started(endpoint.port, 'x', 1, [`content-length: ${SHARE}`]));
+      for (let i = 0; i < 2; i++) {
+        const c = new Connection(endpoint.port);
+        c.write(`${head(INVOKE, [`content-length: ${SHARE}`])}x`);
+        stalled.push(c);
+      }
+      await received(budget, stalled.length); // the server has counted every byte they sent, and nothing more
+      // Honest clients, with bodies that a budget charged by declared lengths had no room for.
+      const honest = payload('honest while others stall', SHARE);
+      expect(await raw(endpoint.url, 'POST', INVOKE, honest)).toMatchObject({ status: 200, body: honest });
+      const client = new LambdaClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' }, maxAttempts: 1 });
+      try {
+        const viaSdk = payload('sdk while others stall', SHARE);
+        const out = await client.send(new InvokeCommand({ FunctionName: 'echo', Payload: viaSdk }));
+        expect([out.StatusCode, Buffer.from(out.Payload!).toString() === viaSdk]).toEqual([200, true]);
+      } finally {
+        client.destroy();
+      }
+      expect(stalled.filter((c) => c.isClosed).length).toBe(0); // served while they were all still connected
+      expect(budget.used).toBe(stalled.length); // the honest bodies were given back once answered
+      // The stalled ones end at their request timeout, as any stalled body, and give their bytes back.
+      for (const [i, c] of stalled.entries()) expect(statuses(await c.end())).toEqual(i < 12 ? [100, 408] : [408]);
+      await givenBack(budget, 0);
+    });
+  });
+
+  it('bytes really sent still bound the budget: with three uploads holding 900 KB, the upload whose chunk passes the budget is answered 503 and closed (with Expect: 100-continue, after its 100: nothing is reserved), its bytes are given back, and the three complete when finished', async () => {
     await withEndpoint({ maxBufferedBodyBytes: BUDGET, requestTimeoutMs: 5_000 }, async (endpoint) => {
+      const budget = budgetOf(endpoint);
       const bodies = [0, 1, 2].map((i) => payload(`held ${i}`, SHARE));
-      const holding = await Promise.all(bodies.map((b) => started(endpoint.port, b, SHARE / 2)));
-      // With 100-continue: refused without a 100, so it never sends its body.
-      const polite = new Connection(endpoint.port);
-      polite.write(head(INVOKE, [`content-length: ${SHARE}`, 'expect: 100-continue']));
-      expectBodyRefused(await polite.end(), 3 * SHARE);
-      // Without: refused from its headers while it is still sending; its connection is closed.
+      const holding = await Promise.all(bodies.map((b) => started(endpoint.port, b, SHARE - 1)));
+      await received(budget, 3 * (SHARE - 1));
+      // With 100-continue: its declared length is within Invoke's limit and the whole budget, so it hears its 100; its body does not fit.
+      const polite = payload('polite', SHARE);
+      const asked = await started(endpoint.port, polite, SHARE);
+      expectBodyRefused(await asked.end(), true);
+      // Without: headers and body at once.
       const eager = payload('eager', SHARE);
       const pushy = new Connection(endpoint.port);
-      pushy.write(head(INVOKE, [`content-length: ${SHARE}`]) + eager.slice(0, SHARE / 2));
-      expectBodyRefused(await pushy.end(), 3 * SHARE);
+      pushy.write(head(INVOKE, [`content-length: ${SHARE}`]) + eager);
+      expectBodyRefused(await pushy.end());
+      await givenBack(budget, 3 * (SHARE - 1)); // what the refused ones sent was given back
       // The three finish and run.
-      holding.forEach((c, i) => c.write(bodies[i]!.slice(SHARE / 2)));
+      holding.forEach((c, i) => c.write(bodies[i]!.slice(SHARE - 1)));
       for (const [i, c] of holding.entries()) {
         const list = await c.next(2);
         expect([statuses(list), list[1]?.body === bodies[i]]).toEqual([[100, 200], true]);
       }
       expect(bodies.filter((b) => !ran.includes(b))).toEqual([]);
       expect(ran).not.toContain(eager);
+      expect(ran).not.toContain(polite);
       // Every share was given back: an upload of the whole budget fits.
+      await givenBack(budget, 0);
       const whole = payload('the whole budget', BUDGET);
       expect(await raw(endpoint.url, 'POST', INVOKE, whole)).toMatchObject({ status: 200, body: whole });
+    });
+  });
+
+  it('no answer says how many bytes the budget holds: the 503 is the same text whatever is held, and neither it nor the 413 carries the amount', async () => {
+    await withEndpoint({ maxBufferedBodyBytes: BUDGET, requestTimeoutMs: 5_000 }, async (endpoint) => {
+      const budget = budgetOf(endpoint);
+      const SENT = 312_345; // three hold 937,035 bytes, leaving 62,965
+      const holding = await Promise.all([0, 1, 2].map((i) => started(endpoint.port, payload(`odd ${i}`, 400_000), SENT)));
+      await received(budget, 3 * SENT);
+      const refusals: Array<{ raw: string; list: Answer[] }> = [];
+      const refusal = async (data: string): Promise<Answer[]> => {
+        const c = new Connection(endpoint.port);
+        let got = '';
+        c.socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+        c.write(data);
+        const list = await c.end();
+        refusals.push({ raw: got, list });
+        return list;
+      };
+      expectBodyRefused(await refusal(head(INVOKE, ['content-length: 100000']) + payload('sized', 100_000)));
+      expectBodyRefused(await refusal(head(INVOKE, ['transfer-encoding: chunked']) + chunked(['z'.repeat(70_000)], false)));
+      // One more holder changes what is held; the answer does not change.
+      holding.push(await started(endpoint.port, payload('odd 3', 40_000), 10_001));
+      await received(budget, 3 * SENT + 10_001);
+      expectBodyRefused(await refusal(head(INVOKE, ['content-length: 60000']) + payload('sized again', 60_000)));
+      const tooLarge = await refusal(head(INVOKE, [`content-length: ${BUDGET + 1}`]));
+      expect(statuses(tooLarge)).toEqual([413]);
+      for (const { raw: text } of refusals) {
+        for (const amount of [3 * SENT, BUDGET - 3 * SENT, 3 * SENT + 10_001, BUDGET - 3 * SENT - 10_001, SENT]) {
+          expect(text).not.toContain(String(amount));
+          expect(text).not.toContain(amount.toLocaleString('en-US'));
+        }
+      }
+      for (const { list } of refusals.slice(0, 3)) expect(JSON.parse(list[0]!.body).message).not.toMatch(/\d/);
+      for (const c of holding) c.socket.destroy();
+      await givenBack(budget, 0);
     });
   });
 
@@ -340,17 +440,18 @@ describe('listen({ maxBufferedBodyBytes })', () => {
     });
   });
 
-  it('a chunked upload takes its share as it arrives: the chunk that passes the budget is answered 503 and closes; one that fits completes', async () => {
+  it('a chunked upload is charged as it arrives: the chunk that passes the budget is answered 503 and closes; one that fits completes', async () => {
     await withEndpoint({ maxBufferedBodyBytes: BUDGET, requestTimeoutMs: 5_000 }, async (endpoint) => {
+      const budget = budgetOf(endpoint);
       const big = payload('big', 700_000);
-      const holding = await started(endpoint.port, big, 1_000);
+      const holding = await started(endpoint.port, big, 700_000 - 1);
+      await received(budget, 700_000 - 1);
       const greedy = new Connection(endpoint.port);
       greedy.write(head(INVOKE, ['transfer-encoding: chunked']) + chunked(Array.from({ length: 5 }, () => 'y'.repeat(100_000)), false));
-      const refusal = await greedy.end();
-      expect(statuses(refusal)).toEqual([503]);
-      expect(refusal[0]!.headers['x-amzn-errortype']).toBe('HostLimitExceededError');
+      expectBodyRefused(await greedy.end());
       // Its chunks were given back: the one holding 700 KB finishes, then a chunked upload of 300 KB fits.
-      holding.write(big.slice(1_000));
+      await givenBack(budget, 700_000 - 1);
+      holding.write(big.slice(700_000 - 1));
       expect(statuses(await holding.next(2))).toEqual([100, 200]);
       const fits = payload('chunked and fits', SHARE);
       const polite = new Connection(endpoint.port);
@@ -360,14 +461,15 @@ describe('listen({ maxBufferedBodyBytes })', () => {
     });
   });
 
-  it('an upload cut off mid-body gives its share back', async () => {
+  it('an upload cut off mid-body gives its bytes back', async () => {
     await withEndpoint({ maxBufferedBodyBytes: BUDGET }, async (endpoint) => {
+      const budget = budgetOf(endpoint);
       const cut = payload('cut off', 900_000);
       const c = await started(endpoint.port, cut, 450_000);
+      await received(budget, 450_000);
       c.socket.resetAndDestroy();
       await c.closed;
-      // One round trip: the server has read the reset by the time it answers.
-      expect((await raw(endpoint.url, 'GET', '/2015-03-31/functions')).status).toBe(200);
+      await givenBack(budget, 0);
       const next = payload('after the cut', 900_000);
       expect(await raw(endpoint.url, 'POST', INVOKE, next)).toMatchObject({ status: 200, body: next });
       expect(ran).not.toContain(cut);
