@@ -101,16 +101,21 @@ export class EnvironmentBudget {
   #samples = 0;
   /**
    * Samples the heap of the live environments measured longest ago, busy ones first, at most
-   * {@link SAMPLES_PER_RESERVE} per cold start (a sample costs about 3 µs, 50 µs supervised):
+   * {@link SAMPLES_PER_RESERVE} per cold start (a sample costs about 3 µs, 50 µs supervised), once
+   * their MemorySizes together could reach the cap:
    * a busy environment may have grown far past what its cold start measured (six environments
    * measured at 10 MB each grew to 190 MB under a 300 MB cap).
    */
   #refreshSamples(): void {
     const stalest: Environment[] = [];
     const rank = (e: Environment): number => (e.busy ? 0 : 1e15) + e.sampledAt;
+    // The most the live environments could hold: a heap may have grown to MemorySize since its
+    // last sample. Below the cap no sample could change the answer, and none is taken.
+    let potential = 0;
     for (const p of this.#pools) {
       if (p.spec.model !== undefined) continue;
       for (const env of p.sandboxed()) {
+        potential += Math.max(env.heapMB, env.spec.memoryMB) + env.hostMB - env.heapMB;
         if (stalest.length < SAMPLES_PER_RESERVE) {
           stalest.push(env);
           continue;
@@ -120,6 +125,7 @@ export class EnvironmentBudget {
         if (rank(env) < rank(stalest[worst]!)) stalest[worst] = env;
       }
     }
+    if (potential < this.maxMemoryMB) return;
     for (const env of stalest) env.sampleHeap(++this.#samples);
   }
 
