@@ -476,7 +476,7 @@ describe('listen({ maxBufferedBodyBytes })', () => {
     });
   });
 
-  it('refused uploads leave nothing in host memory: with 3 bodies of 5 MB held by running functions, 5 more sent whole and refused add less than one body', async () => {
+  it('refused uploads leave nothing in host memory: with 3 bodies of 5 MB held by running functions, 5 more sent whole and refused are given back (the server’s count), and add far less than they would kept', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const memory = (): number => {
@@ -510,11 +510,15 @@ describe('listen({ maxBufferedBodyBytes })', () => {
           onStart = check;
           for (const c of refused) void c.closed.then(check);
         });
+        // The server's own count: only the three held bodies remain.
+        await givenBack(budgetOf(endpoint), 3 * SIZE);
         const added = memory() - withThree;
         const shown = `3 held: +${((withThree - base) / 1e6).toFixed(1)} MB, then 5 refused: +${(added / 1e6).toFixed(1)} MB`;
         for (const c of refused) expect(statuses(c.answers), shown).toEqual([503]);
         expect(withThree - base, shown).toBeGreaterThan(3 * SIZE); // the measure sees held bodies
-        expect(added, shown).toBeLessThan(SIZE);
+        // Measured memory is noisy (socket buffers, GC timing: +9 MB in one CI run): the bound only
+        // tells "released" (five bodies kept would add 25 MB) from "kept".
+        expect(added, shown).toBeLessThan(3 * SIZE);
         open();
         for (const c of holding) expect([statuses(await c.next(2)), (await c.next(2))[1]?.body]).toEqual([[100, 200], String(SIZE - 2)]);
       }, held);
