@@ -58,9 +58,9 @@ describe('lambda-sim invoke', () => {
   });
 
   it('exits 2 with the typed error for a bad request, and for a bad option', () => {
-    const bad = cli(['invoke', fixture('refused/index.js')]);
+    const bad = cli(['invoke', fixture('ts-handler/hello.ts'), '--runtime', 'nodejs8.10']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^InvalidParameterValueException \(400\): .*'child_process'/);
+    expect(bad.stderr).toMatch(/^InvalidParameterValueException \(400\): /);
     const opt = cli(['invoke', fixture('ts-handler/hello.ts'), '--timeout', '0']);
     expect(opt.code).toBe(2);
     expect(opt.stderr).toContain('--timeout must be an integer from 1 to 900');

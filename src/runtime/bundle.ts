@@ -3,8 +3,9 @@
  * CommonJS, relative imports and `node_modules`, top-level await, an external source map so stack
  * traces name the user's files and lines.
  *
- * Create-time errors (InvalidParameterValueException): a missing `Path`, a corrupt ZIP, an import
- * of a Node built-in the sandbox does not provide (naming the module and the importing file).
+ * Create-time errors (InvalidParameterValueException): a missing `Path`, a corrupt or oversized
+ * ZIP, a glob import reaching outside the package (see bundle-guard.ts). Every Node built-in
+ * resolves (see shim/unsupported.ts): none is refused at create time.
  * Failures Lambda reports at init instead (a handler module that does not exist, a syntax error, an
  * unresolvable package) are returned as a deferred `initError`, so they surface as
  * `Runtime.ImportModuleError` / `Runtime.UserCodeSyntaxError` on invoke, as on Lambda.
@@ -19,7 +20,8 @@ import { InvalidParameterValueException } from '../errors.js';
 import { BundleGuard, bundleBudget, type BundleBudget, type PackageKind } from './bundle-guard.js';
 import { extractZip, readZip } from './package-zip.js';
 import { packageTsconfig } from './package-tsconfig.js';
-import { BUILTIN_FILTER, PROVIDED_BUILTINS, REFUSED_ALTERNATIVES, builtinName } from './builtins.js';
+import { BUILTIN_FILTER, builtinName } from './builtins.js';
+import { builtinShape } from './builtin-shapes.js';
 import { parseHandlerName } from './handler-name.js';
 import type { Ivm } from './isolated-vm.js';
 
@@ -183,7 +185,6 @@ function displayName(file: string, entry: Entry): string {
 }
 
 async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, options: BundleOptions): Promise<HandlerBundle> {
-  const refused: Array<{ module: string; importer: string }> = [];
   const sdkPackages = new Set<string>();
   const missing = new Set<string>();
   const outdir = dirname(entry.file);
@@ -211,13 +212,11 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
         contents: `module.exports = globalThis.__lambdaRequire(${JSON.stringify(`sdk:${args.path}`)});`,
         loader: 'js',
       }));
+      // Every built-in resolves: to the shim's implementation, completed with the host's export
+      // names (what is not simulated throws when called: see shim/unsupported.ts).
       b.onResolve({ filter: BUILTIN_FILTER }, (args) => {
         const name = builtinName(args.path);
         if (name === undefined) return undefined;
-        if (!PROVIDED_BUILTINS.has(name)) {
-          refused.push({ module: args.path, importer: args.importer === '' ? entry.file : displayName(args.importer, entry) });
-          return { path: name, namespace: 'lambda-refused' };
-        }
         return { path: name, namespace: 'lambda-builtin' };
       });
       b.onResolve({ filter: /.*/ }, (args) => (missing.has(args.path) ? { path: args.path, namespace: 'lambda-missing', pluginData: args.importer } : undefined));
@@ -236,11 +235,13 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
         }
         return { path: args.path, namespace: 'lambda-missing', pluginData: args.importer };
       });
-      b.onLoad({ filter: /.*/, namespace: 'lambda-builtin' }, (args) => ({
-        contents: `module.exports = globalThis.__lambdaRequire(${JSON.stringify(args.path)});`,
-        loader: 'js',
-      }));
-      b.onLoad({ filter: /.*/, namespace: 'lambda-refused' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'lambda-builtin' }, (args) => {
+        const shape = builtinShape(args.path);
+        return {
+          contents: `module.exports = globalThis.__lambdaRequire(${JSON.stringify(args.path)}${shape === undefined ? '' : `, ${JSON.stringify(shape)}`});`,
+          loader: 'js',
+        };
+      });
       b.onLoad({ filter: /.*/, namespace: 'lambda-missing' }, (args) => {
         const e = importModuleError(args.path, displayName(String(args.pluginData), entry));
         return {
@@ -280,7 +281,6 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
   let result;
   try {
     for (let attempt = 0; ; attempt++) {
-      refused.length = 0;
       sdkPackages.clear();
       guard.begin();
       try {
@@ -297,19 +297,6 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
     }
   } finally {
     await guard.close();
-  }
-  if (refused.length > 0) {
-    const list = [...new Map(refused.map((r) => [`${r.module}@${r.importer}`, r])).values()];
-    throw new InvalidParameterValueException(
-      `The handler code imports Node built-in module(s) that lambda-sim's sandbox does not provide: ` +
-        list
-          .map((r) => {
-            const alternative = REFUSED_ALTERNATIVES[builtinName(r.module) ?? ''];
-            return `'${r.module}' (imported by ${r.importer}${alternative === undefined ? '' : `; use ${alternative} instead`})`;
-          })
-          .join(', ') +
-        `. Provided built-ins: ${[...PROVIDED_BUILTINS].join(', ')}.`,
-    );
   }
   const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'))!.text;
   const mapText = result.outputFiles.find((f) => f.path.endsWith('.map'))?.text;

@@ -53,13 +53,14 @@ describe('Code.Path', () => {
     });
   });
 
-  it('refuses at create time an import of a Node built-in the sandbox does not provide, naming module and importer', async () => {
-    const attempt = sim.createFunction({ FunctionName: 'refused', Handler: 'index.handler', Code: { Path: fixture('refused') } });
-    await expect(attempt).rejects.toBeInstanceOf(InvalidParameterValueException);
-    await expect(attempt).rejects.toThrow(`'child_process' (imported by ${fixture('refused/index.js')}; use a host module (option \`modules\`) that does the work on the host instead)`);
-    // and the simulator keeps working
-    await sim.createFunction({ FunctionName: 'ok', Handler: 'index.handler', Code: { Source: 'export const handler = async () => 1;' } });
-    expect((await call(sim, 'ok')).payload).toBe(1);
+  it('loads a handler that imports a built-in the sandbox does not simulate; calling it throws ERR_LAMBDA_SIM_UNSUPPORTED (issue 17: nothing refused at create)', async () => {
+    await sim.createFunction({ FunctionName: 'child', Handler: 'index.handler', Code: { Path: fixture('child-process') } });
+    const r = await call(sim, 'child');
+    expect(r.out.FunctionError).toBe('Unhandled');
+    expect(r.payload).toMatchObject({
+      errorType: 'Error',
+      errorMessage: 'lambda-sim: child_process.execSync() is not supported in the sandbox: a sandbox cannot start processes: use a host module (option `modules`) that does the work on the host',
+    });
   });
 
   it('fails at create time for a Path that does not exist', async () => {

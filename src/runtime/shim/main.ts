@@ -80,12 +80,7 @@ function install(): void {
   const globals: Record<string, unknown> = {
     console,
     process,
-    setTimeout: timers.setTimeout,
-    setInterval: timers.setInterval,
-    setImmediate: timers.setImmediate,
-    clearTimeout: timers.clearTimeout,
-    clearInterval: timers.clearInterval,
-    clearImmediate: timers.clearImmediate,
+    ...timers.publicTimers,
     queueMicrotask: (fn: () => void): void => {
       if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function.');
       void Promise.resolve().then(fn);

@@ -8,6 +8,9 @@ import { fs, fsPromises } from './fs.js';
 import { hostModule } from './hostcall.js';
 import { sdkModule, type SdkShape } from './sdk.js';
 import { lazy, inspectModule } from './lazy.js';
+import type { ModuleShape } from './builtin-shape.js';
+import { completeModule, stubModule } from './unsupported.js';
+import { diagnosticsChannel, domainModule, moduleModule, perfHooks, readlineModule, streamConsumers, tty, workerThreads } from './small-modules.js';
 import { process } from './process.js';
 import { assert, asyncHooks, Console, querystring, streamWeb } from './extra-modules.js';
 import * as timers from './timers.js';
@@ -94,7 +97,7 @@ const table: Record<string, Factory> = {
   buffer: () => lazy('buffer'),
   util,
   crypto: () => cryptoModule,
-  timers: () => ({ ...timers, promises: timers.promises }),
+  timers: () => ({ ...timers.publicTimers, promises: timers.promises }),
   'timers/promises': () => timers.promises,
   url: () => ({ URL, URLSearchParams, fileURLToPath: (u: unknown) => decodeURIComponent(new URL(String(u)).pathname), pathToFileURL: (p: string) => new URL(`file://${encodeURI(p)}`) }),
   process: () => process,
@@ -103,13 +106,31 @@ const table: Record<string, Factory> = {
   'stream/promises': () => (lazy<{ promises?: unknown }>('stream')).promises,
   string_decoder: () => lazy('string_decoder'),
   querystring: () => querystring,
-  console: () => Object.assign(Object.create((globalThis as unknown as { console: object }).console) as object, { Console }),
+  // The module is the global console's methods (own properties, as Node's are) and Console.
+  console: () => {
+    const global = (globalThis as unknown as { console: Record<string, unknown> }).console;
+    const out: Record<string, unknown> = {};
+    for (let o: object | null = global; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+      for (const k of Object.getOwnPropertyNames(o)) if (k !== 'constructor' && !(k in out)) out[k] = global[k];
+    }
+    out['Console'] = Console;
+    return out;
+  },
   async_hooks: () => asyncHooks,
   'stream/web': () => streamWeb,
   assert: () => assert,
   'assert/strict': () => assert,
   zlib: () => (lazy<{ default: unknown }>('zlib')).default,
   'util/types': () => (util() as { types: unknown }).types,
+  sys: () => requireBuiltin('util'),
+  tty: () => ({ ...tty }),
+  worker_threads: () => ({ ...workerThreads }),
+  module: () => moduleModule(requireBuiltin),
+  diagnostics_channel: diagnosticsChannel,
+  perf_hooks: perfHooks,
+  domain: domainModule,
+  readline: readlineModule,
+  'stream/consumers': streamConsumers,
 };
 
 const cache = new Map<string, unknown>();
@@ -146,8 +167,13 @@ function hostServed(name: string): unknown {
   return hostModule(target, shape);
 }
 
-/** `require` for built-ins and host-served modules, as the bundle's virtual modules call it. */
-export function requireBuiltin(name: string): unknown {
+/**
+ * `require` for built-ins and host-served modules, as the bundle's virtual modules call it. A
+ * bundle passes the host's shape of each built-in it imports: what the table lacks is completed
+ * from it (or the whole module stubbed), see unsupported.ts. `process` is the sandbox's own
+ * (Lambda's surface, not the host's: no binding, dlopen or mainModule) and is never completed.
+ */
+export function requireBuiltin(name: string, shape?: ModuleShape): unknown {
   if (name.startsWith('sdk:') || name.startsWith('host:')) {
     let m = cache.get(name);
     if (m === undefined) {
@@ -160,9 +186,20 @@ export function requireBuiltin(name: string): unknown {
   let m = cache.get(bare);
   if (m === undefined) {
     const f = table[bare];
-    if (f === undefined) throw notFound(name);
-    m = f();
+    if (f === undefined) {
+      if (shape === undefined) throw notFound(name);
+      m = stubModule(bare, shape);
+    } else {
+      m = f();
+      if (shape !== undefined && bare !== 'process') m = completeModule(bare, m, shape);
+    }
     cache.set(bare, m);
+  } else if (shape !== undefined && !completed.has(bare) && bare !== 'process') {
+    // Loaded first by a chunk (without a shape): completed now, once.
+    m = completeModule(bare, m, shape);
   }
+  if (shape !== undefined) completed.add(bare);
   return m;
 }
+
+const completed = new Set<string>();

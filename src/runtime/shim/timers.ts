@@ -141,6 +141,9 @@ export function fire(id: number): void {
   }
 }
 
+/** The public functions of `timers` (the module and the globals). */
+export const publicTimers = { setTimeout, setInterval, setImmediate, clearTimeout, clearInterval, clearImmediate };
+
 /** `timers/promises` */
 export const promises = {
   setTimeout<T>(ms?: number, value?: T): Promise<T | undefined> {
