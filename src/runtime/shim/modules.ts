@@ -7,65 +7,17 @@ import { cryptoModule } from './crypto.js';
 import { fs, fsPromises } from './fs.js';
 import { hostModule } from './hostcall.js';
 import { sdkModule, type SdkShape } from './sdk.js';
-import { lazy, inspectModule } from './lazy.js';
+import { lazy } from './lazy.js';
+import { util } from './util.js';
 import type { ModuleShape } from './builtin-shape.js';
 import { completeModule, stubModule } from './unsupported.js';
 import { diagnosticsChannel, domainModule, moduleModule, perfHooks, readlineModule, streamConsumers, tty, workerThreads } from './small-modules.js';
 import { process } from './process.js';
 import { assert, asyncHooks, Console, querystring, streamWeb } from './extra-modules.js';
 import * as timers from './timers.js';
-import { TextDecoder, TextEncoder } from './text.js';
 import { URL, URLSearchParams } from './url.js';
 
 type Factory = () => unknown;
-
-function util(): unknown {
-  const ins = inspectModule();
-  const promisifyCustom = Symbol.for('nodejs.util.promisify.custom');
-  const promisify = (fn: (...a: unknown[]) => unknown): ((...a: unknown[]) => Promise<unknown>) => {
-    const custom = (fn as unknown as Record<symbol, unknown>)[promisifyCustom];
-    if (typeof custom === 'function') return custom as (...a: unknown[]) => Promise<unknown>;
-    return (...args) =>
-      new Promise((resolve, reject) => {
-        fn(...args, (err: unknown, value: unknown) => (err ? reject(err) : resolve(value)));
-      });
-  };
-  (promisify as unknown as Record<string, unknown>)['custom'] = promisifyCustom;
-  const tag = (v: unknown): string => Object.prototype.toString.call(v);
-  return {
-    format: ins.format,
-    formatWithOptions: ins.formatWithOptions,
-    inspect: ins.inspect,
-    promisify,
-    callbackify:
-      (fn: (...a: unknown[]) => Promise<unknown>) =>
-      (...args: unknown[]): void => {
-        const cb = args.pop() as (e: unknown, v?: unknown) => void;
-        fn(...args).then((v) => cb(null, v), (e: unknown) => cb(e ?? new Error('Promise was rejected with a falsy value')));
-      },
-    inherits(ctor: { prototype: object; super_?: unknown }, superCtor: { prototype: object }): void {
-      ctor.super_ = superCtor;
-      Object.setPrototypeOf(ctor.prototype, superCtor.prototype);
-    },
-    deprecate: <T>(fn: T): T => fn,
-    isDeepStrictEqual: (a: unknown, b: unknown): boolean => ins.inspect(a, { depth: Infinity, sorted: true }) === ins.inspect(b, { depth: Infinity, sorted: true }),
-    types: {
-      isDate: (v: unknown) => tag(v) === '[object Date]',
-      isRegExp: (v: unknown) => tag(v) === '[object RegExp]',
-      isPromise: (v: unknown) => tag(v) === '[object Promise]',
-      isMap: (v: unknown) => tag(v) === '[object Map]',
-      isSet: (v: unknown) => tag(v) === '[object Set]',
-      isNativeError: (v: unknown) => tag(v) === '[object Error]',
-      isUint8Array: (v: unknown) => v instanceof Uint8Array,
-      isArrayBuffer: (v: unknown) => v instanceof ArrayBuffer,
-      isTypedArray: (v: unknown) => ArrayBuffer.isView(v) && !(v instanceof DataView),
-      isAsyncFunction: (v: unknown) => tag(v) === '[object AsyncFunction]',
-    },
-    TextEncoder,
-    TextDecoder,
-    isArray: Array.isArray,
-  };
-}
 
 function os(): unknown {
   return {
