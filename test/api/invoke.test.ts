@@ -166,8 +166,11 @@ describe('bad input gets a typed error and the simulator keeps working', () => {
     await stillWorks();
   });
 
-  it('an import of an unavailable built-in → InvalidParameterValueException at create time', async () => {
-    await expect(deploy(sim, 'import net from "node:net"; export const handler = async () => net;')).rejects.toThrow(/'node:net' \(imported by \/var\/task\/index\.js; use a host module/);
+  it('a call into a built-in the sandbox does not simulate → FunctionError Unhandled, ERR_LAMBDA_SIM_UNSUPPORTED (the import itself loads)', async () => {
+    const fn = await deploy(sim, 'import net from "node:net"; export const handler = async () => net.connect(5432, "db");');
+    const r = await call(sim, fn);
+    expect(r.out.FunctionError).toBe('Unhandled');
+    expect(r.payload).toMatchObject({ errorType: 'Error', errorMessage: expect.stringMatching(/^lambda-sim: net\.connect\(\) is not supported in the sandbox: .*option `modules`/) });
     await stillWorks();
   });
 
