@@ -5,7 +5,7 @@
  * tested is the one that runs.
  */
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import type { ExternalCopy } from 'isolated-vm';
@@ -96,6 +96,14 @@ const LAZY_SOURCES: Record<string, string> = {
   stream: 'readable-stream',
   string_decoder: 'string_decoder/',
   zlib: './zlib.ts',
+  /** Node's legacy url.parse/format/resolve (the npm port of them), with Node's querystring. */
+  'legacy-url': 'url/',
+  punycode: 'punycode/',
+};
+
+/** Packages a chunk's package imports, answered by files of the shim instead. */
+const CHUNK_ALIASES: Record<string, Record<string, string>> = {
+  'legacy-url': { qs: './qs-adapter.cjs' },
 };
 
 /**
@@ -103,7 +111,7 @@ const LAZY_SOURCES: Record<string, string> = {
  * chunk shares one Buffer, one EventEmitter, one process (Buffer.isBuffer works across them).
  * (esbuild's synchronous API takes no plugins, so they are externals plus a `require` in scope.)
  */
-const SHARED_NAMES = ['buffer', 'events', 'string_decoder', 'process', 'util', 'stream'];
+const SHARED_NAMES = ['buffer', 'events', 'string_decoder', 'process', 'util', 'stream', 'querystring', 'punycode'];
 
 const lazyChunks = new Map<string, SandboxChunk>();
 
@@ -128,6 +136,7 @@ export function lazyChunk(name: string): SandboxChunk | undefined {
       logLevel: 'silent',
       legalComments: 'none',
       define: { 'process.env.NODE_DEBUG': 'undefined' },
+      alias: Object.fromEntries(Object.entries(CHUNK_ALIASES[name] ?? {}).map(([from, file]) => [from, join(dirname(shimEntry()), file)])),
       // Shared built-ins stay `require` calls, answered by the sandbox's module table.
       external: SHARED_NAMES.filter((n) => LAZY_SOURCES[name]?.replace(/\/$/, '') !== n).flatMap((n) => [n, `${n}/`]),
     });

@@ -9,6 +9,7 @@ import { hostModule } from './hostcall.js';
 import { sdkModule, type SdkShape } from './sdk.js';
 import { lazy } from './lazy.js';
 import { util } from './util.js';
+import { urlModule } from './url-module.js';
 import type { ModuleShape } from './builtin-shape.js';
 import { completeModule, stubModule } from './unsupported.js';
 import { diagnosticsChannel, domainModule, moduleModule, perfHooks, readlineModule, streamConsumers, tty, workerThreads } from './small-modules.js';
@@ -51,7 +52,8 @@ const table: Record<string, Factory> = {
   crypto: () => cryptoModule,
   timers: () => ({ ...timers.publicTimers, promises: timers.promises }),
   'timers/promises': () => timers.promises,
-  url: () => ({ URL, URLSearchParams, fileURLToPath: (u: unknown) => decodeURIComponent(new URL(String(u)).pathname), pathToFileURL: (p: string) => new URL(`file://${encodeURI(p)}`) }),
+  url: urlModule,
+  punycode: () => lazy('punycode'),
   process: () => process,
   os,
   stream: () => lazy('stream'),
