@@ -19,6 +19,7 @@ import type { Random } from '../kernel/random.js';
 import { syntaxErrorMessage, type HandlerBundle } from './bundle.js';
 import { hostCallTooLarge, MAX_HOST_CALL_CHARS, type HostCallAnswer, type HostCallRouter } from './host-calls.js';
 import { HostHashes, parseUrlOnHost } from './host-services.js';
+import { HostCrypto } from './host-crypto.js';
 import { HOST_BYTES_PER_PENDING_CHAR, HOST_BYTES_PER_TIMER, MAX_PENDING_HOST_CALL_CHARS, MAX_PENDING_HOST_CALLS, MAX_TIMERS } from './host-limits.js';
 import { MAX_MAPPED_FRAMES } from './shim/limits.js';
 import { decode, encode, encodeError } from './shim/codec.js';
@@ -1086,6 +1087,7 @@ export class Environment {
       url: (input: string, base: string | undefined, prop: string | undefined, value: string | undefined) => parseUrlOnHost(input, base, prop, value),
       hash: (id: number, algorithm: string, key: Uint8Array | null, data: Uint8Array, final: boolean, continued: boolean) =>
         this.#hashes.feed(Number(id), String(algorithm), key, data, final === true, continued === true),
+      crypto: (op: string, argsJson: string) => this.#cryptoCall(String(op), String(argsJson)),
       call: (target: string, path: string, argsJson: string, id: number) => this.#hostCall(String(target), String(path), String(argsJson), Number(id)),
     };
     // isolated-vm's timeout counts only the sandbox's own code: the host's time in these callbacks
@@ -1238,6 +1240,18 @@ export class Environment {
   readonly #lazyLoaded = new Set<string>();
   /** Hashes the sandbox is feeding in chunks (see host-services.ts). */
   readonly #hashes = new HostHashes();
+  /** Keys, signatures, ciphers in progress (see host-crypto.ts). */
+  readonly #crypto = new HostCrypto();
+
+  /** The `crypto` callback: `'v' + answer` or `'e' + error`, both codec-encoded (errors keep their code). */
+  #cryptoCall(op: string, argsJson: string): string {
+    try {
+      if (argsJson.length > MAX_HOST_CALL_CHARS) throw hostCallTooLarge('crypto', op, argsJson.length);
+      return `v${encode(this.#crypto.run(op, decode(argsJson) as Record<string, unknown>))}`;
+    } catch (error) {
+      return `e${encodeError(error)}`;
+    }
+  }
   /**
    * Evaluates a lazy chunk inside the running call, under what is left of the phase's CPU budget:
    * handler code can run in the middle (a getter planted on an intrinsic the chunk uses), and a
@@ -1274,6 +1288,7 @@ export class Environment {
     this.#peakMB = 0;
     this.#lazyLoaded.clear();
     this.#hashes.clear();
+    this.#crypto.clear();
     const sandbox = this.#sandbox;
     this.#sandbox = undefined;
     this.#ready = false;

@@ -12,13 +12,13 @@ import type { SandboxHandle } from './sandbox-host.js';
 export const BUNDLE_FILENAME = 'file:///var/task/__bundle.mjs';
 
 /** Names of the host callbacks the shim expects as `__lh_<name>` globals (see shim/host.ts). */
-export const HOST_CALLBACKS = ['log', 'timer', 'clearTimer', 'now', 'done', 'fs', 'map', 'lazy', 'url', 'hash', 'call'] as const;
+export { HOST_CALLBACKS, type HostCallbackName } from './shim/callbacks.js';
+import { HOST_CALLBACKS, type HostCallbackName } from './shim/callbacks.js';
 
 /** The shim's entry points the host calls (taken as references, then deleted from the global). */
 export const SANDBOX_ENTRIES = ['invoke', 'fire', 'drained', 'settle', 'chunk'] as const;
 export type SandboxEntry = (typeof SANDBOX_ENTRIES)[number];
 
-export type HostCallbackName = (typeof HOST_CALLBACKS)[number];
 export type HostCallbacks = Record<HostCallbackName, (...args: never[]) => unknown>;
 
 const LOADER = 'import * as ns from "user"; globalThis.__lambda_register(ns);';

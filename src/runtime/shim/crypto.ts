@@ -1,6 +1,7 @@
 /**
  * `crypto`: seeded randomness (so runs replay) and hashes/HMACs computed by the host's node:crypto.
  */
+import { cryptoKeys } from './crypto-keys.js';
 import { host } from './host.js';
 import { MAX_HASH_CHUNK } from './limits.js';
 import { lazy } from './lazy.js';
@@ -86,6 +87,7 @@ class Hash {
 }
 
 export const cryptoModule = {
+  ...cryptoKeys,
   randomUUID,
   getRandomValues,
   randomBytes(n: number, cb?: (e: Error | null, b: Uint8Array) => void): unknown {

@@ -26,6 +26,8 @@ export interface Host {
    * its first chunk (`continued` false), and `final` answers its digest (null before).
    */
   hash(id: number, algorithm: string, key: Uint8Array | null, data: Uint8Array, final: boolean, continued: boolean): Uint8Array | null;
+  /** Keys, signatures, ciphers, key derivation (see runtime/host-crypto.ts): op and its arguments, codec-encoded both ways. */
+  crypto(op: string, argsJson: string): string;
   /**
    * A host call (host module function, AWS SDK command): `'v' + value`, `'e' + error`, or `'p'`
    * when the answer comes later through `__lambda_settle(id, ok, json)`.
@@ -33,9 +35,11 @@ export interface Host {
   call(target: string, path: string, argsJson: string, id: number): string;
 }
 
+import { HOST_CALLBACKS } from './callbacks.js';
+
 declare const globalThis: Record<string, unknown>;
 
-const NAMES = ['log', 'timer', 'clearTimer', 'now', 'done', 'fs', 'map', 'lazy', 'url', 'hash', 'call'] as const;
+const NAMES = HOST_CALLBACKS;
 
 /**
  * Filled by {@link bindHost} when the environment is set up, so the shim's own evaluation does not

@@ -4,6 +4,7 @@
  * or method of the built-in that throws on anything else), so a `Symbol.toStringTag` does not
  * fool them; what JavaScript cannot see (`isProxy`, `isExternal`) answers false.
  */
+import { isKeyObject } from './crypto-keys.js';
 import { inspectModule } from './lazy.js';
 import { TextDecoder, TextEncoder } from './text.js';
 import * as timers from './timers.js';
@@ -81,7 +82,7 @@ export const types: Record<string, (v: unknown) => boolean> = {
   isFloat64Array: isTyped('Float64Array'),
   isBigInt64Array: isTyped('BigInt64Array'),
   isBigUint64Array: isTyped('BigUint64Array'),
-  isKeyObject: () => false,
+  isKeyObject,
   isCryptoKey: () => false,
 };
 
