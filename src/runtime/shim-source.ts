@@ -7,10 +7,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { buildSync, type Metafile } from 'esbuild';
 import type { ExternalCopy } from 'isolated-vm';
 import type { Ivm } from './isolated-vm.js';
 import { HOST_CALLBACKS } from './sandbox-build.js';
+import { SHARED_SHIM_MODULES, SHIM_CHUNKS } from './shim/chunk-names.js';
 
 export interface SandboxChunk {
   readonly name: string;
@@ -95,10 +96,11 @@ const LAZY_SOURCES: Record<string, string> = {
   path: 'path-browserify',
   stream: 'readable-stream',
   string_decoder: 'string_decoder/',
-  zlib: './zlib.ts',
   /** Node's legacy url.parse/format/resolve (the npm port of them), with Node's querystring. */
   'legacy-url': 'url/',
   punycode: 'punycode/',
+  // The shim's own heavier modules (util, the crypto keys, the small built-ins, zlib…): './x.ts'.
+  ...Object.fromEntries(SHIM_CHUNKS.map((n) => [n, `./${n}.ts`])),
 };
 
 /** Packages a chunk's package imports, answered by files of the shim instead. */
@@ -115,16 +117,30 @@ const SHARED_NAMES = ['buffer', 'events', 'string_decoder', 'process', 'util', '
 
 const lazyChunks = new Map<string, SandboxChunk>();
 
+/** A shim chunk may import only shared shim modules and other chunks: anything else would be `undefined` in the sandbox. */
+function checkShimImports(name: string, meta: Metafile): void {
+  const known = new Set<string>([...SHARED_SHIM_MODULES, ...SHIM_CHUNKS]);
+  for (const input of Object.values(meta.inputs)) {
+    for (const imp of input.imports) {
+      if (!imp.external || !imp.path.startsWith('./')) continue;
+      const mod = imp.path.slice(2).replace(/\.js$/, '');
+      if (!known.has(mod)) throw new Error(`lambda-sim: the shim chunk '${name}' imports ${imp.path}, which is neither shared (shim/chunk-names.ts) nor a chunk`);
+    }
+  }
+}
+
 export function lazyChunk(name: string): SandboxChunk | undefined {
   let chunk = lazyChunks.get(name);
   if (chunk === undefined) {
     const pkg = LAZY_SOURCES[name];
     if (pkg === undefined) return undefined;
+    const own = pkg.startsWith('./');
     const out = buildSync({
       stdin: {
-        contents: `export default require(${JSON.stringify(pkg)});`,
-        // Packages resolve from lambda-sim's dependencies; './x.ts' chunks are shim sources.
-        resolveDir: pkg.startsWith('./') ? dirname(shimEntry()) : fileURLToPath(new URL('.', import.meta.url)),
+        // Packages resolve from lambda-sim's dependencies; './x.ts' chunks are shim sources (by
+        // absolute path: the `./x.js` externals below are import paths, the entry is not one).
+        contents: `export default require(${JSON.stringify(own ? join(dirname(shimEntry()), pkg) : pkg)});`,
+        resolveDir: own ? dirname(shimEntry()) : fileURLToPath(new URL('.', import.meta.url)),
         loader: 'js',
       },
       bundle: true,
@@ -133,16 +149,20 @@ export function lazyChunk(name: string): SandboxChunk | undefined {
       platform: 'browser',
       target: 'es2022',
       write: false,
+      metafile: own,
       logLevel: 'silent',
       legalComments: 'none',
       define: { 'process.env.NODE_DEBUG': 'undefined' },
       alias: Object.fromEntries(Object.entries(CHUNK_ALIASES[name] ?? {}).map(([from, file]) => [from, join(dirname(shimEntry()), file)])),
-      // Shared built-ins stay `require` calls, answered by the sandbox's module table.
-      external: SHARED_NAMES.filter((n) => LAZY_SOURCES[name]?.replace(/\/$/, '') !== n).flatMap((n) => [n, `${n}/`]),
+      // Shared built-ins stay `require` calls, answered by the sandbox's module table; a shim
+      // chunk's own imports (`./x.js`) are the main shim's modules or other chunks (shim/internals.ts).
+      external: [...SHARED_NAMES.filter((n) => LAZY_SOURCES[name]?.replace(/\/$/, '') !== n).flatMap((n) => [n, `${n}/`]), ...(own ? [...SHARED_SHIM_MODULES, ...SHIM_CHUNKS].map((n) => `./${n}.js`) : [])],
     });
+    if (own) checkShimImports(name, out.metafile!);
     // The script's value is a factory: the shim calls it with its own `require` (see shim/lazy.ts).
     const code = `(function (require) {\n${out.outputFiles[0]!.text}\nreturn __chunk.default;\n})`;
-    chunk = { name, filename: `file:///var/runtime/node_modules/${name}.js`, code };
+    // Shim sources sit beside the runtime (index.mjs); packages under its node_modules.
+    chunk = { name, filename: own ? `file:///var/runtime/${name}.js` : `file:///var/runtime/node_modules/${name}.js`, code };
     lazyChunks.set(name, chunk);
   }
   return chunk;

@@ -1,7 +1,6 @@
 /**
  * `crypto`: seeded randomness (so runs replay) and hashes/HMACs computed by the host's node:crypto.
  */
-import { cryptoKeys } from './crypto-keys.js';
 import { host } from './host.js';
 import { MAX_HASH_CHUNK } from './limits.js';
 import { lazy } from './lazy.js';
@@ -86,8 +85,8 @@ class Hash {
   }
 }
 
+/** The module's own part; the keys, signatures and ciphers come from the crypto-keys chunk (modules.ts joins them). */
 export const cryptoModule = {
-  ...cryptoKeys,
   randomUUID,
   getRandomValues,
   randomBytes(n: number, cb?: (e: Error | null, b: Uint8Array) => void): unknown {

@@ -28,6 +28,11 @@ export function receiveChunk(name: string, factory: (require: (id: string) => un
   apply(mapSet, loaded, [name, factory((id: string) => require(id.endsWith('/') ? id.slice(0, -1) : id))]);
 }
 
+/** Chunk `name` if something loaded it already (a check that need not load it: no KeyObject exists before crypto-keys loads). */
+export function loadedOnly<T>(name: string): T | undefined {
+  return apply(mapGet, loaded, [name]) as T | undefined;
+}
+
 export function lazy<T>(name: string): T {
   let m = apply(mapGet, loaded, [name]) as unknown;
   if (m === undefined) {

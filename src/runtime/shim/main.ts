@@ -17,6 +17,7 @@ import { installDate } from './date.js';
 import { prepareStackTrace, runtimeError, toPayload } from './errors.js';
 import { fs } from './fs.js';
 import { bindHost, host } from './host.js';
+import { internalModule } from './internals.js';
 import { lazy, receiveChunk, setChunkRequire } from './lazy.js';
 import { installWasm } from './wasm.js';
 import { registerHostModules, registerSdkShapes, requireBuiltin } from './modules.js';
@@ -120,7 +121,8 @@ function install(): void {
     },
   });
   hidden('__lambdaRequire', requireBuiltin);
-  setChunkRequire(requireBuiltin);
+  // Chunks of the shim's own sources require its shared modules as './x.js' (shim/internals.ts).
+  setChunkRequire((id) => (id.startsWith('./') ? internalModule(id) : requireBuiltin(id)));
   void fs;
   timers.setUncaughtHandler(uncaught);
 }

@@ -6,17 +6,25 @@
 import { cryptoModule } from './crypto.js';
 import { fs, fsPromises } from './fs.js';
 import { hostModule } from './hostcall.js';
-import { sdkModule, type SdkShape } from './sdk.js';
 import { lazy } from './lazy.js';
-import { util } from './util.js';
-import { urlModule } from './url-module.js';
 import type { ModuleShape } from './builtin-shape.js';
-import { completeModule, stubModule } from './unsupported.js';
-import { diagnosticsChannel, domainModule, moduleModule, perfHooks, readlineModule, streamConsumers, tty, workerThreads } from './small-modules.js';
 import { process } from './process.js';
-import { assert, asyncHooks, Console, querystring, streamWeb } from './extra-modules.js';
 import * as timers from './timers.js';
 import { URL, URLSearchParams } from './url.js';
+// Chunks of the shim that load on first use (shim/chunk-names.ts): types only here.
+import type * as CryptoKeys from './crypto-keys.js';
+import type * as Extra from './extra-modules.js';
+import type * as Sdk from './sdk.js';
+import type * as Small from './small-modules.js';
+import type * as Unsupported from './unsupported.js';
+import type * as UrlModule from './url-module.js';
+import type * as Util from './util.js';
+
+type SdkShape = Sdk.SdkShape;
+const small = (): typeof Small => lazy<typeof Small>('small-modules');
+const extra = (): typeof Extra => lazy<typeof Extra>('extra-modules');
+const unsupported = (): typeof Unsupported => lazy<typeof Unsupported>('unsupported');
+const util = (): Record<string, unknown> => lazy<typeof Util>('util').util();
 
 type Factory = () => unknown;
 
@@ -49,17 +57,17 @@ const table: Record<string, Factory> = {
   events: () => lazy('events'),
   buffer: () => lazy('buffer'),
   util,
-  crypto: () => cryptoModule,
+  crypto: () => ({ ...lazy<typeof CryptoKeys>('crypto-keys').cryptoKeys, ...cryptoModule }),
   timers: () => ({ ...timers.publicTimers, promises: timers.promises }),
   'timers/promises': () => timers.promises,
-  url: urlModule,
+  url: () => lazy<typeof UrlModule>('url-module').urlModule(),
   punycode: () => lazy('punycode'),
   process: () => process,
   os,
   stream: () => lazy('stream'),
   'stream/promises': () => (lazy<{ promises?: unknown }>('stream')).promises,
   string_decoder: () => lazy('string_decoder'),
-  querystring: () => querystring,
+  querystring: () => extra().querystring,
   // The module is the global console's methods (own properties, as Node's are) and Console.
   console: () => {
     const global = (globalThis as unknown as { console: Record<string, unknown> }).console;
@@ -67,24 +75,24 @@ const table: Record<string, Factory> = {
     for (let o: object | null = global; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
       for (const k of Object.getOwnPropertyNames(o)) if (k !== 'constructor' && !(k in out)) out[k] = global[k];
     }
-    out['Console'] = Console;
+    out['Console'] = extra().Console;
     return out;
   },
-  async_hooks: () => asyncHooks,
-  'stream/web': () => streamWeb,
-  assert: () => assert,
-  'assert/strict': () => assert,
+  async_hooks: () => extra().asyncHooks,
+  'stream/web': () => extra().streamWeb,
+  assert: () => extra().assert,
+  'assert/strict': () => extra().assert,
   zlib: () => (lazy<{ default: unknown }>('zlib')).default,
   'util/types': () => (util() as { types: unknown }).types,
   sys: () => requireBuiltin('util'),
-  tty: () => ({ ...tty }),
-  worker_threads: () => ({ ...workerThreads }),
-  module: () => moduleModule(requireBuiltin),
-  diagnostics_channel: diagnosticsChannel,
-  perf_hooks: perfHooks,
-  domain: domainModule,
-  readline: readlineModule,
-  'stream/consumers': streamConsumers,
+  tty: () => ({ ...small().tty }),
+  worker_threads: () => ({ ...small().workerThreads }),
+  module: () => small().moduleModule(requireBuiltin),
+  diagnostics_channel: () => small().diagnosticsChannel(),
+  perf_hooks: () => small().perfHooks(),
+  domain: () => small().domainModule(),
+  readline: () => small().readlineModule(),
+  'stream/consumers': () => small().streamConsumers(),
 };
 
 const cache = new Map<string, unknown>();
@@ -114,7 +122,7 @@ function hostServed(name: string): unknown {
   if (kind === 'sdk') {
     const shape = sdkShapes[target];
     if (shape === undefined) throw notFound(target);
-    return sdkModule(target, shape, (other) => (sdkShapes[other] === undefined ? undefined : (requireBuiltin(`sdk:${other}`) as Record<string, unknown>)));
+    return lazy<typeof Sdk>('sdk').sdkModule(target, shape, (other) => (sdkShapes[other] === undefined ? undefined : (requireBuiltin(`sdk:${other}`) as Record<string, unknown>)));
   }
   const shape = hostShapes[target];
   if (shape === undefined) throw notFound(target);
@@ -142,15 +150,15 @@ export function requireBuiltin(name: string, shape?: ModuleShape): unknown {
     const f = table[bare];
     if (f === undefined) {
       if (shape === undefined) throw notFound(name);
-      m = stubModule(bare, shape);
+      m = unsupported().stubModule(bare, shape);
     } else {
       m = f();
-      if (shape !== undefined && bare !== 'process') m = completeModule(bare, m, shape);
+      if (shape !== undefined && bare !== 'process') m = unsupported().completeModule(bare, m, shape);
     }
     cache.set(bare, m);
   } else if (shape !== undefined && !completed.has(bare) && bare !== 'process') {
     // Loaded first by a chunk (without a shape): completed now, once.
-    m = completeModule(bare, m, shape);
+    m = unsupported().completeModule(bare, m, shape);
   }
   if (shape !== undefined) completed.add(bare);
   return m;

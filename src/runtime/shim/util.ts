@@ -4,10 +4,12 @@
  * or method of the built-in that throws on anything else), so a `Symbol.toStringTag` does not
  * fool them; what JavaScript cannot see (`isProxy`, `isExternal`) answers false.
  */
-import { isKeyObject } from './crypto-keys.js';
-import { inspectModule } from './lazy.js';
+import { inspectModule, loadedOnly } from './lazy.js';
 import { TextDecoder, TextEncoder } from './text.js';
 import * as timers from './timers.js';
+
+/** No KeyObject exists before the crypto-keys chunk loads, so the check never loads it. */
+const isKeyObject = (v: unknown): boolean => loadedOnly<{ isKeyObject(v: unknown): boolean }>('crypto-keys')?.isKeyObject(v) ?? false;
 
 const promisifyCustom = Symbol.for('nodejs.util.promisify.custom');
 const toStringTag = (v: unknown): string => Object.prototype.toString.call(v);
