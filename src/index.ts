@@ -17,6 +17,7 @@ export type {
   UpdateFunctionConfigurationInput,
 } from './control/registry.js';
 export type { FunctionCode } from './runtime/bundle.js';
+export type { NetworkHandler, NetworkPolicy } from './runtime/host-network.js';
 export type { Caller, PermissionInput } from './control/permissions.js';
 export type { InvocationRecord, InvocationStatus, Runtime } from './runtime/environment.js';
 export type { SimulatorEvents } from './observe/events.js';

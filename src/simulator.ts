@@ -9,6 +9,7 @@ import { logTail, parseInvokeInput, type InvokeInput, type InvokeOutput, type Pa
 import { AwsSdkRouter, type AwsOptions } from './control/aws-sdk.js';
 import { PayloadBlob } from './api/payload.js';
 import { drawLatency, HostRouter, type Latency } from './control/host-router.js';
+import { isNetworkPolicy, type NetworkPolicy } from './runtime/host-network.js';
 import { display, validationMessage } from './control/names.js';
 import { PolicyStore, type Caller, type PermissionInput } from './control/permissions.js';
 import {
@@ -142,6 +143,13 @@ export interface LambdaSimulatorOptions {
    */
   hostLatency?: Record<string, Latency>;
   /**
+   * The sandbox's network (fetch, http/https): `'off'` (default: a request fails as ECONNREFUSED,
+   * naming this option), `'host'` (the host's own fetch and http, so msw, nock and undici's
+   * MockAgent in your test process answer), or a function `(request) => Response` (a fake).
+   * Latency: `hostLatency.network` or `hostLatency['network:<hostname>']`.
+   */
+  network?: NetworkPolicy;
+  /**
    * Where the runtime-provided AWS SDK's calls go, by service: `lambda` defaults to this simulator;
    * other services must be routed ('sdk' for the real client answered by your mocks, `{ endpoint }`,
    * `{ requestHandler }`, `{ client }`). `packages` gives SDK module namespaces to use on the host.
@@ -172,7 +180,7 @@ const warnedRuntimes = new Set<string>();
 
 const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
-  'modules', 'hostLatency', 'aws', 'unreservedConcurrencyMinimum', 'initLatency', 'idleEnvironmentTtlMs',
+  'modules', 'hostLatency', 'network', 'aws', 'unreservedConcurrencyMinimum', 'initLatency', 'idleEnvironmentTtlMs',
   'scalingRate', 'requestsPerSecondPerConcurrency', 'permissions', 'hostCallTimeoutMs', 'parallelism', 'eventQueue', 'faults',
   'maxSandboxMemoryMB', 'maxLogCharsPerInvocation', 'sandbox', 'bundling',
 ]);
@@ -284,6 +292,9 @@ function checkOptions(o: LambdaSimulatorOptions): void {
   if (rps !== undefined && !(typeof rps === 'number' && rps > 0)) {
     throw new TypeError(`Expected \`requestsPerSecondPerConcurrency\` to be a number > 0, got \`${display(rps)}\``);
   }
+  if (o.network !== undefined && !isNetworkPolicy(o.network)) {
+    throw new TypeError(`Expected \`network\` to be 'off', 'host' or a function (request: Request) => Response, got \`${display(o.network)}\``);
+  }
   if (o.modules !== undefined && (o.modules === null || typeof o.modules !== 'object' || Array.isArray(o.modules))) {
     throw new TypeError(`Expected \`modules\` to be an object of host modules by name, got \`${display(o.modules)}\``);
   }
@@ -291,8 +302,8 @@ function checkOptions(o: LambdaSimulatorOptions): void {
     if (!(typeof l === 'function' || (typeof l === 'number' && Number.isFinite(l) && l >= 0))) {
       throw new TypeError(`Expected \`hostLatency.${name}\` to be milliseconds >= 0 or a function of random(), got \`${display(l)}\``);
     }
-    if (o.modules?.[name] === undefined && !name.startsWith('aws:')) {
-      throw new TypeError(`\`hostLatency.${name}\` names no host module in \`modules\` (AWS services are 'aws:<service>')`);
+    if (o.modules?.[name] === undefined && !name.startsWith('aws:') && name !== 'network' && !name.startsWith('network:')) {
+      throw new TypeError(`\`hostLatency.${name}\` names no host module in \`modules\` (AWS services are 'aws:<service>', the network 'network' or 'network:<hostname>')`);
     }
   }
 }
@@ -440,7 +451,7 @@ export class LambdaSimulator {
     this.#executor = this.#kernel.mode === 'real' ? new SandboxExecutor(options.parallelism ?? Math.max(1, availableParallelism())) : undefined;
     const major = Number(process.versions.node.split('.')[0]);
     const defaultRuntime: Runtime = major >= 24 ? 'nodejs24.x' : major >= 22 ? 'nodejs22.x' : 'nodejs20.x';
-    const router = new HostRouter({ modules: options.modules ?? {}, latency: options.hostLatency ?? {}, random: this.#kernel.random.fork('host-latency') });
+    const router = new HostRouter({ modules: options.modules ?? {}, latency: options.hostLatency ?? {}, random: this.#kernel.random.fork('host-latency'), network: options.network ?? 'off' });
     const aws = new AwsSdkRouter(
       options.aws ?? {},
       { invoke: (input, caller, done) => this.#invokeFromFunction(input, caller, done), send: (name, input) => this.send({ input, constructor: { name } }) },

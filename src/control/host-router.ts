@@ -6,6 +6,7 @@
 import type { Random } from '../kernel/random.js';
 import type { HostCallAnswer, HostCallContext, HostCallRouter, HostModuleShape } from '../runtime/host-calls.js';
 import { callHostModule, describeHostModule } from '../runtime/host-modules.js';
+import { HostNetwork, type NetworkPolicy } from '../runtime/host-network.js';
 
 export type Latency = number | ((random: () => number) => number);
 
@@ -19,6 +20,8 @@ export interface HostRouterOptions {
   modules: Record<string, unknown>;
   latency: Record<string, Latency>;
   random: Random;
+  /** The sandbox's network (default 'off'). */
+  network?: NetworkPolicy;
 }
 
 /** Answers `sdk` calls (the runtime-provided AWS SDK); see aws-sdk.ts. */
@@ -35,6 +38,7 @@ export class HostRouter implements HostCallRouter {
   readonly #random: Random;
   /** Set by the simulator once its AWS SDK router exists. */
   sdk: SdkCalls | undefined;
+  readonly #network: HostNetwork;
 
   constructor(options: HostRouterOptions) {
     this.#modules = new Map(Object.entries(options.modules));
@@ -42,6 +46,7 @@ export class HostRouter implements HostCallRouter {
     this.#callable = new Map([...this.hostModules].map(([name, shape]) => [name, new Set(shape.functions)]));
     this.#latency = options.latency;
     this.#random = options.random;
+    this.#network = new HostNetwork(options.network ?? 'off');
   }
 
   latencyOf(route: string): number {
@@ -49,8 +54,20 @@ export class HostRouter implements HostCallRouter {
     return l === undefined ? 0 : drawLatency(l, this.#random);
   }
 
+  /** Latency of a network request: `network:<hostname>`, else `network`. */
+  #networkLatency(request: unknown): number {
+    let hostname = '';
+    try {
+      hostname = new URL(String((request as { url?: unknown } | null)?.url)).hostname;
+    } catch {
+      /* checked (and refused) by the network itself */
+    }
+    return this.#latency[`network:${hostname}`] !== undefined ? this.latencyOf(`network:${hostname}`) : this.latencyOf('network');
+  }
+
   call(target: string, path: string, args: unknown[], context: HostCallContext): HostCallAnswer {
     if (target === 'sdk' && this.sdk !== undefined) return this.sdk.call(args, context);
+    if (target === 'network' && path === 'send') return { kind: 'promise', promise: this.#network.send(args[0]), latencyMs: this.#networkLatency(args[0]) };
     if (target.startsWith('host:')) {
       const name = target.slice(5);
       const callable = this.#callable.get(name);

@@ -21,3 +21,10 @@ export const MAX_PENDING_HOST_CALLS = 1024;
 export const MAX_PENDING_HOST_CALL_CHARS = 128 * 1048576;
 /** Host memory a pending call's argument character is taken to cost (decoded, it is held twice at least). */
 export const HOST_BYTES_PER_PENDING_CHAR = 2;
+
+/**
+ * Real milliseconds the host waits for one network request (`network: 'host'` or a function):
+ * virtual time stands still while host work runs, so a server that never answers would hold the
+ * whole simulation. Past it the request fails with ETIMEDOUT.
+ */
+export const NETWORK_REAL_TIMEOUT_MS = 30_000;

@@ -99,6 +99,8 @@ const LAZY_SOURCES: Record<string, string> = {
   /** Node's legacy url.parse/format/resolve (the npm port of them), with Node's querystring. */
   'legacy-url': 'url/',
   punycode: 'punycode/',
+  /** The WHATWG streams (ReadableStream…), for fetch's bodies and node:stream/web. */
+  'web-streams': 'web-streams-polyfill',
   // The shim's own heavier modules (util, the crypto keys, the small built-ins, zlib…): './x.ts'.
   ...Object.fromEntries(SHIM_CHUNKS.map((n) => [n, `./${n}.ts`])),
 };

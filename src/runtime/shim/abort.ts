@@ -1,4 +1,5 @@
 /** `Event`, `EventTarget`, `AbortController` and `AbortSignal` (the parts handlers and libraries use). */
+import { lazy } from './lazy.js';
 import { setTimeout as simTimeout } from './timers.js';
 
 type Listener = ((event: Event) => void) | { handleEvent(event: Event): void };
@@ -54,12 +55,12 @@ export class EventTarget {
   }
 }
 
+/** A DOMException, as Node's signals carry (the class is a chunk: loaded when a signal first aborts). */
+const domException = (message: string, name: string): Error =>
+  new (lazy<{ DOMException: new (message: string, name: string) => Error }>('dom-exception').DOMException)(message, name);
+
 function abortError(reason?: unknown): unknown {
-  if (reason !== undefined) return reason;
-  const e = new Error('This operation was aborted');
-  e.name = 'AbortError';
-  (e as Error & { code: number }).code = 20;
-  return e;
+  return reason !== undefined ? reason : domException('This operation was aborted', 'AbortError');
 }
 
 export class AbortSignal extends EventTarget {
@@ -77,9 +78,7 @@ export class AbortSignal extends EventTarget {
   static timeout(ms: number): AbortSignal {
     const c = new AbortController();
     simTimeout(() => {
-      const e = new Error('The operation was aborted due to timeout');
-      e.name = 'TimeoutError';
-      c.abort(e);
+      c.abort(domException('The operation was aborted due to timeout', 'TimeoutError'));
     }, ms).unref();
     return c.signal;
   }

@@ -199,20 +199,3 @@ export const asyncHooks = {
   triggerAsyncId: (): number => 0,
   createHook: () => ({ enable: (): unknown => undefined, disable: (): unknown => undefined }),
 };
-
-function unsupported(name: string): new () => never {
-  const C = class {
-    constructor() {
-      throw new Error(`${name} (node:stream/web) is not available in lambda-sim's sandbox yet`);
-    }
-  };
-  Object.defineProperty(C, 'name', { value: name });
-  return C as unknown as new () => never;
-}
-
-/** `node:stream/web`: the classes exist (so `instanceof` checks work); constructing them is not supported yet. */
-export const streamWeb = {
-  ReadableStream: unsupported('ReadableStream'),
-  WritableStream: unsupported('WritableStream'),
-  TransformStream: unsupported('TransformStream'),
-};

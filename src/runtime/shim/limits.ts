@@ -16,3 +16,9 @@ export const MAX_MAPPED_FRAMES = 1024;
  * CPU budget). 4300 is CPython's limit for the same reason; a DynamoDB number has 38 digits.
  */
 export const MAX_BIGINT_DIGITS = 4300;
+
+/**
+ * Bytes of one request or response body on the sandbox's network (both sides check): bodies cross
+ * the boundary whole, as base64, so this bounds what one request makes the host hold.
+ */
+export const MAX_NETWORK_BODY_BYTES = 32 * 1048576;

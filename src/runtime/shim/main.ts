@@ -17,6 +17,7 @@ import { installDate } from './date.js';
 import { prepareStackTrace, runtimeError, toPayload } from './errors.js';
 import { fs } from './fs.js';
 import { bindHost, host } from './host.js';
+import { LAZY_GLOBALS } from './chunk-names.js';
 import { internalModule } from './internals.js';
 import { lazy, receiveChunk, setChunkRequire } from './lazy.js';
 import { installWasm } from './wasm.js';
@@ -110,16 +111,26 @@ function install(): void {
     global: g,
   };
   for (const [k, v] of Object.entries(globals)) hidden(k, v);
-  let bufferCtor: unknown;
-  const getBuffer = (): unknown => (bufferCtor ??= (lazy<{ Buffer: unknown }>('buffer')).Buffer);
-  Object.defineProperty(g, 'Buffer', {
-    configurable: true,
-    enumerable: false,
-    get: getBuffer,
-    set(v: unknown) {
-      Object.defineProperty(g, 'Buffer', { value: v, writable: true, configurable: true });
-    },
-  });
+  const lazyGlobal = (name: string, get: () => unknown): void => {
+    let value: unknown;
+    let loaded = false;
+    Object.defineProperty(g, name, {
+      configurable: true,
+      enumerable: false,
+      get: () => {
+        if (!loaded) {
+          value = get();
+          loaded = true;
+        }
+        return value;
+      },
+      set(v: unknown) {
+        Object.defineProperty(g, name, { value: v, writable: true, configurable: true });
+      },
+    });
+  };
+  lazyGlobal('Buffer', () => (lazy<{ Buffer: unknown }>('buffer')).Buffer);
+  for (const name of Object.keys(LAZY_GLOBALS)) lazyGlobal(name, () => (lazy<Record<string, unknown>>(LAZY_GLOBALS[name]!))[name]);
   hidden('__lambdaRequire', requireBuiltin);
   // Chunks of the shim's own sources require its shared modules as './x.js' (shim/internals.ts).
   setChunkRequire((id) => (id.startsWith('./') ? internalModule(id) : requireBuiltin(id)));

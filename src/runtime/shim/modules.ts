@@ -19,6 +19,7 @@ import type * as Small from './small-modules.js';
 import type * as Unsupported from './unsupported.js';
 import type * as UrlModule from './url-module.js';
 import type * as Util from './util.js';
+import type * as WebFetch from './web-fetch.js';
 
 type SdkShape = Sdk.SdkShape;
 const small = (): typeof Small => lazy<typeof Small>('small-modules');
@@ -79,7 +80,10 @@ const table: Record<string, Factory> = {
     return out;
   },
   async_hooks: () => extra().asyncHooks,
-  'stream/web': () => extra().streamWeb,
+  'stream/web': () => {
+    const f = lazy<typeof WebFetch>('web-fetch');
+    return { ...lazy<Record<string, unknown>>('web-streams'), TextEncoderStream: f.TextEncoderStream, TextDecoderStream: f.TextDecoderStream };
+  },
   assert: () => extra().assert,
   'assert/strict': () => extra().assert,
   zlib: () => (lazy<{ default: unknown }>('zlib')).default,
