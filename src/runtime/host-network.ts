@@ -10,36 +10,12 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { MAX_NETWORK_BODY_BYTES } from './shim/limits.js';
 import { NETWORK_REAL_TIMEOUT_MS } from './host-limits.js';
+import type { NetworkFailure, WireAnswer, WireRequest } from './shim/network-wire.js';
+
+export type { NetworkApi, WireAnswer, WireRequest } from './shim/network-wire.js';
 
 export type NetworkHandler = (request: Request) => Response | Promise<Response>;
 export type NetworkPolicy = 'off' | 'host' | NetworkHandler;
-
-/** Which sandbox API made the request: `fetch` goes out through the host's fetch, `http` through node:http(s). */
-export type NetworkApi = 'fetch' | 'http';
-
-export interface WireRequest {
-  api: NetworkApi;
-  url: string;
-  method: string;
-  headers: Array<[string, string]>;
-  /** A string when the handler gave one (interceptors then see a string, as from Node's fetch). */
-  body: Uint8Array | string | null;
-  redirect: 'follow' | 'manual' | 'error';
-}
-
-export type WireAnswer =
-  | { kind: 'response'; status: number; statusText: string; headers: Array<[string, string]>; url: string; redirected: boolean; body: Uint8Array }
-  /** A connection-level failure, shaped as Node's (code, errno, syscall…): fetch rejects with TypeError('fetch failed', { cause }), http emits 'error'. */
-  | { kind: 'failure'; error: NetworkFailure };
-
-export interface NetworkFailure {
-  name: string;
-  message: string;
-  code: string;
-  errno?: number;
-  syscall?: string;
-  hostname?: string;
-}
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 

@@ -12,6 +12,7 @@ import { MAX_NETWORK_BODY_BYTES } from './limits.js';
 import { TextDecoder, TextEncoder, utf8Decode, utf8Encode } from './text.js';
 import { URL, URLSearchParams } from './url.js';
 import type { DOMException as DOMExceptionClass } from './dom-exception.js';
+import type { NetworkFailure, RedirectMode, WireAnswer, WireRequest } from './network-wire.js';
 
 /* The web-streams-polyfill classes, as far as this file uses them. */
 interface Reader {
@@ -440,7 +441,6 @@ abstract class Body {
 }
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH'];
-type RedirectMode = 'follow' | 'manual' | 'error';
 
 interface RequestInit {
   method?: string;
@@ -627,18 +627,6 @@ export class Response extends Body {
 
 /* ---- fetch ---- */
 
-interface NetworkFailure {
-  name: string;
-  message: string;
-  code: string;
-  errno?: number;
-  syscall?: string;
-  hostname?: string;
-}
-type WireAnswer =
-  | { kind: 'response'; status: number; statusText: string; headers: Array<[string, string]>; url: string; redirected: boolean; body: Uint8Array }
-  | { kind: 'failure'; error: NetworkFailure };
-
 /** A connection failure as Node's shapes it (code, errno, syscall): fetch's cause, http's 'error'. */
 export function networkError(f: NetworkFailure): Error {
   const Ctor = f.name === 'RangeError' ? RangeError : f.name === 'TypeError' ? TypeError : Error;
@@ -651,7 +639,7 @@ export function networkError(f: NetworkFailure): Error {
 }
 
 /** Sends one request to the host's network (see runtime/host-network.ts). */
-export function sendToNetwork(wire: { api: 'fetch' | 'http'; url: string; method: string; headers: Array<[string, string]>; body: Uint8Array | string | null; redirect: RedirectMode }): Promise<WireAnswer> {
+export function sendToNetwork(wire: WireRequest): Promise<WireAnswer> {
   return callHost('network', 'send', [wire]) as Promise<WireAnswer>;
 }
 
