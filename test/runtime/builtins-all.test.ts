@@ -38,15 +38,15 @@ describe('every Node built-in loads in the sandbox', () => {
   it('a function lambda-sim does not simulate throws ERR_LAMBDA_SIM_UNSUPPORTED at call time, naming it and what to use instead', async () => {
     const name = await deploy(
       sim,
-      `import * as cp from 'node:child_process'; import http from 'node:http'; import net from 'node:net'; import { Worker } from 'node:worker_threads';
+      `import * as cp from 'node:child_process'; import http2 from 'node:http2'; import net from 'node:net'; import { Worker } from 'node:worker_threads';
       const t = (f) => { try { f(); return 'no error'; } catch (e) { return [e.code, e.message]; } };
-      export const handler = async () => [t(() => cp.execSync('ls')), t(() => http.get('http://example.com')), t(() => new net.Socket().connect(80)), t(() => new Worker('x.js').postMessage(1))];`,
+      export const handler = async () => [t(() => cp.execSync('ls')), t(() => http2.connect('https://example.com')), t(() => new net.Socket().connect(80)), t(() => new Worker('x.js').postMessage(1))];`,
       { FunctionName: 'calls' },
     );
     const [exec, get, connect, worker] = (await call(sim, name)).payload as Array<[string, string]>;
     expect(exec).toEqual(['ERR_LAMBDA_SIM_UNSUPPORTED', 'lambda-sim: child_process.execSync() is not supported in the sandbox: a sandbox cannot start processes: use a host module (option `modules`) that does the work on the host']);
     expect(get![0]).toBe('ERR_LAMBDA_SIM_UNSUPPORTED');
-    expect(get![1]).toMatch(/^lambda-sim: http\.get\(\) is not supported in the sandbox: .*option `aws`.*option `modules`/);
+    expect(get![1]).toMatch(/^lambda-sim: http2\.connect\(\) is not supported in the sandbox: HTTP\/2 is not simulated: use fetch or https\.request \(simulator option `network`\)/);
     expect(connect).toEqual(['ERR_LAMBDA_SIM_UNSUPPORTED', expect.stringMatching(/^lambda-sim: net\.Socket\.prototype\.connect\(\) is not supported/)]);
     expect(worker).toEqual(['ERR_LAMBDA_SIM_UNSUPPORTED', expect.stringMatching(/^lambda-sim: worker_threads\.Worker\.prototype\.postMessage\(\) is not supported/)]);
     for (const [, message] of [exec!, get!, connect!, worker!]) expect(message.length).toBeLessThan(300);

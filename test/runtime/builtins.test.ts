@@ -55,7 +55,7 @@ describe('Node built-ins in the sandbox', () => {
   });
 
   it.each([
-    ['node:https', 'request', 'the runtime-provided AWS SDK'],
+    ['node:http2', 'connect', 'use fetch or https.request (simulator option `network`)'],
     ['child_process', 'spawn', 'a host module (option `modules`) that does the work on the host'],
     ['worker_threads', 'receiveMessageOnPort', 'plain async code'],
   ])('loads %s (issue 17: nothing is refused at create); calling %s names the alternative', async (module, fn, alternative) => {

@@ -14,6 +14,7 @@ import { URL, URLSearchParams } from './url.js';
 // Chunks of the shim that load on first use (shim/chunk-names.ts): types only here.
 import type * as CryptoKeys from './crypto-keys.js';
 import type * as Extra from './extra-modules.js';
+import type * as Http from './http.js';
 import type * as Sdk from './sdk.js';
 import type * as Small from './small-modules.js';
 import type * as Unsupported from './unsupported.js';
@@ -80,6 +81,8 @@ const table: Record<string, Factory> = {
     return out;
   },
   async_hooks: () => extra().asyncHooks,
+  http: () => lazy<typeof Http>('http').http,
+  https: () => lazy<typeof Http>('http').https,
   'stream/web': () => {
     const f = lazy<typeof WebFetch>('web-fetch');
     return { ...lazy<Record<string, unknown>>('web-streams'), TextEncoderStream: f.TextEncoderStream, TextDecoderStream: f.TextDecoderStream };

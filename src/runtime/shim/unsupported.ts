@@ -14,9 +14,9 @@ import { lazy } from './lazy.js';
 
 /** What to use instead, by module (the message's second half). */
 const INSTEAD: Readonly<Record<string, string>> = {
-  http: 'handlers have no network in lambda-sim yet: use the runtime-provided AWS SDK (simulator option `aws`) or a host module (option `modules`)',
-  https: 'handlers have no network in lambda-sim yet: use the runtime-provided AWS SDK (simulator option `aws`) or a host module (option `modules`)',
-  http2: 'handlers have no network in lambda-sim yet: use a host module (option `modules`)',
+  http: 'the sandbox makes requests (http.request, fetch: simulator option `network`) but serves none',
+  https: 'the sandbox makes requests (https.request, fetch: simulator option `network`) but serves none',
+  http2: 'HTTP/2 is not simulated: use fetch or https.request (simulator option `network`)',
   net: 'handlers have no sockets in lambda-sim yet: use a host module (option `modules`) for the client library',
   tls: 'handlers have no sockets in lambda-sim yet: use a host module (option `modules`) for the client library',
   dgram: 'handlers have no sockets in lambda-sim yet: use a host module (option `modules`)',

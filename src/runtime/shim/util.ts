@@ -82,6 +82,8 @@ export const types: Record<string, (v: unknown) => boolean> = {
   isInt32Array: isTyped('Int32Array'),
   isFloat32Array: isTyped('Float32Array'),
   isFloat64Array: isTyped('Float64Array'),
+  /** Node 22+ has it; the sandbox's V8 may have no Float16Array, so it is false there. */
+  isFloat16Array: isTyped('Float16Array'),
   isBigInt64Array: isTyped('BigInt64Array'),
   isBigUint64Array: isTyped('BigUint64Array'),
   isKeyObject,
