@@ -51,3 +51,27 @@ describe('README', () => {
     }
   });
 });
+
+describe('README, Network', () => {
+  it('the fake and the msw examples run against the built package, with the results their comments show', () => {
+    const readme = readFileSync(`${root}README.md`, 'utf8');
+    const section = readme.slice(readme.indexOf('### Network: fetch, http'), readme.indexOf('### Your existing SDK code'));
+    const code = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(code).toHaveLength(2);
+    const file = `${root}.readme-network.mjs`;
+    writeFileSync(file, `${code.join('\n')}
+      console.log(JSON.stringify({ fake: fromFake.Payload.transformToString(), msw: fromMsw.Payload.transformToString() }));
+      await rates.close();
+      await viaHost.close();`);
+    try {
+      const r = spawnSync(process.execPath, ['--no-node-snapshot', file], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr).toBe('');
+      const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, string>;
+      const comments = [...section.matchAll(/transformToString\(\)\);\s+\/\/ (\{.*\})/g)].map((m) => m[1]);
+      expect([got['fake'], got['msw']]).toEqual(comments);
+      expect(comments).toEqual(['{"status":200,"eur":0.92,"ms":80}', '{"eur":0.9}']);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+});
