@@ -20,6 +20,7 @@ import { syntaxErrorMessage, type HandlerBundle } from './bundle.js';
 import { hostCallTooLarge, MAX_HOST_CALL_CHARS, type HostCallAnswer, type HostCallRouter } from './host-calls.js';
 import { HostHashes, parseUrlOnHost } from './host-services.js';
 import { HostCrypto } from './host-crypto.js';
+import { runZlib } from './host-zlib.js';
 import { HOST_BYTES_PER_PENDING_CHAR, HOST_BYTES_PER_TIMER, MAX_PENDING_HOST_CALL_CHARS, MAX_PENDING_HOST_CALLS, MAX_TIMERS } from './host-limits.js';
 import { MAX_MAPPED_FRAMES } from './shim/limits.js';
 import { decode, encode, encodeError } from './shim/codec.js';
@@ -1087,7 +1088,8 @@ export class Environment {
       url: (input: string, base: string | undefined, prop: string | undefined, value: string | undefined) => parseUrlOnHost(input, base, prop, value),
       hash: (id: number, algorithm: string, key: Uint8Array | null, data: Uint8Array, final: boolean, continued: boolean) =>
         this.#hashes.feed(Number(id), String(algorithm), key, data, final === true, continued === true),
-      crypto: (op: string, argsJson: string) => this.#cryptoCall(String(op), String(argsJson)),
+      crypto: (op: string, argsJson: string) => this.#computeCall('crypto', String(op), String(argsJson), (o, a) => this.#crypto.run(o, a)),
+      zlib: (op: string, argsJson: string) => this.#computeCall('zlib', String(op), String(argsJson), runZlib),
       call: (target: string, path: string, argsJson: string, id: number) => this.#hostCall(String(target), String(path), String(argsJson), Number(id)),
     };
     // isolated-vm's timeout counts only the sandbox's own code: the host's time in these callbacks
@@ -1243,11 +1245,11 @@ export class Environment {
   /** Keys, signatures, ciphers in progress (see host-crypto.ts). */
   readonly #crypto = new HostCrypto();
 
-  /** The `crypto` callback: `'v' + answer` or `'e' + error`, both codec-encoded (errors keep their code). */
-  #cryptoCall(op: string, argsJson: string): string {
+  /** The `crypto` and `zlib` callbacks: `'v' + answer` or `'e' + error`, both codec-encoded (errors keep their code). */
+  #computeCall(name: string, op: string, argsJson: string, run: (op: string, args: Record<string, unknown>) => unknown): string {
     try {
-      if (argsJson.length > MAX_HOST_CALL_CHARS) throw hostCallTooLarge('crypto', op, argsJson.length);
-      return `v${encode(this.#crypto.run(op, decode(argsJson) as Record<string, unknown>))}`;
+      if (argsJson.length > MAX_HOST_CALL_CHARS) throw hostCallTooLarge(name, op, argsJson.length);
+      return `v${encode(run(op, decode(argsJson) as Record<string, unknown>))}`;
     } catch (error) {
       return `e${encodeError(error)}`;
     }

@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaSimulatorOptions } from '../../src/index.js';
@@ -30,6 +31,12 @@ beforeAll(async () => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
+      if (req.url!.startsWith('/gz')) {
+        // A compressed answer, as real APIs give to clients that accept it (axios, node-fetch do).
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        res.end(gzipSync(JSON.stringify({ compressed: true, accept: req.headers['accept-encoding'] ?? null })));
+        return;
+      }
       res.setHeader('set-cookie', ['a=1', 'b=2']);
       res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'application/json', 'x-method': req.method! });
       res.end(JSON.stringify({ url: req.url, method: req.method, host: req.headers.host, type: req.headers['content-type'] ?? null, body: Buffer.concat(parts).toString() }));
@@ -122,11 +129,11 @@ const fixture = async (name: string, options: LambdaSimulatorOptions, event: unk
 };
 
 describe('real client libraries', () => {
-  it('axios (its http adapter): GET, POST JSON, a 404 as an AxiosError, against a real server', async () => {
-    expect(await fixture('axios-client', { network: 'host' }, { base })).toEqual([200, '/x?q=a+b', 'application/json', '{"n":1}', ['AxiosError', 404, '/missing']]);
+  it('axios (its http adapter): GET, POST JSON, a 404 as an AxiosError, a gzip answer decompressed, against a real server', async () => {
+    expect(await fixture('axios-client', { network: 'host' }, { base })).toEqual([200, '/x?q=a+b', 'application/json', '{"n":1}', ['AxiosError', 404, '/missing'], true]);
   });
 
-  it('node-fetch 3 (over http.request): GET and POST against a real server', async () => {
-    expect(await fixture('node-fetch-client', { network: 'host' }, { base })).toEqual([200, '/nf', 'hello', 'GET']);
+  it('node-fetch 3 (over http.request): GET, POST and a gzip answer against a real server', async () => {
+    expect(await fixture('node-fetch-client', { network: 'host' }, { base })).toEqual([200, '/nf', 'hello', 'GET', true]);
   });
 });

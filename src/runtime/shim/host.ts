@@ -28,6 +28,8 @@ export interface Host {
   hash(id: number, algorithm: string, key: Uint8Array | null, data: Uint8Array, final: boolean, continued: boolean): Uint8Array | null;
   /** Keys, signatures, ciphers, key derivation (see runtime/host-crypto.ts): op and its arguments, codec-encoded both ways. */
   crypto(op: string, argsJson: string): string;
+  /** node:zlib on the host (see runtime/host-zlib.ts): op and its arguments, codec-encoded both ways. */
+  zlib(op: string, argsJson: string): string;
   /**
    * A host call (host module function, AWS SDK command): `'v' + value`, `'e' + error`, or `'p'`
    * when the answer comes later through `__lambda_settle(id, ok, json)`.

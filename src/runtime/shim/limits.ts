@@ -22,3 +22,6 @@ export const MAX_BIGINT_DIGITS = 4300;
  * the boundary whole, as base64, so this bounds what one request makes the host hold.
  */
 export const MAX_NETWORK_BODY_BYTES = 32 * 1048576;
+
+/** Bytes of input one zlib call carries to the host (a stream's whole input: it runs at the stream's end). */
+export const MAX_ZLIB_INPUT = 32 * 1048576;
