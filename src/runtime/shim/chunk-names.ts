@@ -5,7 +5,7 @@
  */
 
 /** Shim sources loaded on first use (each `./<name>.ts`), so a cold start evaluates none of them. */
-export const SHIM_CHUNKS = ['util', 'crypto-keys', 'small-modules', 'unsupported', 'url-module', 'extra-modules', 'sdk', 'zlib', 'web-fetch', 'dom-exception', 'http'] as const;
+export const SHIM_CHUNKS = ['util', 'crypto-keys', 'small-modules', 'unsupported', 'url-module', 'extra-modules', 'sdk', 'zlib', 'web-fetch', 'dom-exception', 'http', 'webcrypto'] as const;
 
 /** Shim modules with state or size that chunks import from the main shim instead of bundling a copy. */
 export const SHARED_SHIM_MODULES = ['codec', 'host', 'hostcall', 'lazy', 'limits', 'text', 'timers', 'url'] as const;
@@ -13,7 +13,7 @@ export const SHARED_SHIM_MODULES = ['codec', 'host', 'hostcall', 'lazy', 'limits
 /** Globals that load their chunk when code first reads them (a write replaces the global, as on Node). */
 export const LAZY_GLOBALS: Record<string, string> = {
   fetch: 'web-fetch', Headers: 'web-fetch', Request: 'web-fetch', Response: 'web-fetch', FormData: 'web-fetch', Blob: 'web-fetch', File: 'web-fetch',
-  TextEncoderStream: 'web-fetch', TextDecoderStream: 'web-fetch', DOMException: 'dom-exception',
+  TextEncoderStream: 'web-fetch', TextDecoderStream: 'web-fetch', DOMException: 'dom-exception', CryptoKey: 'webcrypto', SubtleCrypto: 'webcrypto',
   ReadableStream: 'web-streams', ReadableStreamDefaultReader: 'web-streams', ReadableStreamBYOBReader: 'web-streams', ReadableStreamBYOBRequest: 'web-streams',
   ReadableByteStreamController: 'web-streams', ReadableStreamDefaultController: 'web-streams', TransformStream: 'web-streams',
   TransformStreamDefaultController: 'web-streams', WritableStream: 'web-streams', WritableStreamDefaultWriter: 'web-streams',

@@ -116,8 +116,13 @@ export const cryptoModule = {
     for (let i = 0; i < a.byteLength; i++) d |= a[i]! ^ b[i]!;
     return d === 0;
   },
-  webcrypto: { getRandomValues, randomUUID },
 };
 
-/** The `crypto` global (Web Crypto's random parts). */
-export const webCrypto = { getRandomValues, randomUUID };
+/** The `crypto` global, also node:crypto's `webcrypto`: seeded random parts here, `subtle` a chunk computed on the host. */
+export const webCrypto = {
+  getRandomValues,
+  randomUUID,
+  get subtle(): unknown {
+    return lazy<{ subtle: unknown }>('webcrypto').subtle;
+  },
+};

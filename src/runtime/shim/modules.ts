@@ -3,7 +3,7 @@
  * that call `require(name)` on this table (see src/runtime/builtins.ts for the host-side list that
  * decides at create time what is provided and what is refused).
  */
-import { cryptoModule } from './crypto.js';
+import { cryptoModule, webCrypto } from './crypto.js';
 import { fs, fsPromises } from './fs.js';
 import { hostModule } from './hostcall.js';
 import { lazy } from './lazy.js';
@@ -59,7 +59,12 @@ const table: Record<string, Factory> = {
   events: () => lazy('events'),
   buffer: () => lazy('buffer'),
   util,
-  crypto: () => ({ ...lazy<typeof CryptoKeys>('crypto-keys').cryptoKeys, ...cryptoModule }),
+  crypto: () => {
+    const m: Record<string, unknown> = { ...lazy<typeof CryptoKeys>('crypto-keys').cryptoKeys, ...cryptoModule, webcrypto: webCrypto };
+    // A getter: the Web Crypto chunk loads when code reaches subtle, not when it imports crypto.
+    Object.defineProperty(m, 'subtle', { enumerable: true, configurable: true, get: () => webCrypto.subtle });
+    return m;
+  },
   timers: () => ({ ...timers.publicTimers, promises: timers.promises }),
   'timers/promises': () => timers.promises,
   url: () => lazy<typeof UrlModule>('url-module').urlModule(),

@@ -10,6 +10,7 @@ import * as timers from './timers.js';
 
 /** No KeyObject exists before the crypto-keys chunk loads, so the check never loads it. */
 const isKeyObject = (v: unknown): boolean => loadedOnly<{ isKeyObject(v: unknown): boolean }>('crypto-keys')?.isKeyObject(v) ?? false;
+const isCryptoKey = (v: unknown): boolean => loadedOnly<{ isCryptoKey(v: unknown): boolean }>('webcrypto')?.isCryptoKey(v) ?? false;
 
 const promisifyCustom = Symbol.for('nodejs.util.promisify.custom');
 const toStringTag = (v: unknown): string => Object.prototype.toString.call(v);
@@ -87,7 +88,7 @@ export const types: Record<string, (v: unknown) => boolean> = {
   isBigInt64Array: isTyped('BigInt64Array'),
   isBigUint64Array: isTyped('BigUint64Array'),
   isKeyObject,
-  isCryptoKey: () => false,
+  isCryptoKey,
 };
 
 type Callback = (error: unknown, ...values: unknown[]) => void;
