@@ -13,6 +13,7 @@
 import type { ModelSpec } from './model.js';
 import { existsSync, realpathSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { build, type BuildFailure, type Message, type Plugin } from 'esbuild';
@@ -27,7 +28,8 @@ import type { Ivm } from './isolated-vm.js';
 
 export { BUNDLE_FILENAME } from './sandbox-build.js';
 import { BUNDLE_FILENAME } from './sandbox-build.js';
-export const TASK_ROOT = '/var/task';
+export { TASK_ROOT } from './package-files.js';
+import { directoryFiles, TASK_ROOT, zipFiles, type PackageFiles } from './package-files.js';
 
 /** Source, Path and Model are lambda-sim's own (in-process) code sources; ZipFile is the API's. */
 export type FunctionCode = { Source: string } | { Path: string } | { ZipFile: Uint8Array } | { Model: ModelSpec };
@@ -50,6 +52,8 @@ export interface HandlerBundle {
   mapPosition(line: number, column: number): [string, number, number] | undefined;
   /** A modelled function: no code runs (see model.ts). */
   readonly model?: ModelSpec;
+  /** The package's files as the sandbox reads them (read-only, at /var/task; see package-files.ts). */
+  readonly files?: PackageFiles;
 }
 
 const EXTENSIONS = ['', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
@@ -100,6 +104,8 @@ interface Entry {
   file: string;
   /** Directory whose files appear under /var/task (Zip, directory Path), for naming in traces. */
   taskRoot: string | undefined;
+  /** What the sandbox may read of the package. */
+  files: PackageFiles | undefined;
 }
 
 export async function bundleCode(
@@ -118,7 +124,7 @@ export async function bundleCode(
       const file = join(root, name);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, code.Source);
-      return await bundleEntry({ kind: 'source', root, file, taskRoot: root }, parsed.exportPath, Buffer.byteLength(code.Source), options);
+      return await bundleEntry({ kind: 'source', root, file, taskRoot: root, files: undefined }, parsed.exportPath, Buffer.byteLength(code.Source), options);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -134,7 +140,7 @@ export async function bundleCode(
       extractZip(bytes, entries, root);
       const file = findModule(join(root, parsed.moduleRoot), parsed.module);
       if (file === undefined) return failed(importModuleError(parsed.module, '/var/runtime/index.mjs'), parsed.exportPath, bytes.length);
-      return await bundleEntry({ kind: 'zip', root, file, taskRoot: root }, parsed.exportPath, bytes.length, options);
+      return await bundleEntry({ kind: 'zip', root, file, taskRoot: root, files: zipFiles(bytes, entries) }, parsed.exportPath, bytes.length, options);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -147,12 +153,12 @@ export async function bundleCode(
       if (!parsed.ok) return failed(parsed);
       const file = findModule(join(path, parsed.moduleRoot), parsed.module);
       if (file === undefined) return failed(importModuleError(parsed.module, '/var/runtime/index.mjs'), parsed.exportPath);
-      return bundleEntry({ kind: 'path', root: path, file, taskRoot: undefined }, parsed.exportPath, statSync(file).size, options);
+      return bundleEntry({ kind: 'path', root: path, file, taskRoot: undefined, files: directoryFiles(path) }, parsed.exportPath, statSync(file).size, options);
     }
     // A file: the handler's export part names the export.
     const exportPath = parsed.ok ? parsed.exportPath : handler.includes('.') ? handler.slice(handler.indexOf('.') + 1) : handler;
     if (!parsed.ok && parsed.errorMessage !== 'Bad handler') return failed(parsed);
-    return bundleEntry({ kind: 'path', root: dirname(path), file: path, taskRoot: undefined }, exportPath, statSync(path).size, options);
+    return bundleEntry({ kind: 'path', root: dirname(path), file: path, taskRoot: undefined, files: directoryFiles(dirname(path)) }, exportPath, statSync(path).size, options);
   }
   throw new InvalidParameterValueException('Code must have exactly one of Source, Path or ZipFile');
 }
@@ -180,7 +186,10 @@ function findModule(dir: string, module: string): string | undefined {
 }
 
 function displayName(file: string, entry: Entry): string {
-  if (entry.taskRoot !== undefined) return `${TASK_ROOT}/${relative(entry.taskRoot, file).split(sep).join('/')}`;
+  if (entry.taskRoot !== undefined) {
+    const rel = relative(entry.taskRoot, file).split(sep).join('/');
+    return rel === '' ? TASK_ROOT : `${TASK_ROOT}/${rel}`;
+  }
   return file;
 }
 
@@ -272,6 +281,10 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
       define: {
         __dirname: JSON.stringify(displayName(outdir, entry)),
         __filename: JSON.stringify(displayName(entry.file, entry)),
+        // The module's own URL, as Node gives it (isolated-vm's modules have an empty import.meta).
+        'import.meta.url': JSON.stringify(pathToFileURL(displayName(entry.file, entry)).href),
+        'import.meta.dirname': JSON.stringify(displayName(outdir, entry)),
+        'import.meta.filename': JSON.stringify(displayName(entry.file, entry)),
       },
       resolveExtensions: ['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.json'],
       mainFields: ['module', 'main'],
@@ -308,6 +321,7 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
     initError: undefined,
     codeSize,
     sdkPackages: [...sdkPackages].sort(),
+    ...(entry.files === undefined ? {} : { files: entry.files }),
     mapPosition(line, column) {
       if (mapText === undefined) return undefined;
       traceMap ??= new TraceMap(mapText);

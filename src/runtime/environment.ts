@@ -278,7 +278,7 @@ export class Environment {
     const day = `${now.getUTCFullYear()}/${String(now.getUTCMonth() + 1).padStart(2, '0')}/${String(now.getUTCDate()).padStart(2, '0')}`;
     this.logStreamName = `${day}/[${spec.version}]${random.hex(32)}`;
     this.#log = new LogFormatter(spec.logFormat);
-    this.#tmp = new TmpFs(spec.ephemeralStorageMB * 1024 * 1024, () => this.#kernel.now());
+    this.#tmp = new TmpFs(spec.ephemeralStorageMB * 1024 * 1024, () => this.#kernel.now(), spec.bundle.files);
     this.#lastUsed = kernel.now();
   }
 

@@ -126,7 +126,7 @@ export function readZip(bytes: Uint8Array): ZipEntry[] {
 }
 
 /** The entry's bytes, inflated in steps and refused the moment they pass the declared size. */
-function contents(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
+export function contents(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
   const data = bytes.subarray(entry.dataStart, entry.dataStart + entry.compressedSize);
   if (entry.method === 0) return data;
   const out = new Uint8Array(entry.size);

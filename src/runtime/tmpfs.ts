@@ -11,6 +11,8 @@
  * Linux's limits on path and name lengths (`mkdir -p` of a deep path keys every prefix: quadratic
  * in the path's length without them).
  */
+import type { PackageFiles } from './package-files.js';
+
 const ERR = '\u0000ERR';
 
 interface FileNode {
@@ -76,7 +78,7 @@ export class TmpFs {
   #used = 0;
   readonly maxNodes: number;
 
-  constructor(readonly capacityBytes: number, private readonly now: () => number) {
+  constructor(readonly capacityBytes: number, private readonly now: () => number, private readonly files?: PackageFiles) {
     this.maxNodes = Math.max(1024, Math.floor(capacityBytes / BYTES_PER_INODE));
     this.#put('/tmp', { dir: true, mtimeMs: now(), birthtimeMs: now() });
   }
@@ -118,7 +120,12 @@ export class TmpFs {
     switch (op) {
       case 'readFile': {
         const n = this.#nodes.get(path);
-        if (n === undefined) throw new FsError('ENOENT');
+        if (n === undefined) {
+          const bytes = this.#outside(path)?.read(path);
+          if (bytes !== undefined) return bytes;
+          if (this.#outside(path)?.stat(path)?.isDir === true) throw new FsError('EISDIR');
+          throw new FsError('ENOENT');
+        }
         if (n.dir) throw new FsError('EISDIR');
         return n.data.slice(0, n.size);
       }
@@ -143,7 +150,7 @@ export class TmpFs {
         return '';
       }
       case 'exists':
-        return this.#nodes.has(path) ? 'true' : 'false';
+        return this.#nodes.has(path) || this.#outside(path)?.stat(path) !== undefined ? 'true' : 'false';
       case 'mkdir': {
         this.#writable(path);
         if (this.#nodes.has(path)) {
@@ -171,14 +178,23 @@ export class TmpFs {
       }
       case 'readdir': {
         const n = this.#nodes.get(path);
-        if (n === undefined) throw new FsError('ENOENT');
+        if (n === undefined) {
+          const listed = this.#outside(path)?.list(path);
+          if (listed !== undefined) return JSON.stringify(listed);
+          if (this.#outside(path)?.stat(path) !== undefined) throw new FsError('ENOTDIR');
+          throw new FsError('ENOENT');
+        }
         if (!n.dir) throw new FsError('ENOTDIR');
         const names = [...(this.#children.get(path) ?? [])].sort();
         return JSON.stringify(names.map((c) => [c.slice(path.length + 1), this.#nodes.get(c)!.dir]));
       }
       case 'stat': {
         const n = this.#nodes.get(path);
-        if (n === undefined) throw new FsError('ENOENT');
+        if (n === undefined) {
+          const st = this.#outside(path)?.stat(path);
+          if (st === undefined) throw new FsError('ENOENT');
+          return JSON.stringify({ size: st.size, isDir: st.isDir, mtimeMs: 0, birthtimeMs: 0 });
+        }
         return JSON.stringify({ size: n.dir ? 4096 : n.size, isDir: n.dir, mtimeMs: n.mtimeMs, birthtimeMs: n.birthtimeMs });
       }
       case 'unlink': {
@@ -233,6 +249,11 @@ export class TmpFs {
       default:
         throw new Error(`lambda-sim: unknown fs operation ${op}`);
     }
+  }
+
+  /** The package's files, for a path outside /tmp (read-only: see package-files.ts). */
+  #outside(path: string): PackageFiles | undefined {
+    return path === '/tmp' || path.startsWith('/tmp/') ? undefined : this.files;
   }
 
   #writable(path: string): void {

@@ -23,9 +23,11 @@ afterAll(() => sim.close());
 describe('every Node built-in loads in the sandbox', () => {
   it(`all ${builtinModules.length} of this line's builtinModules import, and each has every export name the host's has`, async () => {
     const names = builtinModules.filter((n) => !OWN_SURFACE.has(n));
-    const host = Object.fromEntries(names.map((n) => [n, Object.keys(require(`node:${n}`) as object).filter((k) => k !== 'default')]));
+    // Node 24 lists the prefix-only modules with their prefix (node:sea, node:sqlite, node:test).
+    const spec = (n: string): string => (n.startsWith('node:') ? n : `node:${n}`);
+    const host = Object.fromEntries(names.map((n) => [n, Object.keys(require(spec(n)) as object).filter((k) => k !== 'default')]));
     const source =
-      names.map((n, i) => `import * as m${i} from 'node:${n}';`).join('\n') +
+      names.map((n, i) => `import * as m${i} from '${spec(n)}';`).join('\n') +
       `\nconst wanted = ${JSON.stringify(host)};\n` +
       `const mods = { ${names.map((n, i) => `${JSON.stringify(n)}: m${i}`).join(', ')} };\n` +
       `export const handler = async () => Object.fromEntries(Object.entries(wanted).map(([n, keys]) => [n, keys.filter((k) => !(k in mods[n]))]).filter(([, missing]) => missing.length > 0));`;
