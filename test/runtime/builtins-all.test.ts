@@ -4,6 +4,7 @@
  * simulate throws ERR_LAMBDA_SIM_UNSUPPORTED when called, naming the function and what to use
  * instead. Run on every Node line CI runs.
  */
+import { fileURLToPath } from 'node:url';
 import { builtinModules, createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaSimulator } from '../../src/index.js';
@@ -77,6 +78,22 @@ describe('every Node built-in loads in the sandbox', () => {
     );
     const http = require('node:http') as typeof import('node:http');
     expect((await call(sim, name)).payload).toEqual([http.STATUS_CODES[418], true, 15, 0, 'number']);
+  });
+});
+
+describe('unsupported calls name the package that made them', () => {
+  it('a socket opened deep inside a client library names the library the handler imported, not its internal file', async () => {
+    const sim2 = newSim({ seed: 3 });
+    try {
+      await sim2.createFunction({ FunctionName: 'caller', Handler: 'index.handler', Code: { Path: fileURLToPath(new URL('../fixtures/unsupported-caller', import.meta.url)) } });
+      const [code, message] = (await call(sim2, 'caller')).payload as [string, string];
+      expect(code).toBe('ERR_LAMBDA_SIM_UNSUPPORTED');
+      expect(message).toMatch(/^lambda-sim: net\.connect\(\) is not supported in the sandbox: .* \(called by the package fake-redis\)$/);
+      expect(message).not.toContain('connector');
+      expect(message.length).toBeLessThan(300);
+    } finally {
+      await sim2.close();
+    }
   });
 });
 

@@ -28,10 +28,43 @@ const INSTEAD: Readonly<Record<string, string>> = {
 };
 const GENERAL = 'lambda-sim does not simulate it yet; a host module (simulator option `modules`) can do it on the host';
 
-/** The error an unsupported built-in function throws when called. */
+/**
+ * The package the handler imported that made the call: the outermost frame in a node_modules
+ * directory, named by its top-level package (`ioredis`, not `ioredis/built/connectors/…` or a
+ * dependency of it). Undefined when the handler's own code called.
+ */
+function callerPackage(e: Error): string | undefined {
+  let stack: unknown;
+  try {
+    stack = e.stack;
+  } catch {
+    return undefined;
+  }
+  if (typeof stack !== 'string') return undefined;
+  let found: string | undefined;
+  for (const line of stack.split('\n').slice(1)) {
+    const m = /node_modules\/((?:@[^/\s()]+\/)?[^/\s()]+)\//.exec(line);
+    if (m !== null) found = m[1];
+    else if (found !== undefined && !line.includes('/var/runtime/')) break;
+  }
+  return found;
+}
+
+/** The error an unsupported built-in function throws when called, naming the package that called it. */
 export function unsupported(module: string, path: string): Error {
   const e = new Error(`lambda-sim: ${module === '' ? path : `${module}.${path}`}() is not supported in the sandbox: ${INSTEAD[module] ?? GENERAL}`) as Error & { code: string };
   e.code = 'ERR_LAMBDA_SIM_UNSUPPORTED';
+  const pkg = callerPackage(e);
+  if (pkg !== undefined) {
+    e.message += ` (called by the package ${pkg})`;
+    // The stack was formatted with the old message: its first line is redone.
+    try {
+      const stack = String(e.stack);
+      e.stack = `Error: ${e.message}${stack.slice(stack.indexOf('\n'))}`;
+    } catch {
+      /* a stack that cannot be read stays as it is */
+    }
+  }
   return e;
 }
 
