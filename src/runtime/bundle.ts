@@ -185,6 +185,14 @@ function findModule(dir: string, module: string): string | undefined {
   return undefined;
 }
 
+/** Whether a package.json between `file` and the package root (inclusive) scopes it. */
+function scopedInside(file: string, root: string): boolean {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return true;
+    if (dir === root || dirname(dir) === dir || !dir.startsWith(root)) return false;
+  }
+}
+
 function displayName(file: string, entry: Entry): string {
   if (entry.taskRoot !== undefined) {
     const rel = relative(entry.taskRoot, file).split(sep).join('/');
@@ -240,6 +248,10 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
         if (r.errors.length > 0 || r.namespace !== 'file' || r.path === '') return undefined;
         if (guard.confines(r.path)) {
           guard.named.add(r.path);
+          // Lambda sees only the package: a package.json above a Path directory must not decide
+          // its .js files' module type (resolved here, esbuild applies no package scope's type and
+          // goes by the file's syntax, as Node's module detection does).
+          if (entry.kind === 'path' && /\.jsx?$/.test(r.path) && !scopedInside(r.path, entry.root)) return { path: r.path, sideEffects: r.sideEffects };
           return undefined;
         }
         return { path: args.path, namespace: 'lambda-missing', pluginData: args.importer };

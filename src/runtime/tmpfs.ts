@@ -251,9 +251,13 @@ export class TmpFs {
     }
   }
 
-  /** The package's files, for a path outside /tmp (read-only: see package-files.ts). */
+  /**
+   * The package's files (read-only: see package-files.ts), for a path this /tmp does not hold. A
+   * Code.Path directory that lies under the host's /tmp (a CI checkout) is readable at its own path
+   * too; what the handler writes to /tmp shadows it.
+   */
   #outside(path: string): PackageFiles | undefined {
-    return path === '/tmp' || path.startsWith('/tmp/') ? undefined : this.files;
+    return path === '/tmp' ? undefined : this.files;
   }
 
   #writable(path: string): void {
@@ -263,7 +267,8 @@ export class TmpFs {
   #parentDir(path: string): void {
     const parent = path.slice(0, path.lastIndexOf('/')) || '/';
     const p = this.#nodes.get(parent);
-    if (p === undefined) throw new FsError('ENOENT');
+    // A package directory (read-only) under the host's /tmp: writing into it is EROFS, as elsewhere.
+    if (p === undefined) throw new FsError(this.#outside(parent)?.stat(parent)?.isDir === true ? 'EROFS' : 'ENOENT');
     if (!p.dir) throw new FsError('ENOTDIR');
   }
 

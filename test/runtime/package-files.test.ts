@@ -4,7 +4,9 @@
  * by `__dirname`, `import.meta.url`, LAMBDA_TASK_ROOT or a relative path; writes are EROFS and
  * nothing outside the package is readable.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,9 +45,32 @@ describe('the package at /var/task', () => {
     expect(r.payload).toEqual(expected);
   });
 
+  it('a Path directory under the host’s /tmp (as a CI checkout is) reads the same: the package is found before the sandbox’s own empty /tmp', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'lambda-sim-pkg-'));
+    try {
+      cpSync(dir, copy, { recursive: true });
+      await sim.createFunction({ FunctionName: 'under-tmp', Handler: 'index.handler', Code: { Path: copy } });
+      const r = await call(sim, 'under-tmp', { name: 'Ada' });
+      expect(r.payload).toEqual(expected);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   it('a CommonJS handler in a ZIP gets __dirname "/var/task" and __filename "/var/task/index.js" (no trailing slash)', async () => {
     const zip = zipSync({ 'index.js': strToU8("exports.handler = async () => [__dirname, __filename, require('fs').readFileSync(__dirname + '/data.txt', 'utf8')];"), 'data.txt': strToU8('payload') });
     await sim.createFunction({ FunctionName: 'cjs', Handler: 'index.handler', Code: { ZipFile: zip } });
     expect((await call(sim, 'cjs')).payload).toEqual(['/var/task', '/var/task/index.js', 'payload']);
+  });
+});
+
+describe('the module type of a Path package', () => {
+  it('comes from package.json files inside the package only: CommonJS and ESM .js files both run though the repository above says "type": "module"', async () => {
+    const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+    expect(JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')).type).toBe('module');
+    await sim.createFunction({ FunctionName: 'cjs-js', Handler: 'index.handler', Code: { Path: fixture('cjs-js') } });
+    await sim.createFunction({ FunctionName: 'esm-js', Handler: 'index.handler', Code: { Path: fixture('esm-js') } });
+    expect((await call(sim, 'cjs-js')).payload).toEqual({ kind: 'cjs', joined: 'a/b', dirnameType: 'string' });
+    expect((await call(sim, 'esm-js')).payload).toEqual({ kind: 'esm', joined: 'a/b' });
   });
 });
