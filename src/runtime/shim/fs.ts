@@ -1,8 +1,7 @@
 /**
  * `fs` and `fs/promises` basics over the environment's in-memory `/tmp`, which lives on the host so
- * it survives warm invokes and environment resets (as Lambda's does). Paths outside `/tmp` are
- * read-only and empty here (ENOENT on read, EROFS on write): the deployment package is bundled, not
- * laid out as files.
+ * it survives warm invokes and environment resets (as Lambda's does). Outside `/tmp` the deployment
+ * package is readable (runtime/package-files.ts) and everything is read-only (EROFS on write).
  */
 import { host } from './host.js';
 import { lazy } from './lazy.js';
@@ -209,6 +208,12 @@ const ASYNC: Array<[string, SyncName]> = [
 
 export const fsPromises: Record<string, unknown> = {};
 export const fs: Record<string, unknown> = { ...sync, promises: fsPromises, constants: { F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 } };
+// Streams are a chunk of their own (shim/fs-streams.ts): loaded when code first makes one.
+type FsStreams = typeof import('./fs-streams.js');
+const fsStreams = (): FsStreams => lazy<FsStreams>('fs-streams');
+fs['createReadStream'] = (path: unknown, options?: unknown): unknown => fsStreams().createReadStream(path, options);
+fs['createWriteStream'] = (path: unknown, options?: unknown): unknown => fsStreams().createWriteStream(path, options);
+for (const name of ['ReadStream', 'WriteStream'] as const) Object.defineProperty(fs, name, { enumerable: true, configurable: true, get: () => fsStreams()[name] });
 for (const [name, s] of ASYNC) {
   fsPromises[name] = promisified(s);
   fs[name] = callbackified(s);

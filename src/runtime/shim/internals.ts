@@ -5,6 +5,7 @@
  * loads on first use. Only chunks get this `require`; handler code never sees it.
  */
 import * as codec from './codec.js';
+import * as fs from './fs.js';
 import * as host from './host.js';
 import * as hostcall from './hostcall.js';
 import * as lazyModule from './lazy.js';
@@ -15,7 +16,7 @@ import * as url from './url.js';
 import { lazy } from './lazy.js';
 import { SHARED_SHIM_MODULES } from './chunk-names.js';
 
-const table: Record<string, unknown> = { codec, host, hostcall, lazy: lazyModule, limits, text, timers, url };
+const table: Record<string, unknown> = { codec, fs, host, hostcall, lazy: lazyModule, limits, text, timers, url };
 
 /** `require('./x.js')` inside a shim chunk. */
 export function internalModule(id: string): unknown {
