@@ -246,7 +246,7 @@ export class AwsSdkRouter {
     let promise: Promise<unknown>;
     try {
       // Mocks may answer synchronously (aws-sdk-client-mock's callsFake): normalise to a promise.
-      promise = Promise.resolve(cached.client.send(command));
+      promise = Promise.resolve(cached.client.send(command)).then(withStreamsRead);
     } catch (error) {
       promise = Promise.reject(error);
     }
@@ -415,6 +415,29 @@ function handlerTranslateConfig(raw: unknown): HandlerTranslateConfig {
   return out;
 }
 
+/** The output key that lists which members were streams (S3 GetObject's Body): the sandbox makes them streams again. */
+export const STREAM_MEMBERS_KEY = '__lambdaSimStreams';
+
+/**
+ * Streaming members of an output (an SdkStream: S3 GetObject's Body) cannot cross the boundary as
+ * objects: they are read here (the SDK's own transformToByteArray), cross as bytes, and are listed
+ * under {@link STREAM_MEMBERS_KEY} so the sandbox gives the handler a stream with the same methods.
+ */
+async function withStreamsRead(output: unknown): Promise<unknown> {
+  if (output === null || typeof output !== 'object') return output;
+  const out = output as Record<string, unknown>;
+  const streams: string[] = [];
+  for (const [key, value] of Object.entries(out)) {
+    const v = value as { transformToByteArray?: () => Promise<Uint8Array>; pipe?: unknown; getReader?: unknown } | null;
+    if (v !== null && typeof v === 'object' && typeof v.transformToByteArray === 'function' && (typeof v.pipe === 'function' || typeof v.getReader === 'function')) {
+      out[key] = await v.transformToByteArray();
+      streams.push(key);
+    }
+  }
+  if (streams.length > 0) out[STREAM_MEMBERS_KEY] = streams;
+  return out;
+}
+
 /** What the sandbox needs to rebuild a package's surface. */
 function describeSdk(mod: SdkModule): SdkShape {
   const keys = Object.keys(mod).filter((k) => k !== 'default' && !k.startsWith('__') && !k.startsWith('$') && !k.endsWith('$'));
@@ -433,6 +456,7 @@ function describeSdk(mod: SdkModule): SdkShape {
     serviceException: keys.find((k) => isClass(k) && k.endsWith('ServiceException')),
     enums,
     paginators: keys.filter((k) => k.startsWith('paginate') && typeof mod[k] === 'function'),
+    aggregated: keys.filter((k) => isClass(k) && !k.endsWith('Client') && typeof mod[`${k}Client`] === 'function'),
   };
 }
 

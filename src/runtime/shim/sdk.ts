@@ -17,7 +17,12 @@ export interface SdkShape {
   serviceException: string | undefined;
   enums: Record<string, Record<string, string | number>>;
   paginators: string[];
+  /** Aggregated clients (`SSM`, `S3`, `DynamoDB`: a method per command), each with its base client `<name>Client`. */
+  aggregated?: string[];
 }
+
+/** A command's method name on an aggregated client: GetParameterCommand → getParameter. */
+const methodOf = (command: string): string => command.charAt(0).toLowerCase() + command.slice(1, -'Command'.length);
 
 /**
  * Middleware added inside the sandbox is accepted and not run: the host runs the real client with
@@ -49,6 +54,75 @@ class BlobAdapter extends Uint8Array {
   }
 }
 const toBlob = (bytes: Uint8Array): Uint8Array => Object.setPrototypeOf(bytes, BlobAdapter.prototype) as Uint8Array;
+
+/** The key the host lists streaming output members under (control/aws-sdk.ts, STREAM_MEMBERS_KEY). */
+const STREAM_MEMBERS_KEY = '__lambdaSimStreams';
+
+interface ReadableLike {
+  push(chunk: unknown): boolean;
+}
+type ReadableCtor = new (options?: object) => ReadableLike;
+let SdkStream: (new (bytes: Uint8Array) => ReadableLike) | undefined;
+
+/**
+ * A streaming member (S3 GetObject's Body) as the SDK gives it on Node: a Readable (pipe, events,
+ * async iteration) with the SdkStream methods transformToString, transformToByteArray (once) and
+ * transformToWebStream. Its bytes were read on the host.
+ */
+function sdkStream(bytes: Uint8Array): ReadableLike {
+  if (SdkStream === undefined) {
+    const Readable = lazy<{ Readable: ReadableCtor }>('stream').Readable;
+    SdkStream = class extends Readable {
+      #bytes: Uint8Array | undefined;
+      #used = false;
+      constructor(data: Uint8Array) {
+        super({});
+        this.#bytes = data;
+      }
+      _read(): void {
+        const b = this.#bytes;
+        this.#bytes = undefined;
+        if (b !== undefined && b.length > 0) this.push(lazy<{ Buffer: { from(b: Uint8Array): Uint8Array } }>('buffer').Buffer.from(b));
+        this.push(null);
+      }
+      #take(): Uint8Array {
+        if (this.#used || this.#bytes === undefined) throw new Error('The stream has already been transformed.');
+        this.#used = true;
+        const b = this.#bytes;
+        this.#bytes = undefined;
+        return b;
+      }
+      async transformToByteArray(): Promise<Uint8Array> {
+        return new Uint8Array(this.#take());
+      }
+      async transformToString(encoding = 'utf-8'): Promise<string> {
+        return (toBlob(this.#take()) as BlobAdapter).transformToString(encoding);
+      }
+      transformToWebStream(): unknown {
+        const bytes = this.#take();
+        const RS = lazy<{ ReadableStream: new (s: object) => unknown }>('web-streams').ReadableStream;
+        return new RS({
+          start(c: { enqueue(x: unknown): void; close(): void }) {
+            if (bytes.length > 0) c.enqueue(bytes);
+            c.close();
+          },
+        });
+      }
+    } as unknown as new (bytes: Uint8Array) => ReadableLike;
+  }
+  return new SdkStream(bytes);
+}
+
+/** Streaming members the host read into bytes become streams again. */
+function withStreams(output: unknown): unknown {
+  if (output === null || typeof output !== 'object') return output;
+  const out = output as Record<string, unknown>;
+  const streams = out[STREAM_MEMBERS_KEY];
+  if (!Array.isArray(streams)) return output;
+  delete out[STREAM_MEMBERS_KEY];
+  for (const key of streams) if (out[key] instanceof Uint8Array) out[key] = sdkStream(out[key] as Uint8Array);
+  return out;
+}
 
 function named<T extends abstract new (...args: never[]) => unknown>(cls: T, name: string): T {
   Object.defineProperty(cls, 'name', { value: name });
@@ -109,7 +183,7 @@ export function sdkModule(pkg: string, shape: SdkShape, resolveBase: (pkg: strin
     const name = command?.constructor?.name;
     const promise = Promise.resolve().then(() => {
       if (typeof name !== 'string' || !name.endsWith('Command')) throw new TypeError(`send() expects an AWS SDK command object, got ${String(command)}`);
-      return callHost('sdk', ref.pkg, [ref, name, command.input ?? {}], { errors, bytes: toBlob });
+      return (callHost('sdk', ref.pkg, [ref, name, command.input ?? {}], { errors, bytes: toBlob }) as Promise<unknown>).then(withStreams);
     });
     if (callback === undefined) return promise;
     promise.then((v) => callback(null, v), (e: unknown) => callback(e));
@@ -137,6 +211,26 @@ export function sdkModule(pkg: string, shape: SdkShape, resolveBase: (pkg: strin
     );
   }
 
+  // Aggregated clients: `new SSM().getParameter(input)` is `send(new GetParameterCommand(input))`.
+  const withMethods = (Base: new (...args: never[]) => { send(c: unknown, ...rest: unknown[]): unknown }, name: string): unknown => {
+    const Aggregated = named(class extends Base {}, name);
+    for (const commandName of shape.commands) {
+      const Command = mod[commandName] as new (input: unknown) => unknown;
+      Object.defineProperty(Aggregated.prototype, methodOf(commandName), {
+        configurable: true,
+        writable: true,
+        value(this: { send(c: unknown, ...rest: unknown[]): unknown }, input: unknown, ...rest: unknown[]) {
+          return this.send(new Command(input ?? {}), ...rest);
+        },
+      });
+    }
+    return Aggregated;
+  };
+  for (const name of shape.aggregated ?? []) {
+    const Base = mod[`${name}Client`];
+    if (typeof Base === 'function') mod[name] = withMethods(Base as never, name);
+  }
+
   if (pkg === '@aws-sdk/lib-dynamodb') {
     class DynamoDBDocumentClient {
       readonly config: Record<string, unknown>;
@@ -156,6 +250,14 @@ export function sdkModule(pkg: string, shape: SdkShape, resolveBase: (pkg: strin
       destroy(): void {}
     }
     mod['DynamoDBDocumentClient'] = DynamoDBDocumentClient;
+    // DynamoDBDocument.from(client): the aggregated document client (get, put, query, …).
+    const DynamoDBDocument = withMethods(DynamoDBDocumentClient as never, 'DynamoDBDocument') as { from?: unknown };
+    Object.defineProperty(DynamoDBDocument, 'from', {
+      configurable: true,
+      writable: true,
+      value: (client: { _ref?: ClientRef }, translateConfig?: unknown) => new (DynamoDBDocument as unknown as new (c: unknown, t: unknown) => unknown)(client, translateConfig),
+    });
+    mod['DynamoDBDocument'] = DynamoDBDocument;
   }
 
   // Paginators: repeat the command while the output carries a continuation token.
