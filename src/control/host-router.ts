@@ -6,7 +6,7 @@
 import type { Random } from '../kernel/random.js';
 import type { HostCallAnswer, HostCallContext, HostCallRouter, HostModuleShape } from '../runtime/host-calls.js';
 import { callHostModule, describeHostModule } from '../runtime/host-modules.js';
-import { HostNetwork, type NetworkPolicy } from '../runtime/host-network.js';
+import { checkWireRequest, HostNetwork, type NetworkPolicy, type WireRequest } from '../runtime/host-network.js';
 import { runSubtle } from '../runtime/host-webcrypto.js';
 
 export type Latency = number | ((random: () => number) => number);
@@ -69,7 +69,16 @@ export class HostRouter implements HostCallRouter {
   call(target: string, path: string, args: unknown[], context: HostCallContext): HostCallAnswer {
     if (target === 'sdk' && this.sdk !== undefined) return this.sdk.call(args, context);
     if (target === 'webcrypto') return { kind: 'promise', promise: runSubtle(path, (args[0] ?? {}) as Record<string, unknown>), latencyMs: 0 };
-    if (target === 'network' && path === 'send') return { kind: 'promise', promise: this.#network.send(args[0]), latencyMs: this.#networkLatency(args[0]) };
+    if (target === 'network' && path === 'send') {
+      // Checked first: the latency lookup parses the URL only once its size is bounded.
+      let request: WireRequest;
+      try {
+        request = checkWireRequest(args[0]);
+      } catch (error) {
+        return { kind: 'error', error };
+      }
+      return { kind: 'promise', promise: this.#network.send(request), latencyMs: this.#networkLatency(request) };
+    }
     if (target.startsWith('host:')) {
       const name = target.slice(5);
       const callable = this.#callable.get(name);

@@ -158,7 +158,7 @@ export async function bundleCode(
     // A file: the handler's export part names the export.
     const exportPath = parsed.ok ? parsed.exportPath : handler.includes('.') ? handler.slice(handler.indexOf('.') + 1) : handler;
     if (!parsed.ok && parsed.errorMessage !== 'Bad handler') return failed(parsed);
-    return bundleEntry({ kind: 'path', root: dirname(path), file: path, taskRoot: undefined, files: directoryFiles(dirname(path)) }, exportPath, statSync(path).size, options);
+    return bundleEntry({ kind: 'path', root: dirname(path), file: path, taskRoot: undefined, files: directoryFiles(dirname(path), { hideDotfiles: true }) }, exportPath, statSync(path).size, options);
   }
   throw new InvalidParameterValueException('Code must have exactly one of Source, Path or ZipFile');
 }

@@ -28,3 +28,6 @@ export const HOST_BYTES_PER_PENDING_CHAR = 2;
  * whole simulation. Past it the request fails with ETIMEDOUT.
  */
 export const NETWORK_REAL_TIMEOUT_MS = 30_000;
+
+/** Body bytes of network answers a simulator holds at once (read, not yet handed to a sandbox): past it a new request fails. */
+export const MAX_NETWORK_HELD_BYTES = 256 * 1048576;

@@ -9,7 +9,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { MAX_NETWORK_BODY_BYTES } from './shim/limits.js';
-import { NETWORK_REAL_TIMEOUT_MS } from './host-limits.js';
+import { MAX_NETWORK_HELD_BYTES, NETWORK_REAL_TIMEOUT_MS } from './host-limits.js';
 import type { NetworkFailure, WireAnswer, WireRequest } from './shim/network-wire.js';
 
 export type { NetworkApi, WireAnswer, WireRequest } from './shim/network-wire.js';
@@ -79,11 +79,14 @@ function failureOf(error: unknown): WireAnswer {
 function tooLarge(url: string): WireAnswer {
   return {
     kind: 'failure',
-    error: { name: 'RangeError', message: `lambda-sim: the response of ${url} is over the sandbox network's ${MAX_NETWORK_BODY_BYTES} bytes (bodies cross whole)`, code: 'ERR_LAMBDA_SIM_BODY_TOO_LARGE' },
+    error: { name: 'RangeError', message: `lambda-sim: the response of ${url} is over the sandbox network's ${MAX_NETWORK_BODY_BYTES} bytes (bodies cross whole), or the simulator's network holds ${MAX_NETWORK_HELD_BYTES} bytes of answers in flight`, code: 'ERR_LAMBDA_SIM_BODY_TOO_LARGE' },
   };
 }
 
-async function readBounded(response: Response): Promise<Uint8Array | undefined> {
+/** Counts `n` more body bytes held; false when the simulator's network holds too many. */
+type Reserve = (n: number) => boolean;
+
+async function readBounded(response: Response, reserve: Reserve): Promise<Uint8Array | undefined> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > MAX_NETWORK_BODY_BYTES) {
     await response.body?.cancel().catch(() => {});
@@ -97,7 +100,7 @@ async function readBounded(response: Response): Promise<Uint8Array | undefined> 
     const { done, value } = await reader.read();
     if (done) break;
     size += value.length;
-    if (size > MAX_NETWORK_BODY_BYTES) {
+    if (size > MAX_NETWORK_BODY_BYTES || !reserve(value.length)) {
       await reader.cancel().catch(() => {});
       return undefined;
     }
@@ -113,7 +116,7 @@ function headerPairs(headers: Headers): Array<[string, string]> {
   return pairs;
 }
 
-async function answerOf(response: unknown, request: WireRequest): Promise<WireAnswer> {
+async function answerOf(response: unknown, request: WireRequest, reserve: Reserve): Promise<WireAnswer> {
   if (!(response instanceof Response)) {
     const got = response === null ? 'null' : typeof response === 'object' ? (response.constructor?.name ?? 'an object') : typeof response;
     return {
@@ -121,18 +124,18 @@ async function answerOf(response: unknown, request: WireRequest): Promise<WireAn
       error: { name: 'TypeError', message: `lambda-sim: the simulator's \`network\` function must return a Response (or a promise of one); for ${request.method} ${request.url} it returned ${got}`, code: 'ERR_LAMBDA_SIM_NETWORK' },
     };
   }
-  const body = await readBounded(response);
+  const body = await readBounded(response, reserve);
   if (body === undefined) return tooLarge(request.url);
   return { kind: 'response', status: response.status, statusText: response.statusText, headers: headerPairs(response.headers), url: response.url || request.url, redirected: response.redirected, body };
 }
 
-function viaFetch(request: WireRequest, signal: AbortSignal): Promise<WireAnswer> {
+function viaFetch(request: WireRequest, signal: AbortSignal, reserve: Reserve): Promise<WireAnswer> {
   const init: RequestInit = { method: request.method, headers: request.headers, redirect: request.redirect, signal };
   if (request.body !== null && request.method !== 'GET' && request.method !== 'HEAD') init.body = request.body;
-  return fetch(request.url, init).then((r) => answerOf(r, request));
+  return fetch(request.url, init).then((r) => answerOf(r, request, reserve));
 }
 
-function viaHttp(request: WireRequest, signal: AbortSignal): Promise<WireAnswer> {
+function viaHttp(request: WireRequest, signal: AbortSignal, reserve: Reserve): Promise<WireAnswer> {
   const url = new URL(request.url);
   const lib = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -141,7 +144,7 @@ function viaHttp(request: WireRequest, signal: AbortSignal): Promise<WireAnswer>
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_NETWORK_BODY_BYTES) {
+        if (size > MAX_NETWORK_BODY_BYTES || !reserve(chunk.length)) {
           res.destroy();
           resolve(tooLarge(request.url));
         } else parts.push(chunk);
@@ -158,8 +161,8 @@ function viaHttp(request: WireRequest, signal: AbortSignal): Promise<WireAnswer>
   });
 }
 
-function hostRequest(request: WireRequest): Request {
-  const init: RequestInit = { method: request.method, headers: request.headers, redirect: request.redirect };
+function hostRequest(request: WireRequest, signal: AbortSignal): Request {
+  const init: RequestInit = { method: request.method, headers: request.headers, redirect: request.redirect, signal };
   if (request.body !== null && request.method !== 'GET' && request.method !== 'HEAD') init.body = request.body;
   return new Request(request.url, init);
 }
@@ -168,15 +171,41 @@ function hostRequest(request: WireRequest): Request {
 export class HostNetwork {
   constructor(readonly policy: NetworkPolicy) {}
 
-  /** The answer to one request: never rejects (a failure is a `failure` answer). */
+  /** The answer to one (checked) request: never rejects (a failure is a `failure` answer). */
   async send(raw: unknown): Promise<WireAnswer> {
     const request = checkWireRequest(raw);
+    const held = this.#held;
+    if (held.bytes >= MAX_NETWORK_HELD_BYTES) {
+      return { kind: 'failure', error: { name: 'RangeError', message: `lambda-sim: the sandboxes' network already holds ${held.bytes} bytes of bodies in flight (at most ${MAX_NETWORK_HELD_BYTES}): await some requests before starting more`, code: 'ERR_LAMBDA_SIM_BODY_TOO_LARGE' } };
+    }
+    const reserved = { bytes: 0 };
+    const reserve = (n: number): boolean => {
+      reserved.bytes += n;
+      held.bytes += n;
+      return held.bytes <= MAX_NETWORK_HELD_BYTES;
+    };
+    try {
+      return await this.#send(request, reserve);
+    } finally {
+      // Released once the answer is on its way to the sandbox (the kernel delivers it next).
+      setImmediate(() => {
+        held.bytes -= reserved.bytes;
+      });
+    }
+  }
+
+  /** Body bytes of answers read and not yet handed on, across this simulator's environments. */
+  readonly #held = { bytes: 0 };
+
+  async #send(request: WireRequest, reserve: Reserve): Promise<WireAnswer> {
     const policy = this.policy;
     if (policy === 'off') return refused(request);
     const timeout = AbortSignal.timeout(NETWORK_REAL_TIMEOUT_MS);
     try {
-      if (policy === 'host') return await (request.api === 'fetch' ? viaFetch(request, timeout) : viaHttp(request, timeout));
-      return await answerOf(await policy(hostRequest(request)), request);
+      if (policy === 'host') return await (request.api === 'fetch' ? viaFetch(request, timeout, reserve) : viaHttp(request, timeout, reserve));
+      // A fake that never answers meets the same real-time bound (its Request carries the signal too).
+      const aborted = new Promise<never>((_, reject) => timeout.addEventListener('abort', () => reject(timeout.reason), { once: true }));
+      return await Promise.race([Promise.resolve(policy(hostRequest(request, timeout))).then((r) => answerOf(r, request, reserve)), aborted]);
     } catch (error) {
       if (timeout.aborted) {
         return { kind: 'failure', error: { name: 'Error', message: `lambda-sim: ${request.method} ${request.url} got no answer within ${NETWORK_REAL_TIMEOUT_MS} ms of real time`, code: 'ETIMEDOUT', syscall: 'read' } };

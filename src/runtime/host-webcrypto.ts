@@ -28,6 +28,9 @@ export interface WireKey {
 
 /** Most bits one deriveBits may ask for (1 MiB). */
 const MAX_DERIVED_BITS = 8 * 1048576;
+
+/** Characters of a JWK to import (a 16384-bit RSA private key is about 12,000). */
+const MAX_JWK_CHARS = 65_536;
 /** Keys the host cannot import as extractable (Web Crypto forbids exporting them). */
 const NEVER_EXTRACTABLE = new Set(['PBKDF2', 'HKDF']);
 
@@ -55,16 +58,36 @@ async function algorithmArg(raw: unknown): Promise<unknown> {
     else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
   }
   const name = algorithmName(out);
-  if (typeof out['modulusLength'] === 'number' && out['modulusLength'] > MAX_MODULUS_BITS) throw new RangeError(`lambda-sim: an RSA modulus over ${MAX_MODULUS_BITS} bits is refused`);
-  if (name === 'PBKDF2' && typeof out['iterations'] === 'number' && out['iterations'] > MAX_KDF_ITERATIONS) throw new RangeError(`lambda-sim: PBKDF2 past ${MAX_KDF_ITERATIONS} iterations is refused`);
+  // Numbers as WebIDL will read them (a string '50000000' is 50 million to the host's subtle).
+  const numeric = (k: string): number => (out[k] === undefined ? 0 : Number(out[k]));
+  if (numeric('modulusLength') > MAX_MODULUS_BITS) throw new RangeError(`lambda-sim: an RSA modulus over ${MAX_MODULUS_BITS} bits is refused`);
+  if (name === 'PBKDF2' && numeric('iterations') > MAX_KDF_ITERATIONS) throw new RangeError(`lambda-sim: PBKDF2 past ${MAX_KDF_ITERATIONS} iterations is refused`);
+  if (numeric('length') > MAX_DERIVED_BITS) throw new RangeError(`lambda-sim: a key or derivation of more than ${MAX_DERIVED_BITS} bits is refused`);
   return out;
+}
+
+/** PBKDF2's work is iterations × output blocks: bounded as one 10-million-iteration block. */
+function checkKdfCost(algorithm: unknown, bits: number): void {
+  if (algorithmName(algorithm) !== 'PBKDF2') return;
+  const iterations = Number((algorithm as Record<string, unknown>)['iterations'] ?? 0);
+  if (iterations * Math.max(1, Math.ceil(bits / 256)) > MAX_KDF_ITERATIONS) {
+    throw new RangeError(`lambda-sim: PBKDF2 of ${iterations} iterations for ${bits} bits is refused (iterations × 256-bit blocks at most ${MAX_KDF_ITERATIONS})`);
+  }
+}
+
+/** The size of a key the host really holds (the sandbox's algorithm fields are not trusted). */
+function checkKeySize(key: SubtleKey): SubtleKey {
+  const a = key.algorithm as unknown as Record<string, unknown>;
+  if (Number(a['modulusLength'] ?? 0) > MAX_MODULUS_BITS) throw new RangeError(`lambda-sim: an RSA modulus over ${MAX_MODULUS_BITS} bits is refused`);
+  if (Number(a['length'] ?? 0) > MAX_DERIVED_BITS) throw new RangeError(`lambda-sim: a key of more than ${MAX_DERIVED_BITS} bits is refused`);
+  return key;
 }
 
 async function importWire(key: WireKey): Promise<SubtleKey> {
   if (key === null || typeof key !== 'object' || !['secret', 'public', 'private'].includes(key.type)) throw new TypeError('lambda-sim: not a CryptoKey');
   const usages = Array.isArray(key.usages) ? key.usages.map(String) : [];
   const algorithm = (await algorithmArg(key.algorithm)) as Record<string, unknown>;
-  return subtle.importKey(formatOf(key.type), bytes(key.material, 'key material'), algorithm as never, !NEVER_EXTRACTABLE.has(algorithmName(algorithm)), usages as never);
+  return checkKeySize(await subtle.importKey(formatOf(key.type), bytes(key.material, 'key material'), algorithm as never, !NEVER_EXTRACTABLE.has(algorithmName(algorithm)), usages as never));
 }
 
 /** A host CryptoKey as data, with the sandbox's extractability. */
@@ -90,8 +113,9 @@ export async function runSubtle(op: string, a: Record<string, unknown>): Promise
       const format = String(a['format']);
       const algorithm = (await algorithmArg(a['algorithm'])) as Record<string, unknown>;
       const extractable = a['extractable'] === true;
+      if (format === 'jwk' && JSON.stringify(a['keyData'] ?? null).length > MAX_JWK_CHARS) throw new RangeError(`lambda-sim: a JWK of more than ${MAX_JWK_CHARS} characters is refused`);
       const keyData = format === 'jwk' ? (a['keyData'] as webcrypto.JsonWebKey) : bytes(a['keyData'], 'keyData');
-      const key = await subtle.importKey(format as never, keyData as never, algorithm as never, !NEVER_EXTRACTABLE.has(algorithmName(algorithm)), usagesArg(a['usages']) as never);
+      const key = checkKeySize(await subtle.importKey(format as never, keyData as never, algorithm as never, !NEVER_EXTRACTABLE.has(algorithmName(algorithm)), usagesArg(a['usages']) as never));
       if (NEVER_EXTRACTABLE.has(algorithmName(algorithm))) {
         return { type: 'secret', algorithm: { ...(key.algorithm as unknown as Record<string, unknown>) }, usages: [...key.usages], extractable: false, material: bytes(a['keyData'], 'keyData') };
       }
@@ -112,10 +136,15 @@ export async function runSubtle(op: string, a: Record<string, unknown>): Promise
     case 'deriveBits': {
       const length = a['length'] === null || a['length'] === undefined ? null : Number(a['length']);
       if (length !== null && !(length >= 0 && length <= MAX_DERIVED_BITS)) throw new RangeError(`lambda-sim: deriving more than ${MAX_DERIVED_BITS} bits per call is refused`);
-      return buffer(await subtle.deriveBits((await algorithmArg(a['algorithm'])) as never, await importWire(a['key'] as WireKey), length as number));
+      const algorithm = await algorithmArg(a['algorithm']);
+      checkKdfCost(algorithm, length ?? 0);
+      return buffer(await subtle.deriveBits(algorithm as never, await importWire(a['key'] as WireKey), length as number));
     }
     case 'deriveKey': {
-      const derived = await subtle.deriveKey((await algorithmArg(a['algorithm'])) as never, await importWire(a['key'] as WireKey), (await algorithmArg(a['derivedKeyType'])) as never, true, usagesArg(a['usages']) as never);
+      const wanted = (await algorithmArg(a['derivedKeyType'])) as Record<string, unknown>;
+      const algorithm = await algorithmArg(a['algorithm']);
+      checkKdfCost(algorithm, Number(wanted['length'] ?? 512));
+      const derived = await subtle.deriveKey(algorithm as never, await importWire(a['key'] as WireKey), (await algorithmArg(a['derivedKeyType'])) as never, true, usagesArg(a['usages']) as never);
       return wireOf(derived, a['extractable'] === true);
     }
     case 'wrapKey': {

@@ -42,6 +42,21 @@ function bytes(v: unknown, what: string): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.length);
 }
 
+/**
+ * Brotli at quality 10 and 11 (11 is its default) costs about 2 s of host CPU per MiB of text, in one
+ * call the CPU budget cannot interrupt: such inputs are bounded at 1 MiB (lower qualities run at
+ * zlib's speed and keep the 32 MiB bound).
+ */
+export const MAX_BROTLI_SLOW_INPUT = 1048576;
+
+function checkBrotliCost(kind: string, size: number, options: zlib.BrotliOptions): void {
+  if (kind !== 'brotliCompress' || size <= MAX_BROTLI_SLOW_INPUT) return;
+  const quality = Number(options.params?.[zlib.constants.BROTLI_PARAM_QUALITY] ?? zlib.constants.BROTLI_DEFAULT_QUALITY);
+  if (quality >= 10) {
+    throw new RangeError(`lambda-sim: brotli at quality ${quality} of ${size} bytes is refused (at most ${MAX_BROTLI_SLOW_INPUT} bytes at quality 10 or 11: one call would hold the host for seconds per MiB); pass params { [BROTLI_PARAM_QUALITY]: 9 } or less`);
+  }
+}
+
 /** The `zlib` callback's operations (stateless: see the file's comment). */
 export function runZlib(op: string, a: Record<string, unknown>): unknown {
   switch (op) {
@@ -49,7 +64,10 @@ export function runZlib(op: string, a: Record<string, unknown>): unknown {
       const kind = String(a['kind']) as Kind;
       if (!KINDS.includes(kind)) throw new TypeError(`lambda-sim: unknown zlib kind ${kind}`);
       const fn = (zlib as unknown as Record<string, (d: Buffer, o: object) => Buffer>)[`${kind}Sync`]!;
-      return new Uint8Array(fn(bytes(a['data'], 'zlib input'), optionsOf(a['options'])));
+      const data = bytes(a['data'], 'zlib input');
+      const options = optionsOf(a['options']);
+      checkBrotliCost(kind, data.length, options);
+      return new Uint8Array(fn(data, options));
     }
     case 'crc32': {
       const crc32 = (zlib as unknown as { crc32?: (d: Uint8Array, v: number) => number }).crc32;

@@ -85,14 +85,19 @@ export function zipFiles(bytes: Uint8Array, entries: readonly ZipEntry[]): Packa
 /** Largest file of a directory package the sandbox may read in one call (Lambda's whole unzipped limit is 250 MB). */
 export const MAX_PACKAGE_FILE_BYTES = 64 * 1048576;
 
-/** A directory package (`Code.Path`), under /var/task and under its own absolute path. */
-export function directoryFiles(root: string): PackageFiles {
+/**
+ * A directory package (`Code.Path`), under /var/task and under its own absolute path. For a `Path`
+ * that names one file, its directory is served without dotfiles (`.env`, `.aws/`, `.git/` of a
+ * repository root stay unreadable): deploy a directory to say exactly what the package holds.
+ */
+export function directoryFiles(root: string, options: { hideDotfiles?: boolean } = {}): PackageFiles {
+  const hidden = (name: string): boolean => options.hideDotfiles === true && name.startsWith('.');
   const realRoot = realpathSync(root);
   const mounts = [TASK_ROOT, root.split(sep).join('/')];
   /** The real host path of a package path, or undefined when it leaves the package. */
   const host = (path: string): string | undefined => {
     const rel = relativeTo(path, mounts);
-    if (rel === undefined) return undefined;
+    if (rel === undefined || rel.split('/').some(hidden)) return undefined;
     try {
       const real = realpathSync(join(realRoot, ...rel.split('/')));
       const back = relative(realRoot, real);
@@ -120,7 +125,7 @@ export function directoryFiles(root: string): PackageFiles {
       const real = host(path);
       if (real === undefined || !statSync(real).isDirectory()) return undefined;
       return readdirSync(real, { withFileTypes: true })
-        .filter((d) => d.isFile() || d.isDirectory())
+        .filter((d) => (d.isFile() || d.isDirectory()) && !hidden(d.name))
         .map((d): [string, boolean] => [d.name, d.isDirectory()])
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     },

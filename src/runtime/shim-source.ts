@@ -35,6 +35,8 @@ export function shimChunk(): SandboxChunk {
       entryPoints: [shimEntry()],
       bundle: true,
       format: 'iife',
+      // Strict throughout: no shim function is reachable through a handler function's `.caller`.
+      banner: { js: "'use strict';" },
       platform: 'neutral',
       target: 'es2022',
       write: false,
@@ -162,7 +164,9 @@ export function lazyChunk(name: string): SandboxChunk | undefined {
     });
     if (own) checkShimImports(name, out.metafile!);
     // The script's value is a factory: the shim calls it with its own `require` (see shim/lazy.ts).
-    const code = `(function (require) {\n${out.outputFiles[0]!.text}\nreturn __chunk.default;\n})`;
+    // Strict: a getter or function the handler planted (a replaced Object.defineProperty) that the
+    // chunk calls must not find this wrapper, and its `require`, through `.caller` (issue 16's rules).
+    const code = `(function (require) {\n'use strict';\n${out.outputFiles[0]!.text}\nreturn __chunk.default;\n})`;
     // Shim sources sit beside the runtime (index.mjs); packages under its node_modules.
     chunk = { name, filename: own ? `file:///var/runtime/${name}.js` : `file:///var/runtime/node_modules/${name}.js`, code };
     lazyChunks.set(name, chunk);

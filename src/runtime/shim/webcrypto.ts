@@ -20,12 +20,17 @@ interface WireKey {
 const DOM_ERRORS = new Set(['OperationError', 'NotSupportedError', 'InvalidAccessError', 'DataError', 'SyntaxError', 'QuotaExceededError', 'InvalidStateError', 'NotAllowedError']);
 const domException = (message: string, name: string): Error => new (lazy<{ DOMException: typeof DOMExceptionClass }>('dom-exception').DOMException)(message, name);
 
-const material = new WeakMap<object, WireKey>();
 let constructing = false;
 
 export class CryptoKey {
-  constructor() {
-    if (!constructing) throw new TypeError('Illegal constructor');
+  /** The key's data, in a private field (not a WeakMap: handler code can replace WeakMap.prototype.set). */
+  readonly #wire: WireKey;
+  constructor(w?: WireKey) {
+    if (!constructing || w === undefined) throw new TypeError('Illegal constructor');
+    this.#wire = w;
+  }
+  static wireOf(key: unknown): WireKey | undefined {
+    return key !== null && typeof key === 'object' && #wire in key ? (key as CryptoKey).#wire : undefined;
   }
   get type(): string {
     return wire(this).type;
@@ -45,7 +50,7 @@ export class CryptoKey {
 }
 
 function wire(key: unknown): WireKey {
-  const w = key !== null && typeof key === 'object' ? material.get(key) : undefined;
+  const w = CryptoKey.wireOf(key);
   if (w === undefined) throw new TypeError('The "key" argument must be an instance of CryptoKey.');
   return w;
 }
@@ -60,9 +65,7 @@ function algorithmView(a: Record<string, unknown>): Record<string, unknown> {
 function keyOf(w: WireKey): CryptoKey {
   constructing = true;
   try {
-    const k = new CryptoKey();
-    material.set(k, w);
-    return k;
+    return new CryptoKey(w);
   } finally {
     constructing = false;
   }
