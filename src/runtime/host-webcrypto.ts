@@ -12,6 +12,7 @@
  * randomness; AES-GCM and the rest are functions of their inputs (the IV is the caller's).
  */
 import { webcrypto } from 'node:crypto';
+import PQueue from 'p-queue';
 import { MAX_HASH_CHUNK } from './shim/limits.js';
 import { MAX_KDF_ITERATIONS, MAX_MODULUS_BITS } from './host-crypto.js';
 
@@ -104,8 +105,25 @@ async function keyResult(k: SubtleKey | webcrypto.CryptoKeyPair, extractable: bo
 const usagesArg = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 const buffer = (b: ArrayBuffer): Uint8Array => new Uint8Array(b);
 
-/** One `crypto.subtle` operation, arguments as the shim sends them. */
-export async function runSubtle(op: string, a: Record<string, unknown>): Promise<unknown> {
+/**
+ * Web Crypto jobs run on libuv's thread pool (4 threads by default), and a job the host started
+ * runs to its end even when its host call times out: at most this many run at once in the process,
+ * so file system and DNS work of the host (and of other simulators) keep threads.
+ */
+export const MAX_CONCURRENT_WEBCRYPTO_JOBS = 2;
+const jobs = new PQueue({ concurrency: MAX_CONCURRENT_WEBCRYPTO_JOBS });
+
+/** Jobs running and waiting (for tests and diagnostics). */
+export function webcryptoJobs(): { running: number; waiting: number } {
+  return { running: jobs.pending, waiting: jobs.size };
+}
+
+/** One `crypto.subtle` operation, arguments as the shim sends them, in the process's job queue. */
+export function runSubtle(op: string, a: Record<string, unknown>): Promise<unknown> {
+  return jobs.add(() => subtleOp(op, a));
+}
+
+async function subtleOp(op: string, a: Record<string, unknown>): Promise<unknown> {
   switch (op) {
     case 'digest':
       return buffer(await subtle.digest((await algorithmArg(a['algorithm'])) as never, bytes(a['data'], 'data')));

@@ -106,3 +106,22 @@ describe('a Code.Path that names one file', () => {
     }
   });
 });
+
+describe('Web Crypto jobs share the host’s thread pool politely', () => {
+  it('at most two run at once in the process; the rest wait their turn and all finish', async () => {
+    const { runSubtle, webcryptoJobs, MAX_CONCURRENT_WEBCRYPTO_JOBS } = await import('../../src/runtime/host-webcrypto.js');
+    const key = (await runSubtle('importKey', { format: 'raw', keyData: new TextEncoder().encode('pw'), algorithm: 'PBKDF2', extractable: false, usages: ['deriveBits'] })) as object;
+    let peak = 0;
+    const all = Array.from({ length: 6 }, () =>
+      runSubtle('deriveBits', { algorithm: { name: 'PBKDF2', salt: new Uint8Array(8), iterations: 20000, hash: { name: 'SHA-256' } }, key, length: 256 }).then((r) => {
+        peak = Math.max(peak, webcryptoJobs().running);
+        return r;
+      }),
+    );
+    expect(webcryptoJobs()).toEqual({ running: MAX_CONCURRENT_WEBCRYPTO_JOBS, waiting: 6 - MAX_CONCURRENT_WEBCRYPTO_JOBS });
+    const results = (await Promise.all(all)) as Uint8Array[];
+    expect(new Set(results.map((b) => Buffer.from(b).toString('hex'))).size).toBe(1);
+    expect(peak).toBeLessThanOrEqual(MAX_CONCURRENT_WEBCRYPTO_JOBS);
+    expect(webcryptoJobs()).toEqual({ running: 0, waiting: 0 });
+  });
+});
