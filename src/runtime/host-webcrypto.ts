@@ -162,7 +162,7 @@ async function subtleOp(op: string, a: Record<string, unknown>): Promise<unknown
       const wanted = (await algorithmArg(a['derivedKeyType'])) as Record<string, unknown>;
       const algorithm = await algorithmArg(a['algorithm']);
       checkKdfCost(algorithm, Number(wanted['length'] ?? 512));
-      const derived = await subtle.deriveKey(algorithm as never, await importWire(a['key'] as WireKey), (await algorithmArg(a['derivedKeyType'])) as never, true, usagesArg(a['usages']) as never);
+      const derived = await subtle.deriveKey(algorithm as never, await importWire(a['key'] as WireKey), wanted as never, true, usagesArg(a['usages']) as never);
       return wireOf(derived, a['extractable'] === true);
     }
     case 'wrapKey': {

@@ -63,6 +63,19 @@ function fromBase64(s: string): Uint8Array {
   return out;
 }
 
+/** The bytes of `parts`, one after the other, in one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /**
  * An error as it crosses the boundary: no stack. A host error's stack names the host's files
  * (dist/control/aws-sdk.js:102, node:internal/…), and the sandbox builds its own anyway.

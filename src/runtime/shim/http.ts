@@ -12,6 +12,7 @@
  *
  * No server listens: `Server` exists (serverless-http accepts one) but `listen()` is unsupported.
  */
+import { concatBytes } from './codec.js';
 import { lazy } from './lazy.js';
 import { setTimeout as simTimeout, clearTimeout as simClearTimeout } from './timers.js';
 import { URL } from './url.js';
@@ -612,14 +613,8 @@ export const ClientRequest = class ClientRequest extends OutgoingMessage {
   #send(): void {
     if (this.#sent || this.destroyed) return;
     this.#sent = true;
-    let size = 0;
-    for (const b of this.#body) size += b.length;
-    const body = new Uint8Array(size);
-    let at = 0;
-    for (const b of this.#body) {
-      body.set(b, at);
-      at += b.length;
-    }
+    const body = concatBytes(this.#body);
+    const size = body.length;
     const headers = this.headerPairs();
     if (size > 0 && !this.hasHeader('content-length') && !this.hasHeader('transfer-encoding')) headers.push(['Content-Length', String(size)]);
     sendToNetwork({ api: 'http', url: this.#url, method: this.method, headers, body: size === 0 ? null : body, redirect: 'manual' }).then(

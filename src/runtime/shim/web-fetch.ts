@@ -6,6 +6,7 @@
  * MAX_NETWORK_BODY_BYTES) and is executed there under the simulator's `network` policy
  * (runtime/host-network.ts); the answer's body arrives whole and is offered as a stream too.
  */
+import { concatBytes as concat } from './codec.js';
 import { callHost } from './hostcall.js';
 import { lazy } from './lazy.js';
 import { MAX_NETWORK_BODY_BYTES } from './limits.js';
@@ -142,18 +143,6 @@ export class Headers {
 
 function bytesOf(v: ArrayBuffer | ArrayBufferView): Uint8Array {
   return v instanceof ArrayBuffer ? new Uint8Array(v.slice(0)) : new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 type BlobPart = string | ArrayBuffer | ArrayBufferView | Blob;

@@ -6,7 +6,7 @@
  * end (piping a response through `createGunzip()`, as axios does, works as on Node).
  * `constants` and `codes` are the host's (the module is completed from the host's shape).
  */
-import { decode, encode } from './codec.js';
+import { concatBytes, decode, encode } from './codec.js';
 import { host } from './host.js';
 import { rebuildError } from './hostcall.js';
 import { lazy } from './lazy.js';
@@ -97,12 +97,7 @@ function streamClass(kind: string, name: string): new (options?: object) => Tran
       cb();
     }
     _flush(cb: (e?: Error | null, data?: unknown) => void): void {
-      const all = new Uint8Array(this.#size);
-      let at = 0;
-      for (const c of this.#chunks) {
-        all.set(c, at);
-        at += c.length;
-      }
+      const all = concatBytes(this.#chunks);
       this.#chunks.length = 0;
       try {
         const out = run(kind, all, this.#options);
