@@ -7,7 +7,9 @@ import type { Random } from '../kernel/random.js';
 import type { HostCallAnswer, HostCallContext, HostCallRouter, HostModuleShape } from '../runtime/host-calls.js';
 import { callHostModule, describeHostModule } from '../runtime/host-modules.js';
 import { checkWireRequest, HostNetwork, type NetworkPolicy, type WireRequest } from '../runtime/host-network.js';
+import { HostSockets } from '../runtime/host-sockets.js';
 import { runSubtle } from '../runtime/host-webcrypto.js';
+import { SOCKET_TARGET } from '../runtime/shim/socket-wire.js';
 
 export type Latency = number | ((random: () => number) => number);
 
@@ -66,6 +68,37 @@ export class HostRouter implements HostCallRouter {
     return this.#latency[`network:${hostname}`] !== undefined ? this.latencyOf(`network:${hostname}`) : this.latencyOf('network');
   }
 
+  /** The calling sandbox's sockets (net, tls, dns): see runtime/host-sockets.ts. */
+  #socketCall(path: string, args: unknown[], context: HostCallContext): HostCallAnswer {
+    const sockets = context.scope.get(SOCKET_TARGET, () => new HostSockets(this.#network.policy, context.hold));
+    const id = Number(args[0]);
+    const latency = (hostname: string | undefined): number =>
+      hostname !== undefined && this.#latency[`network:${hostname}`] !== undefined ? this.latencyOf(`network:${hostname}`) : this.latencyOf('network');
+    switch (path) {
+      case 'open':
+        return { kind: 'value', value: sockets.open(args[0]) };
+      case 'upgrade':
+        return { kind: 'value', value: sockets.upgrade(id, args[1]) };
+      case 'read':
+        return { kind: 'event', promise: sockets.read(id), latencyMs: latency(sockets.hostOf(id)) };
+      case 'write':
+        return { kind: 'value', value: sockets.write(id, args[1]) };
+      case 'end':
+        sockets.end(id);
+        return { kind: 'value', value: undefined };
+      case 'destroy':
+        sockets.destroy(id);
+        return { kind: 'value', value: undefined };
+      case 'configure':
+        sockets.configure(id, args[1]);
+        return { kind: 'value', value: undefined };
+      case 'dns':
+        return { kind: 'promise', promise: sockets.dns(args[0], args[1]), latencyMs: latency(Array.isArray(args[1]) && typeof args[1][0] === 'string' ? args[1][0] : undefined) };
+      default:
+        return { kind: 'error', error: new Error(`lambda-sim: no socket operation ${path}`) };
+    }
+  }
+
   call(target: string, path: string, args: unknown[], context: HostCallContext): HostCallAnswer {
     if (target === 'sdk' && this.sdk !== undefined) return this.sdk.call(args, context);
     if (target === 'webcrypto') return { kind: 'promise', promise: runSubtle(path, (args[0] ?? {}) as Record<string, unknown>), latencyMs: 0 };
@@ -79,6 +112,7 @@ export class HostRouter implements HostCallRouter {
       }
       return { kind: 'promise', promise: this.#network.send(request), latencyMs: this.#networkLatency(request) };
     }
+    if (target === SOCKET_TARGET) return this.#socketCall(path, args, context);
     if (target.startsWith('host:')) {
       const name = target.slice(5);
       const callable = this.#callable.get(name);

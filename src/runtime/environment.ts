@@ -20,6 +20,7 @@ import { syntaxErrorMessage, type HandlerBundle } from './bundle.js';
 import { hostCallTooLarge, MAX_HOST_CALL_CHARS, type HostCallAnswer, type HostCallRouter } from './host-calls.js';
 import { HostHashes, parseUrlOnHost } from './host-services.js';
 import { HostCrypto } from './host-crypto.js';
+import { HostScope } from './host-scope.js';
 import { runZlib } from './host-zlib.js';
 import { HOST_BYTES_PER_PENDING_CHAR, HOST_BYTES_PER_TIMER, MAX_PENDING_HOST_CALL_CHARS, MAX_PENDING_HOST_CALLS, MAX_TIMERS } from './host-limits.js';
 import { MAX_MAPPED_FRAMES } from './shim/limits.js';
@@ -995,6 +996,8 @@ export class Environment {
         functionArn: this.spec.functionArn,
         requestId: this.#phase?.requestId,
         traceId: this.#traceId,
+        scope: this.#scope,
+        hold: this.#holdTime,
       });
     } catch (error) {
       answer = { kind: 'error', error };
@@ -1009,6 +1012,7 @@ export class Environment {
       case 'error':
         return `e${encodeError(answer.error)}`;
       case 'promise':
+      case 'event':
       case 'simulated': {
         const pending: PendingCall = { sandbox, due: undefined };
         this.#calls.set(id, pending);
@@ -1034,7 +1038,10 @@ export class Environment {
           }
           this.#kernel.after(latency, `${this.id} host call ${id} (${target} ${path})`, () => this.#deliver(id, pending, ok, json));
         };
-        if (answer.kind === 'promise') {
+        if (answer.kind === 'event') {
+          // Not held, not bounded: the answerer holds time while a reply is expected.
+          answer.promise.then((v) => finish(true, v), (e: unknown) => finish(false, e));
+        } else if (answer.kind === 'promise') {
           const bound = this.spec.hostCallTimeoutMs ?? 30_000;
           const bounded = new Promise<unknown>((resolve, reject) => {
             const timer = hostTimeout(bound, () =>
@@ -1242,6 +1249,11 @@ export class Environment {
   readonly #lazyLoaded = new Set<string>();
   /** Hashes the sandbox is feeding in chunks (see host-services.ts). */
   readonly #hashes = new HostHashes();
+  /** Host resources of the current sandbox (its sockets): disposed of with it. */
+  #scope = new HostScope();
+  readonly #holdTime = (until: Promise<void>): void => {
+    void this.#kernel.hold(until);
+  };
   /** Keys, signatures, ciphers in progress (see host-crypto.ts). */
   readonly #crypto = new HostCrypto();
 
@@ -1291,6 +1303,8 @@ export class Environment {
     this.#lazyLoaded.clear();
     this.#hashes.clear();
     this.#crypto.clear();
+    this.#scope.dispose();
+    this.#scope = new HostScope();
     const sandbox = this.#sandbox;
     this.#sandbox = undefined;
     this.#ready = false;

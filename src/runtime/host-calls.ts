@@ -4,6 +4,8 @@
  * waits for it (virtual time does not move meanwhile), and the answer reaches the sandbox as a
  * simulated event `latencyMs` later.
  */
+import type { HostScope } from './host-scope.js';
+
 /**
  * Characters of encoded arguments one host call may carry (64 MiB: a 48 MB S3 body as base64):
  * the host parses them before any budget check can stop it.
@@ -20,6 +22,12 @@ export type HostCallAnswer =
   | { kind: 'error'; error: unknown }
   /** Real host work: held by the kernel until it settles. */
   | { kind: 'promise'; promise: Promise<unknown>; latencyMs: number }
+  /**
+   * An answer that comes when something happens on the host (a socket's next bytes), maybe never:
+   * simulated time does not wait for it and no real-time bound applies (whoever answers holds time
+   * itself, through the context's `hold`, while a reply is expected).
+   */
+  | { kind: 'event'; promise: Promise<unknown>; latencyMs: number }
   /** Work inside this simulation (a nested invoke): `done` is called from a kernel event. */
   | { kind: 'simulated'; start(done: (ok: boolean, value: unknown) => void): void; latencyMs: number };
 
@@ -28,6 +36,10 @@ export interface HostCallContext {
   functionArn: string;
   requestId: string | undefined;
   traceId: string | undefined;
+  /** Host resources owned by the calling sandbox, disposed of with it (its sockets). */
+  scope: HostScope;
+  /** Holds simulated time until the promise settles (it must settle: bound it in real time). */
+  hold(until: Promise<void>): void;
 }
 
 export interface HostCallRouter {

@@ -31,3 +31,18 @@ export const NETWORK_REAL_TIMEOUT_MS = 30_000;
 
 /** Body bytes of network answers a simulator holds at once (read, not yet handed to a sandbox): past it a new request fails. */
 export const MAX_NETWORK_HELD_BYTES = 256 * 1048576;
+
+/**
+ * Real ms a socket's peer must stay quiet after answering before simulated time may move on (the
+ * rest of a reply sent in several TCP segments arrives at the same simulated instant).
+ */
+export const SOCKET_QUIET_MS = 20;
+
+/** Sockets one sandbox may have open at once (Lambda's limit is 1,024 file descriptors). */
+export const MAX_SOCKETS_PER_SANDBOX = 256;
+
+/** Bytes a socket reads ahead of the sandbox before the host stops reading it (TCP then pushes back). */
+export const MAX_SOCKET_BUFFERED_BYTES = 4 * 1048576;
+
+/** Bytes a socket may have queued to send: past it a write fails (ENOBUFS) instead of growing the host's memory. */
+export const MAX_SOCKET_WRITE_QUEUE_BYTES = 16 * 1048576;

@@ -43,14 +43,14 @@ describe('every Node built-in loads in the sandbox', () => {
       sim,
       `import * as cp from 'node:child_process'; import http2 from 'node:http2'; import net from 'node:net'; import { Worker } from 'node:worker_threads';
       const t = (f) => { try { f(); return 'no error'; } catch (e) { return [e.code, e.message]; } };
-      export const handler = async () => [t(() => cp.execSync('ls')), t(() => http2.connect('https://example.com')), t(() => new net.Socket().connect(80)), t(() => new Worker('x.js').postMessage(1))];`,
+      export const handler = async () => [t(() => cp.execSync('ls')), t(() => http2.connect('https://example.com')), t(() => net.createServer().listen(80)), t(() => new Worker('x.js').postMessage(1))];`,
       { FunctionName: 'calls' },
     );
     const [exec, get, connect, worker] = (await call(sim, name)).payload as Array<[string, string]>;
     expect(exec).toEqual(['ERR_LAMBDA_SIM_UNSUPPORTED', 'lambda-sim: child_process.execSync() is not supported in the sandbox: a sandbox cannot start processes: use a host module (option `modules`) that does the work on the host']);
     expect(get![0]).toBe('ERR_LAMBDA_SIM_UNSUPPORTED');
     expect(get![1]).toMatch(/^lambda-sim: http2\.connect\(\) is not supported in the sandbox: HTTP\/2 is not simulated: use fetch or https\.request \(simulator option `network`\)/);
-    expect(connect).toEqual(['ERR_LAMBDA_SIM_UNSUPPORTED', expect.stringMatching(/^lambda-sim: net\.Socket\.prototype\.connect\(\) is not supported/)]);
+    expect(connect).toEqual(['ERR_LAMBDA_SIM_UNSUPPORTED', expect.stringMatching(/^lambda-sim: net\.createServer\(\) is not supported in the sandbox: the sandbox connects sockets .* but listens on none/)]);
     expect(worker).toEqual(['ERR_LAMBDA_SIM_UNSUPPORTED', expect.stringMatching(/^lambda-sim: worker_threads\.Worker\.prototype\.postMessage\(\) is not supported/)]);
     for (const [, message] of [exec!, get!, connect!, worker!]) expect(message.length).toBeLessThan(300);
   });
@@ -82,13 +82,13 @@ describe('every Node built-in loads in the sandbox', () => {
 });
 
 describe('unsupported calls name the package that made them', () => {
-  it('a socket opened deep inside a client library names the library the handler imported, not its internal file', async () => {
+  it('a server opened deep inside a client library names the library the handler imported, not its internal file', async () => {
     const sim2 = newSim({ seed: 3 });
     try {
       await sim2.createFunction({ FunctionName: 'caller', Handler: 'index.handler', Code: { Path: fileURLToPath(new URL('../fixtures/unsupported-caller', import.meta.url)) } });
       const [code, message] = (await call(sim2, 'caller')).payload as [string, string];
       expect(code).toBe('ERR_LAMBDA_SIM_UNSUPPORTED');
-      expect(message).toMatch(/^lambda-sim: net\.connect\(\) is not supported in the sandbox: .* \(called by the package fake-redis\)$/);
+      expect(message).toMatch(/^lambda-sim: net\.createServer\(\) is not supported in the sandbox: .* \(called by the package fake-redis\)$/);
       expect(message).not.toContain('connector');
       expect(message.length).toBeLessThan(300);
     } finally {

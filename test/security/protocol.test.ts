@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaSimulator } from '../../src/index.js';
 import { HostRouter } from '../../src/control/host-router.js';
 import { Random } from '../../src/kernel/random.js';
+import { HostScope } from '../../src/runtime/host-scope.js';
 import { call, deploy, newSim } from '../helpers.js';
 
 /**
@@ -66,7 +67,7 @@ describe('the host calls only the host-module paths it described', () => {
     helper: Object.assign((x: number) => x * 2, { nested: (x: number) => x + 1 }),
     nested: { deep: { fn: () => 'deep' } },
   };
-  const context = { functionName: 'f', functionArn: 'arn', requestId: undefined, traceId: undefined };
+  const context = { functionName: 'f', functionArn: 'arn', requestId: undefined, traceId: undefined, scope: new HostScope(), hold: () => {} };
 
   it.each([
     ['users.set', ['eve', 666]],

@@ -15,6 +15,7 @@ import { URL, URLSearchParams } from './url.js';
 import type * as CryptoKeys from './crypto-keys.js';
 import type * as Extra from './extra-modules.js';
 import type * as Http from './http.js';
+import type * as Net from './net.js';
 import type * as Sdk from './sdk.js';
 import type * as Small from './small-modules.js';
 import type * as Unsupported from './unsupported.js';
@@ -88,6 +89,10 @@ const table: Record<string, Factory> = {
   async_hooks: () => extra().asyncHooks,
   http: () => lazy<typeof Http>('http').http,
   https: () => lazy<typeof Http>('http').https,
+  net: () => ({ ...lazy<typeof Net>('net').net }),
+  tls: () => ({ ...lazy<typeof Net>('net').tls }),
+  dns: () => ({ ...lazy<typeof Net>('net').dns }),
+  'dns/promises': () => ({ ...lazy<typeof Net>('net').dns.promises }),
   'stream/web': () => {
     const f = lazy<typeof WebFetch>('web-fetch');
     return { ...lazy<Record<string, unknown>>('web-streams'), TextEncoderStream: f.TextEncoderStream, TextDecoderStream: f.TextDecoderStream };
