@@ -13,6 +13,7 @@ import * as timers from './timers.js';
 import { URL, URLSearchParams } from './url.js';
 // Chunks of the shim that load on first use (shim/chunk-names.ts): types only here.
 import type * as CryptoKeys from './crypto-keys.js';
+import type * as Dgram from './dgram.js';
 import type * as Extra from './extra-modules.js';
 import type * as Http from './http.js';
 import type * as Net from './net.js';
@@ -110,6 +111,7 @@ const table: Record<string, Factory> = {
   domain: () => small().domainModule(),
   readline: () => small().readlineModule(),
   'stream/consumers': () => small().streamConsumers(),
+  dgram: () => ({ ...lazy<typeof Dgram>('dgram').dgram }),
 };
 
 const cache = new Map<string, unknown>();
