@@ -65,22 +65,28 @@ export class HostRouter implements HostCallRouter {
     } catch {
       /* checked (and refused) by the network itself */
     }
-    return this.#latency[`network:${hostname}`] !== undefined ? this.latencyOf(`network:${hostname}`) : this.latencyOf('network');
+    return this.#hostLatency(hostname);
+  }
+
+  /** Latency of the network to one host: `network:<hostname>`, else `network`. */
+  #hostLatency(hostname: string | undefined): number {
+    return hostname !== undefined && this.#latency[`network:${hostname}`] !== undefined ? this.latencyOf(`network:${hostname}`) : this.latencyOf('network');
   }
 
   /** The calling sandbox's sockets (net, tls, dns): see runtime/host-sockets.ts. */
   #socketCall(path: string, args: unknown[], context: HostCallContext): HostCallAnswer {
     const sockets = context.scope.get(SOCKET_TARGET, () => new HostSockets(this.#network.policy, context.hold));
     const id = Number(args[0]);
-    const latency = (hostname: string | undefined): number =>
-      hostname !== undefined && this.#latency[`network:${hostname}`] !== undefined ? this.latencyOf(`network:${hostname}`) : this.latencyOf('network');
     switch (path) {
       case 'open':
         return { kind: 'value', value: sockets.open(args[0]) };
       case 'upgrade':
         return { kind: 'value', value: sockets.upgrade(id, args[1]) };
-      case 'read':
-        return { kind: 'event', promise: sockets.read(id), latencyMs: latency(sockets.hostOf(id)) };
+      case 'read': {
+        // What already arrived is answered at once: delivered later, it could miss its instant.
+        const events = sockets.read(id);
+        return Array.isArray(events) ? { kind: 'value', value: events } : { kind: 'event', promise: events, latencyMs: this.#hostLatency(sockets.hostOf(id)) };
+      }
       case 'write':
         return { kind: 'value', value: sockets.write(id, args[1]) };
       case 'end':
@@ -93,7 +99,7 @@ export class HostRouter implements HostCallRouter {
         sockets.configure(id, args[1]);
         return { kind: 'value', value: undefined };
       case 'dns':
-        return { kind: 'promise', promise: sockets.dns(args[0], args[1]), latencyMs: latency(Array.isArray(args[1]) && typeof args[1][0] === 'string' ? args[1][0] : undefined) };
+        return { kind: 'promise', promise: sockets.dns(args[0], args[1]), latencyMs: this.#hostLatency(Array.isArray(args[1]) && typeof args[1][0] === 'string' ? args[1][0] : undefined) };
       default:
         return { kind: 'error', error: new Error(`lambda-sim: no socket operation ${path}`) };
     }

@@ -202,12 +202,16 @@ export class HostSockets implements ScopedResource {
     return this.#track(secure, host, entry.port, true);
   }
 
-  /** What happened since the last read, when something has (never held: see the module's comment). */
-  read(id: number): Promise<SocketEvent[]> {
+  /**
+   * What happened since the last read: at once when something has (the sandbox must get it at this
+   * simulated instant; the clock may move before a promise's answer is delivered), else when
+   * something does (never held: see the module's comment).
+   */
+  read(id: number): SocketEvent[] | Promise<SocketEvent[]> {
     const entry = this.#entries.get(id);
-    if (entry === undefined) return Promise.resolve([{ t: 'close', hadError: false }]);
+    if (entry === undefined) return [{ t: 'close', hadError: false }];
     if (entry.reader !== undefined) throw new Error('lambda-sim internal error: two reads of one socket');
-    if (entry.events.length > 0) return Promise.resolve(this.#take(entry));
+    if (entry.events.length > 0) return this.#take(entry);
     return new Promise((resolve) => {
       entry.reader = resolve;
     });

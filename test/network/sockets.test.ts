@@ -105,9 +105,25 @@ describe("net.connect (network: 'host')", () => {
     expect(r.payload).toEqual({ got: 'abcdef', elapsed: 0 });
   });
 
-  // Found while writing these: a reply in two segments 5 ms apart, sent after an earlier reply on
-  // the same socket, never reached the handler (simulated time moved on). Not yet understood.
-  it.todo('a reply in two segments after an earlier reply on the same socket arrives whole');
+  it('a reply in two segments after an earlier reply on the same socket arrives at the same instant', async () => {
+    const r = await run(
+      { network: 'host' },
+      `${CLIENT}
+      export const handler = async (event) => {
+        const socket = net.connect(event.port, '127.0.0.1');
+        const next = lines(socket);
+        socket.write('ECHO first\\n');
+        const first = await next();
+        const t0 = Date.now();
+        socket.write('SLOW segmented\\n');
+        const second = await next();
+        socket.destroy();
+        return { first, second, elapsed: Date.now() - t0 };
+      };`,
+      { port },
+    );
+    expect(r.payload).toEqual({ first: 'first', second: 'segmented', elapsed: 0 });
+  });
 
   it('an idle open connection does not stop the clock: a 10-minute timer fires while the socket waits', async () => {
     const started = Date.now();

@@ -211,7 +211,8 @@ export class Socket extends Duplex {
   #pull(): void {
     if (this.#pulling || this.#paused || this.#upgraded || this.#id === undefined || this.destroyed) return;
     this.#pulling = true;
-    (host('read', [this.#id]) as Promise<SocketEvent[]>).then(
+    // Events already on the host come back at once, the others later: both continue here.
+    Promise.resolve(host('read', [this.#id]) as SocketEvent[] | Promise<SocketEvent[]>).then(
       (events) => {
         this.#pulling = false;
         for (const event of events) this.#on(event);
@@ -462,8 +463,7 @@ function tlsConnect(...args: unknown[]): TLSSocket {
   const socket = new TLSSocket(options['socket'], options);
   if (cb !== undefined) socket.once('secureConnect', cb);
   if (options['socket'] === undefined || options['socket'] === null) {
-    const wire = [{ port: options['port'], host: options['host'] ?? 'localhost', family: options['family'], localAddress: options['localAddress'], timeout: options['timeout'] }];
-    socket.connect(...wire);
+    socket.connect({ port: options['port'], host: options['host'] ?? 'localhost', family: options['family'], localAddress: options['localAddress'], timeout: options['timeout'] });
   }
   return socket;
 }
