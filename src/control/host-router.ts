@@ -1,14 +1,15 @@
 /**
- * Routes the sandbox's host calls: `host:<name>` to the host modules given in the simulator
+ * Routes the sandbox's host calls: `objects` to the host modules given in the simulator
  * options. Each route can be given a simulated latency (fixed, or drawn from the simulator's
  * seeded randomness), applied to asynchronous answers.
  */
 import type { Random } from '../kernel/random.js';
-import type { HostCallAnswer, HostCallContext, HostCallRouter, HostModuleShape } from '../runtime/host-calls.js';
-import { callHostModule, describeHostModule } from '../runtime/host-modules.js';
+import type { HostCallAnswer, HostCallContext, HostCallRouter } from '../runtime/host-calls.js';
+import { HostObjects } from '../runtime/host-objects.js';
 import { checkWireRequest, HostNetwork, type NetworkPolicy, type WireRequest } from '../runtime/host-network.js';
 import { HostSockets } from '../runtime/host-sockets.js';
 import { runSubtle } from '../runtime/host-webcrypto.js';
+import { OBJECTS_TARGET } from '../runtime/shim/object-wire.js';
 import { SOCKET_TARGET } from '../runtime/shim/socket-wire.js';
 
 export type Latency = number | ((random: () => number) => number);
@@ -33,10 +34,8 @@ export interface SdkCalls {
 }
 
 export class HostRouter implements HostCallRouter {
-  readonly hostModules: ReadonlyMap<string, HostModuleShape>;
+  readonly hostModules: ReadonlySet<string>;
   readonly #modules: Map<string, unknown>;
-  /** The function paths each module was described with: the only ones a handler may call. */
-  readonly #callable: Map<string, ReadonlySet<string>>;
   readonly #latency: Record<string, Latency>;
   readonly #random: Random;
   /** Set by the simulator once its AWS SDK router exists. */
@@ -45,8 +44,7 @@ export class HostRouter implements HostCallRouter {
 
   constructor(options: HostRouterOptions) {
     this.#modules = new Map(Object.entries(options.modules));
-    this.hostModules = new Map([...this.#modules].map(([name, value]) => [name, describeHostModule(value)]));
-    this.#callable = new Map([...this.hostModules].map(([name, shape]) => [name, new Set(shape.functions)]));
+    this.hostModules = new Set(this.#modules.keys());
     this.#latency = options.latency;
     this.#random = options.random;
     this.#network = new HostNetwork(options.network ?? 'off');
@@ -105,6 +103,19 @@ export class HostRouter implements HostCallRouter {
     }
   }
 
+  /** The calling sandbox's references to host modules' objects: see runtime/host-objects.ts. */
+  #objectCall(path: string, args: unknown[], context: HostCallContext): HostCallAnswer {
+    const objects = context.scope.get(OBJECTS_TARGET, () => new HostObjects(context.hold, (module) => this.latencyOf(module)));
+    if (path !== 'module') return objects.run(path, args);
+    const name = String(args[0]);
+    if (!this.#modules.has(name)) return { kind: 'error', error: new Error(`lambda-sim: no host module named '${name}'`) };
+    try {
+      return { kind: 'value', value: objects.module(name, this.#modules.get(name)) };
+    } catch (error) {
+      return { kind: 'error', error };
+    }
+  }
+
   call(target: string, path: string, args: unknown[], context: HostCallContext): HostCallAnswer {
     if (target === 'sdk' && this.sdk !== undefined) return this.sdk.call(args, context);
     if (target === 'webcrypto') return { kind: 'promise', promise: runSubtle(path, (args[0] ?? {}) as Record<string, unknown>), latencyMs: 0 };
@@ -119,15 +130,7 @@ export class HostRouter implements HostCallRouter {
       return { kind: 'promise', promise: this.#network.send(request), latencyMs: this.#networkLatency(request) };
     }
     if (target === SOCKET_TARGET) return this.#socketCall(path, args, context);
-    if (target.startsWith('host:')) {
-      const name = target.slice(5);
-      const callable = this.#callable.get(name);
-      if (callable === undefined) return { kind: 'error', error: new Error(`lambda-sim: no host module named '${name}'`) };
-      // Only what the sandbox was given: a forged path (constructor.constructor, a Map's set,
-      // fn.toString) would otherwise walk the host's objects.
-      if (!callable.has(path)) return { kind: 'error', error: new TypeError(`host module '${name}': ${path || '(module)'} is not a function`) };
-      return callHostModule(name, this.#modules.get(name), path, args, this.latencyOf(name));
-    }
+    if (target === OBJECTS_TARGET) return this.#objectCall(path, args, context);
     return { kind: 'error', error: new Error(`lambda-sim: no route for host call ${target}`) };
   }
 }

@@ -125,6 +125,11 @@ export class Kernel {
     return this.#heap.size;
   }
 
+  /** Whether real work is in flight: simulated time cannot move (see {@link hold}). */
+  get holding(): boolean {
+    return this.#inFlight > 0;
+  }
+
   /**
    * Marks real (host) work the simulation must wait for: virtual time does not advance while `work`
    * is in flight.

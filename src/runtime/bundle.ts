@@ -87,7 +87,7 @@ export interface BundleOptions {
   ivm: Ivm;
   nodeMajor: number;
   cwd?: string;
-  /** Names of host modules: imports of them are served by the host (see host-modules.ts). */
+  /** Names of host modules: imports of them are served by the host (see host-objects.ts). */
   hostModules?: ReadonlySet<string>;
   /** Real time, bytes and files one package's bundling may take (see bundle-guard.ts). */
   budget?: Partial<BundleBudget>;

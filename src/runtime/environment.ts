@@ -190,6 +190,8 @@ interface PendingCall {
   sandbox: Sandbox;
   /** Set when the answer arrived while the environment was frozen. */
   due: { ok: boolean; json: string; at: number } | undefined;
+  /** A call that does not keep the event loop alive (see host-calls.ts). */
+  weak?: boolean;
 }
 
 type Sandbox = SandboxHandle;
@@ -239,6 +241,8 @@ export class Environment {
   readonly #waitingCalls: Array<() => void> = [];
   readonly #timers = new Map<number, TimerState>();
   readonly #calls = new Map<number, PendingCall>();
+  /** How many of `#calls` are weak (they do not keep the loop alive). */
+  #weakCalls = 0;
   /** Timers with `ref` set (a running count: checked after every sandbox call). */
   #refCount = 0;
   #lines: string[] = [];
@@ -614,7 +618,19 @@ export class Environment {
       if (this.#inCall === 0) this.#finishPhase(phase);
       return;
     }
-    if (this.#inCall === 0 && !this.#thawing && this.#waitingCalls.length === 0 && this.#refTimers() === 0 && this.#calls.size === 0) {
+    this.#checkLoop(phase);
+  }
+
+  /** Notices that nothing keeps the event loop alive: no call, ref'd timer, pending host call or held host work. */
+  #checkLoop(phase: Phase): void {
+    if (
+      this.#inCall === 0 &&
+      !this.#thawing &&
+      this.#waitingCalls.length === 0 &&
+      this.#refTimers() === 0 &&
+      this.#calls.size === this.#weakCalls &&
+      this.#holds === 0
+    ) {
       this.#onLoopEmpty(phase);
     }
   }
@@ -966,7 +982,7 @@ export class Environment {
       for (const [id, c] of answers) {
         const sandbox = this.#sandbox;
         if (sandbox === undefined || c.sandbox !== sandbox) return;
-        this.#calls.delete(id);
+        this.#dropCall(id);
         this.#call(sandbox, 'settle', [id, c.due!.ok, c.due!.json]);
       }
     } finally {
@@ -1014,8 +1030,10 @@ export class Environment {
       case 'promise':
       case 'event':
       case 'simulated': {
-        const pending: PendingCall = { sandbox, due: undefined };
+        const weak = answer.kind === 'event' && answer.weak === true;
+        const pending: PendingCall = { sandbox, due: undefined, weak };
         this.#calls.set(id, pending);
+        if (weak) this.#weakCalls++;
         const latency = Math.max(0, answer.latencyMs);
         // The host holds the arguments until its work settles (whatever becomes of the sandbox).
         const work = this.#hostWork;
@@ -1036,8 +1054,22 @@ export class Environment {
             ok = false;
             json = encodeError(error);
           }
-          this.#kernel.after(latency, `${this.id} host call ${id} (${target} ${path})`, () => this.#deliver(id, pending, ok, json));
+          const schedule = (): void => {
+            if (immediate && this.#inCall === 0 && !this.#flying && (this.#kernel.holding || this.#phase === undefined)) {
+              // Host work in flight may wait for this answer (a host module awaiting a sandbox
+              // callback): time cannot move until it settles, so it is delivered at this instant.
+              // Frozen, it waits for the thaw in the order it came (before a later invocation).
+              this.#deliver(id, pending, ok, json);
+              return;
+            }
+            this.#kernel.after(latency, `${this.id} host call ${id} (${target} ${path})`, () => this.#deliver(id, pending, ok, json));
+          };
+          // Answered inside a sandbox call (the host called back synchronously): decided once the
+          // call has returned, when what it started (a held host promise) is known.
+          if (immediate && this.#inCall > 0) queueMicrotask(schedule);
+          else schedule();
         };
+        const immediate = answer.kind === 'event' && answer.immediate === true;
         if (answer.kind === 'event') {
           // Not held, not bounded: the answerer holds time while a reply is expected.
           answer.promise.then((v) => finish(true, v), (e: unknown) => finish(false, e));
@@ -1045,7 +1077,7 @@ export class Environment {
           const bound = this.spec.hostCallTimeoutMs ?? 30_000;
           const bounded = new Promise<unknown>((resolve, reject) => {
             const timer = hostTimeout(bound, () =>
-              reject(new Error(`lambda-sim: the host call ${target} ${path} did not settle within ${bound} ms of real time (simulated time cannot move while it is pending)`)),
+              reject(new Error(`lambda-sim: the host call ${answer.label ?? `${target} ${path}`} did not settle within ${bound} ms of real time (simulated time cannot move while it is pending)`)),
             );
             answer.promise.then(
               (v) => {
@@ -1069,6 +1101,11 @@ export class Environment {
     }
   }
 
+  #dropCall(id: number): void {
+    if (this.#calls.get(id)?.weak === true) this.#weakCalls--;
+    this.#calls.delete(id);
+  }
+
   #deliver(id: number, pending: PendingCall, ok: boolean, json: string): void {
     if (this.#calls.get(id) !== pending || this.#sandbox !== pending.sandbox) return;
     const phase = this.#phase;
@@ -1076,7 +1113,7 @@ export class Environment {
       pending.due = { ok, json, at: this.#kernel.now() }; // frozen: delivered at the next thaw
       return;
     }
-    this.#calls.delete(id);
+    this.#dropCall(id);
     this.#call(pending.sandbox, 'settle', [id, ok, json]);
   }
 
@@ -1123,7 +1160,7 @@ export class Environment {
       runtime: spec.runtime,
       exportPath: spec.bundle.exportPath,
       handlerString: spec.handler,
-      hostModules: Object.fromEntries(spec.hostCalls.hostModules),
+      hostModules: [...spec.hostCalls.hostModules],
       sdk: spec.sdk,
       ...(spec.logFormat === 'JSON' && spec.applicationLogLevel !== undefined ? { logLevel: spec.applicationLogLevel } : {}),
     });
@@ -1251,9 +1288,20 @@ export class Environment {
   readonly #hashes = new HostHashes();
   /** Host resources of the current sandbox (its sockets): disposed of with it. */
   #scope = new HostScope();
+  /**
+   * Host work that holds simulated time for this sandbox (a socket expecting a reply, a callback
+   * API's quiet window): it keeps the event loop alive too, as an active handle does in Node.
+   */
   readonly #holdTime = (until: Promise<void>): void => {
-    void this.#kernel.hold(until);
+    this.#holds++;
+    const release = (): void => {
+      this.#holds--;
+      const phase = this.#phase;
+      if (this.#holds === 0 && phase !== undefined && phase.outcome === undefined && !phase.killed) this.#checkLoop(phase);
+    };
+    void this.#kernel.hold(until).then(release, release);
   };
+  #holds = 0;
   /** Keys, signatures, ciphers in progress (see host-crypto.ts). */
   readonly #crypto = new HostCrypto();
 
@@ -1311,6 +1359,7 @@ export class Environment {
     if (countReset) this.#resets++;
     if (sandbox === undefined) return;
     this.#calls.clear();
+    this.#weakCalls = 0;
     if (sandbox.disposed) {
       sandbox.dispose(); // counted
     } else if (this.#flying) {

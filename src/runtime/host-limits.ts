@@ -48,3 +48,23 @@ export const MAX_SOCKET_BUFFERED_BYTES = 4 * 1048576;
 
 /** Bytes a socket may have queued to send: past it a write fails (ENOBUFS) instead of growing the host's memory. */
 export const MAX_SOCKET_WRITE_QUEUE_BYTES = 16 * 1048576;
+
+/**
+ * Host objects one sandbox may reference at once (host modules' functions, instances, promises;
+ * see host-objects.ts): each pins its object in the host's memory until the sandbox drops its
+ * proxy (or is disposed of). Past it, a call that would hand out one more fails.
+ */
+export const MAX_HOST_OBJECTS = 100_000;
+
+/** Sandbox functions the host may hold at once (listeners, callbacks passed to host modules). */
+export const MAX_SANDBOX_CALLBACKS = 100_000;
+
+/**
+ * Real ms simulated time waits after a host-module call that was handed sandbox functions (a
+ * callback-style API: `client.query(sql, cb)`), and again after each call back, before it moves
+ * on: the host may call back at any time, and virtual time cannot know when.
+ */
+export const HOST_CALLBACK_QUIET_MS = 50;
+
+/** Levels of plain data copied out of a host object at once; deeper values cross as references. */
+export const MAX_HOST_COPY_DEPTH = 32;

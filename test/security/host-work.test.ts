@@ -75,7 +75,7 @@ describe.each(['in-process', 'supervised'] as const)('bounded host work (%s)', (
 
   it('host-call arguments over 64 MiB encoded are a RangeError before the host parses them', async () => {
     const r = await run(`const s = 'x'.repeat(64 * 1048576); try { return m.echo(s); } catch (e) { return [e.name, e.message]; }`, { MemorySize: 1024 });
-    expect(r.payload).toEqual(['RangeError', expect.stringMatching(/^lambda-sim: the arguments of a host call \(host:m echo\) are \d+ characters encoded, over the host's bound of 67108864$/)]);
+    expect(r.payload).toEqual(['RangeError', expect.stringMatching(/^lambda-sim: the arguments of a host call \(a host module's call\) are \d+ characters encoded, over the host's bound of 67108864$/)]);
     const ok = await run(`return m.echo('x'.repeat(1048576));`, { MemorySize: 512 });
     expect(ok.payload).toBe(1048576);
   });

@@ -2,8 +2,9 @@
  * Issue 16, classes 4, 10 and 11: the sandbox protocol. Every call into an isolate carries the
  * invocation's remaining CPU budget, nothing the protocol relies on can be redefined by handler
  * code (class 4: a getter on `__lambdaLazy` hung the host forever inside a nested, untimed call);
- * the host calls only the host-module paths it described (class 10: a forged path ran
- * `Map.prototype.set` on the host's own Map and reached the host's `Function`); host errors reach
+ * the sandbox reaches only what a host module exposes (class 10: a forged path ran
+ * `Map.prototype.set` on the host's own Map and reached the host's `Function`; host objects are
+ * references now, looked up only above the host's intrinsics); host errors reach
  * handlers without the host's stack (class 11).
  */
 import { execFileSync } from 'node:child_process';
@@ -59,39 +60,85 @@ describe.each(['in-process', 'supervised'] as const)('lazily loaded runtime modu
   });
 });
 
-describe('the host calls only the host-module paths it described', () => {
+describe('the sandbox reaches only what a host module exposes', () => {
   const users = new Map([['ada', 1]]);
   const store = {
     users,
     get: (k: string) => users.get(k) ?? null,
     helper: Object.assign((x: number) => x * 2, { nested: (x: number) => x + 1 }),
     nested: { deep: { fn: () => 'deep' } },
+    leak: { fn: () => Function, global: () => globalThis, proc: () => process, proto: () => Object.prototype, reflect: () => Reflect },
   };
-  const context = { functionName: 'f', functionArn: 'arn', requestId: undefined, traceId: undefined, scope: new HostScope(), hold: () => {} };
-
-  it.each([
-    ['users.set', ['eve', 666]],
-    ['constructor.constructor', ['return process']],
-    ['get.toString', []],
-    ['get.constructor', ['return 1']],
-    ['__proto__.hasOwnProperty', ['x']],
-    ['users.clear', []],
-    ['nested.deep.fn.call', [null]],
-    ['helper.apply', [null, [1]]],
-  ])('a forged path %s is refused, and the host object is untouched', (path, args) => {
+  /** The wire operations as the sandbox's proxies send them (shim/host-objects.ts). */
+  function wire() {
+    const context = { functionName: 'f', functionArn: 'arn', requestId: undefined, traceId: undefined, scope: new HostScope(), hold: () => {} };
     const router = new HostRouter({ modules: { store }, latency: {}, random: new Random(1) });
-    const answer = router.call('host:store', path, args, context);
-    expect(answer).toMatchObject({ kind: 'error' });
-    expect(String((answer as { error: Error }).error.message)).toBe(`host module 'store': ${path} is not a function`);
+    const run = (op: string, ...args: unknown[]) => router.call('objects', op, args, context);
+    const value = (op: string, ...args: unknown[]): unknown => {
+      const a = run(op, ...args);
+      if (a.kind !== 'value') throw new Error(`expected a value, got ${JSON.stringify(a)}`);
+      return a.value;
+    };
+    const root = value('module', 'store') as { $hostRef: number };
+    const get = (id: number, key: string) => value('get', id, key) as { absent?: true; value?: { $hostRef: number } & Record<string, unknown> };
+    return { run, value, root: root.$hostRef, get };
+  }
+
+  it('a module with functions is a reference; its plain data (a Map) arrives as a copy', () => {
+    const { root, get } = wire();
+    const map = get(root, 'users').value as unknown as Map<string, number>;
+    expect(map).toBeInstanceOf(Map);
+    map.set('eve', 666);
     expect([...users]).toEqual([['ada', 1]]);
   });
 
-  it('described paths answer: methods, a function’s own function properties, nested objects', () => {
-    const router = new HostRouter({ modules: { store }, latency: {}, random: new Random(1) });
-    expect(router.call('host:store', 'get', ['ada'], context)).toEqual({ kind: 'value', value: 1 });
-    expect(router.call('host:store', 'helper', [4], context)).toEqual({ kind: 'value', value: 8 });
-    expect(router.call('host:store', 'helper.nested', [4], context)).toEqual({ kind: 'value', value: 5 });
-    expect(router.call('host:store', 'nested.deep.fn', [], context)).toEqual({ kind: 'value', value: 'deep' });
+  it.each([
+    ['constructor', 'store'],
+    ['__proto__', 'store'],
+    ['hasOwnProperty', 'store'],
+    ['toString', 'store'],
+    ['constructor', 'store.get'],
+    ['call', 'store.get'],
+    ['apply', 'store.helper'],
+    ['bind', 'store.get'],
+    ['toString', 'store.get'],
+  ])('%s of %s is looked up on the host only above its intrinsics: absent (the sandbox answers with its own)', (key, of) => {
+    const { root, get } = wire();
+    const id = of === 'store' ? root : get(root, of.slice('store.'.length)).value!.$hostRef;
+    expect(get(id, key)).toEqual({ absent: true });
+  });
+
+  it('setting __proto__ is refused, and the host object is untouched', () => {
+    const { run, root } = wire();
+    expect(run('set', root, '__proto__', { polluted: true })).toMatchObject({ kind: 'error' });
+    expect(Object.getPrototypeOf(store)).toBe(Object.prototype);
+  });
+
+  it.each(['fn', 'global', 'proc', 'proto', 'reflect'])('a host function that returns the host’s %s: the answer is refused, nothing is handed out', (name) => {
+    const { run, root, get } = wire();
+    const leak = get(root, 'leak').value!.$hostRef;
+    const fn = get(leak, name).value!.$hostRef;
+    const answer = run('call', fn, undefined, []);
+    expect(answer).toMatchObject({ kind: 'error' });
+    expect(String((answer as { error: Error }).error.message)).toMatch(/^lambda-sim: a host module handed the sandbox the host's .*; refused/);
+  });
+
+  it('an id the sandbox was never handed (or released) reaches nothing', () => {
+    const { run, root } = wire();
+    expect(run('get', root + 1000, 'x')).toMatchObject({ kind: 'error', error: { name: 'ReferenceError' } });
+    expect(run('release', [root])).toMatchObject({ kind: 'value' });
+    expect(run('get', root, 'users')).toMatchObject({ kind: 'error', error: { name: 'ReferenceError' } });
+  });
+
+  it('what the module exposes answers: methods, a function’s own function properties, nested objects', () => {
+    const { value, root, get } = wire();
+    expect(value('call', get(root, 'get').value!.$hostRef, undefined, ['ada'])).toBe(1);
+    const helper = get(root, 'helper').value!.$hostRef;
+    expect(value('call', helper, undefined, [4])).toBe(8);
+    expect(value('call', get(helper, 'nested').value!.$hostRef, undefined, [4])).toBe(5);
+    // `nested` holds no function itself: plain data, copied, with the object that does as a reference.
+    const deep = (get(root, 'nested').value as unknown as { deep: { $hostRef: number } }).deep.$hostRef;
+    expect(value('call', get(deep, 'fn').value!.$hostRef, undefined, [])).toBe('deep');
   });
 
   describe('from handler code that forges the shim’s iteration before its first import of a host module', () => {

@@ -5,7 +5,7 @@
  */
 
 /** Shim sources loaded on first use (each `./<name>.ts`), so a cold start evaluates none of them. */
-export const SHIM_CHUNKS = ['util', 'crypto-keys', 'small-modules', 'unsupported', 'url-module', 'extra-modules', 'sdk', 'zlib', 'web-fetch', 'dom-exception', 'http', 'webcrypto', 'fs-streams', 'net', 'dgram'] as const;
+export const SHIM_CHUNKS = ['util', 'crypto-keys', 'small-modules', 'unsupported', 'url-module', 'extra-modules', 'sdk', 'zlib', 'web-fetch', 'dom-exception', 'http', 'webcrypto', 'fs-streams', 'net', 'dgram', 'host-objects'] as const;
 
 /** Shim modules with state or size that chunks import from the main shim instead of bundling a copy. */
 export const SHARED_SHIM_MODULES = ['codec', 'fs', 'host', 'hostcall', 'lazy', 'limits', 'text', 'timers', 'url'] as const;

@@ -48,7 +48,7 @@ interface Config {
   exportPath: string;
   handlerString: string;
   logLevel?: string;
-  hostModules?: Record<string, { functions: string[]; values: string }>;
+  hostModules?: string[];
   sdk?: Record<string, SdkShape>;
 }
 
@@ -147,7 +147,7 @@ function setup(json: string): void {
   process.version = `v${config.nodeVersion}`;
   process.versions = { ...config.versions };
   setProcessStart(config.startedAt, exit);
-  registerHostModules(config.hostModules ?? {});
+  registerHostModules(config.hostModules ?? []);
   registerSdkShapes(config.sdk ?? {});
 }
 

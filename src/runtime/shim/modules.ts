@@ -5,7 +5,6 @@
  */
 import { cryptoModule, webCrypto } from './crypto.js';
 import { fs, fsPromises } from './fs.js';
-import { hostModule } from './hostcall.js';
 import { lazy } from './lazy.js';
 import type { ModuleShape } from './builtin-shape.js';
 import { process } from './process.js';
@@ -15,6 +14,7 @@ import { URL, URLSearchParams } from './url.js';
 import type * as CryptoKeys from './crypto-keys.js';
 import type * as Dgram from './dgram.js';
 import type * as Extra from './extra-modules.js';
+import type * as HostObjects from './host-objects.js';
 import type * as Http from './http.js';
 import type * as Net from './net.js';
 import type * as Sdk from './sdk.js';
@@ -115,11 +115,11 @@ const table: Record<string, Factory> = {
 };
 
 const cache = new Map<string, unknown>();
-let hostShapes: Record<string, { functions: string[]; values: string }> = {};
+let hostNames: readonly string[] = [];
 
 /** The host modules this environment may import (set up by main.ts). */
-export function registerHostModules(shapes: Record<string, { functions: string[]; values: string }>): void {
-  hostShapes = shapes;
+export function registerHostModules(names: readonly string[]): void {
+  hostNames = names;
 }
 
 let sdkShapes: Record<string, SdkShape> = {};
@@ -143,9 +143,8 @@ function hostServed(name: string): unknown {
     if (shape === undefined) throw notFound(target);
     return lazy<typeof Sdk>('sdk').sdkModule(target, shape, (other) => (sdkShapes[other] === undefined ? undefined : (requireBuiltin(`sdk:${other}`) as Record<string, unknown>)));
   }
-  const shape = hostShapes[target];
-  if (shape === undefined) throw notFound(target);
-  return hostModule(target, shape);
+  if (!hostNames.includes(target)) throw notFound(target);
+  return lazy<typeof HostObjects>('host-objects').hostModule(target);
 }
 
 /**
