@@ -300,7 +300,10 @@ async function bundleEntry(entry: Entry, exportPath: string, codeSize: number, o
       },
       resolveExtensions: ['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.json'],
       mainFields: ['module', 'main'],
-      conditions: ['node', 'import', 'require', 'default'],
+      // As Node resolves `exports`: `import` matches the "import" condition, `require()` the
+      // "require" one. esbuild adds those two (and "default") by each import's kind; listing them
+      // here made both hold everywhere, so `require('pg-pool')` inside pg got pg-pool's ESM wrapper.
+      conditions: ['node'],
     });
 
   let result;

@@ -84,6 +84,23 @@ describe('Code.ZipFile', () => {
     expect(config.Configuration.CodeSize).toBe(zip.length);
   });
 
+  it('resolves a package\'s `exports` as Node does: `import` gets its "import" file, `require()` its "require" file, whichever the map lists first', async () => {
+    const dual = (order: string[]) => ({
+      [`package.json`]: strToU8(JSON.stringify({ exports: { '.': Object.fromEntries(order.map((c) => [c, c === 'import' ? './esm.mjs' : './cjs.js'])) } })),
+      'esm.mjs': strToU8("export const kind = 'import';"),
+      'cjs.js': strToU8("exports.kind = 'require';"),
+    });
+    const zip = zipSync({
+      'index.mjs': strToU8(
+        "import { kind as a } from 'a'; import { kind as b } from 'b'; import required from './required.cjs'; export const handler = async () => ({ imported: [a, b], required });",
+      ),
+      'required.cjs': strToU8("module.exports = [require('a').kind, require('b').kind];"),
+      node_modules: { a: dual(['import', 'require']), b: dual(['require', 'import']) },
+    });
+    await sim.createFunction({ FunctionName: 'dual', Handler: 'index.handler', Code: { ZipFile: zip } });
+    expect((await call(sim, 'dual')).payload).toEqual({ imported: ['import', 'import'], required: ['require', 'require'] });
+  });
+
   it('rejects bytes that are not a ZIP', async () => {
     await expect(sim.createFunction({ FunctionName: 'z', Handler: 'index.handler', Code: { ZipFile: new Uint8Array([1, 2, 3]) } })).rejects.toThrow(
       /Could not unzip uploaded file/,
