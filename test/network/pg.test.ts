@@ -202,3 +202,40 @@ it("a unique violation reaches the handler as pg's DatabaseError (code 23505), w
     await sim.close();
   }
 });
+
+it('pg passed as a host module (modules: { pg }): the handler builds a host Pool, queries with parameters, reads rows and a DatabaseError; the pool lives on the host', async () => {
+  const realPg = createRequire(import.meta.url)('pg') as Record<string, unknown>;
+  const sim = newSim({ seed: 8, modules: { pg: realPg } });
+  try {
+    await sim.createFunction({
+      FunctionName: 'pg-host',
+      Handler: 'index.handler',
+      Runtime: 'nodejs20.x',
+      Timeout: 10,
+      Environment: { Variables: { PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres', PGDATABASE: database } },
+      Code: {
+        Source: `import pg from 'pg';
+          const pool = new pg.Pool({ host: process.env.PGHOST, port: Number(process.env.PGPORT), user: process.env.PGUSER, database: process.env.PGDATABASE, max: 1, application_name: 'pg-host-module' });
+          // As pg's docs ask: an idle client's error (the server shutting down) goes to the pool's listener.
+          pool.on('error', (err) => console.error('idle client error', err.message));
+          export const handler = async (e) => {
+            await pool.query('CREATE TABLE IF NOT EXISTS host_notes (id serial PRIMARY KEY, body text UNIQUE)');
+            const ins = await pool.query('INSERT INTO host_notes (body) VALUES ($1) RETURNING id, body', [e.body]);
+            let dup;
+            try { await pool.query('INSERT INTO host_notes (body) VALUES ($1)', [e.body]); } catch (err) { dup = [err instanceof Error, err.code, err.constraint]; }
+            const { rows } = await pool.query('SELECT count(*)::int AS n FROM host_notes');
+            return { inserted: ins.rows[0], rowCount: ins.rowCount, dup, n: rows[0].n, isPool: pool instanceof pg.Pool, total: pool.totalCount };
+          };`,
+      },
+    });
+    const first = await call(sim, 'pg-host', { body: 'first note' });
+    expect(first.out.FunctionError, first.text).toBeUndefined();
+    expect(first.payload).toEqual({ inserted: { id: 1, body: 'first note' }, rowCount: 1, dup: [true, '23505', 'host_notes_body_key'], n: 1, isPool: true, total: 1 });
+    const second = await call(sim, 'pg-host', { body: 'second note' });
+    expect(second.payload).toMatchObject({ inserted: { body: 'second note' }, n: 2, total: 1 });
+    const { rows } = await host.query<{ body: string }>('SELECT body FROM host_notes ORDER BY id');
+    expect(rows.map((r) => r.body)).toEqual(['first note', 'second note']);
+  } finally {
+    await sim.close();
+  }
+});
