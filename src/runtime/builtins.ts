@@ -12,7 +12,7 @@ export const PROVIDED_BUILTINS: ReadonlySet<string> = new Set([
   'timers', 'timers/promises', 'url', 'process', 'os', 'stream', 'stream/promises', 'string_decoder',
   'querystring', 'assert', 'assert/strict', 'zlib', 'console', 'async_hooks', 'stream/web',
   'sys', 'tty', 'worker_threads', 'module', 'diagnostics_channel', 'perf_hooks', 'domain', 'readline',
-  'stream/consumers', 'punycode', 'http', 'https', 'net', 'tls', 'dns', 'dns/promises', 'dgram',
+  'stream/consumers', 'punycode', 'http', 'https', 'net', 'tls', 'dns', 'dns/promises', 'dgram', 'v8',
 ]);
 
 const ALL = new Set(builtinModules);

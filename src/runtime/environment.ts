@@ -1007,7 +1007,9 @@ export class Environment {
             `(at most ${MAX_PENDING_HOST_CALLS} calls and ${MAX_PENDING_HOST_CALL_CHARS} characters): await some before starting more`,
         );
       }
-      answer = this.spec.hostCalls.call(target, path, decode(argsJson) as unknown[], {
+      // The isolate's own heap (v8.getHeapStatistics): only the environment knows its sandbox.
+      if (target === 'v8') answer = { kind: 'value', value: sandbox.heapStats() ?? null };
+      else answer = this.spec.hostCalls.call(target, path, decode(argsJson) as unknown[], {
         functionName: this.spec.functionName,
         functionArn: this.spec.functionArn,
         requestId: this.#phase?.requestId,

@@ -6,7 +6,7 @@ import type { Context, ExternalCopy, Isolate, Module, Reference } from 'isolated
 import { realNow } from '../kernel/host-time.js';
 import { compileModule, compileScript } from './code-cache.js';
 import type { Ivm } from './isolated-vm.js';
-import type { SandboxHandle } from './sandbox-host.js';
+import type { HeapStats, SandboxHandle } from './sandbox-host.js';
 
 /** Where the handler bundle lives inside the sandbox (stack traces name it). */
 export const BUNDLE_FILENAME = 'file:///var/task/__bundle.mjs';
@@ -107,11 +107,21 @@ export class IsolateSandbox implements SandboxHandle {
       factory.release();
     }
   }
-  heapStats(): { used: number; external: number } | undefined {
+  heapStats(): HeapStats | undefined {
     if (this.isolate.isDisposed) return undefined;
     try {
       const s = this.isolate.getHeapStatisticsSync();
-      return { used: s.used_heap_size, external: s.externally_allocated_size };
+      return {
+        used: s.used_heap_size,
+        external: s.externally_allocated_size,
+        total: s.total_heap_size,
+        totalExecutable: s.total_heap_size_executable,
+        physical: s.total_physical_size,
+        available: s.total_available_size,
+        limit: s.heap_size_limit,
+        malloced: s.malloced_memory,
+        peakMalloced: s.peak_malloced_memory,
+      };
     } catch {
       return undefined; // disposed meanwhile
     }

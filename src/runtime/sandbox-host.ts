@@ -26,6 +26,19 @@ export interface SandboxStats {
   restarts: number;
 }
 
+/** An isolate's heap, in bytes, as V8 reports it (what `v8.getHeapStatistics()` answers in the sandbox). */
+export interface HeapStats {
+  used: number;
+  external: number;
+  total: number;
+  totalExecutable: number;
+  physical: number;
+  available: number;
+  limit: number;
+  malloced: number;
+  peakMalloced: number;
+}
+
 export interface SandboxHandle {
   /** The isolate is gone (disposed of, or killed by its memory limit or with its process). */
   readonly disposed: boolean;
@@ -41,8 +54,8 @@ export interface SandboxHandle {
   evaluateModule(timeoutMs: number): void;
   /** Runs a lazily loaded runtime chunk (Node's util.inspect, Buffer…) with a CPU timeout. */
   runChunk(chunk: SandboxChunk, timeoutMs: number): void;
-  /** Heap in use and external memory, in bytes; undefined once the isolate is gone. */
-  heapStats(): { used: number; external: number } | undefined;
+  /** The isolate's heap (bytes); undefined once the isolate is gone. */
+  heapStats(): HeapStats | undefined;
   /** Idempotent. */
   dispose(): void;
   /** Told when the sandbox is lost with its process (supervised mode), outside any call. */

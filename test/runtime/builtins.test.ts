@@ -41,6 +41,33 @@ describe('Node built-ins in the sandbox', () => {
     ).toEqual([true, 1000, 'hello from the host']);
   });
 
+  it('v8.getHeapStatistics answers the isolate’s own heap: its limit follows MemorySize, its use grows with what the handler holds', async () => {
+    const measure = async (memory: number) => {
+      const fn = await deploy(
+        sim,
+        `import v8 from 'node:v8';
+         const held = [];
+         export const handler = async (e) => {
+           const before = v8.getHeapStatistics();
+           for (let i = 0; i < e.n; i++) held.push(new Array(1000).fill(i));
+           const after = v8.getHeapStatistics();
+           return { keys: Object.keys(before).length, limitMB: before.heap_size_limit / 1048576, grewMB: (after.used_heap_size - before.used_heap_size) / 1048576, withinTotal: after.used_heap_size <= after.total_heap_size };
+         };`,
+        { MemorySize: memory },
+      );
+      const r = await call(sim, fn, { n: 2000 });
+      if (r.out.FunctionError !== undefined) throw new Error(r.text);
+      return r.payload as { keys: number; limitMB: number; grewMB: number; withinTotal: boolean };
+    };
+    const small = await measure(128);
+    const large = await measure(1024);
+    expect(small.keys).toBe(14); // Node's fields
+    expect(small.withinTotal).toBe(true);
+    expect(small.grewMB).toBeGreaterThan(5); // 2,000 arrays of 1,000 numbers: about 8 MB
+    expect(large.limitMB).toBeGreaterThan(small.limitMB);
+    expect(small.limitMB).toBeGreaterThanOrEqual(128);
+  });
+
   it('querystring, string_decoder and assert', async () => {
     expect(
       await run(`import qs from 'node:querystring'; import { StringDecoder } from 'node:string_decoder'; import assert from 'node:assert';

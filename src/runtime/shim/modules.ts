@@ -109,6 +109,7 @@ const table: Record<string, Factory> = {
   diagnostics_channel: () => small().diagnosticsChannel(),
   perf_hooks: () => small().perfHooks(),
   domain: () => small().domainModule(),
+  v8: () => small().v8Module(),
   readline: () => small().readlineModule(),
   'stream/consumers': () => small().streamConsumers(),
   dgram: () => ({ ...lazy<typeof Dgram>('dgram').dgram }),

@@ -5,6 +5,7 @@
  * terminal; whatever the host's module has and these lack is added as a throwing stub (see
  * unsupported.ts).
  */
+import { callHost } from './hostcall.js';
 import { lazy } from './lazy.js';
 import { unsupported } from './unsupported.js';
 
@@ -200,6 +201,35 @@ export function diagnosticsChannel(): Record<string, unknown> {
 /** `perf_hooks`: the sandbox's `performance` (simulated time). */
 export function perfHooks(): Record<string, unknown> {
   return { performance: (globalThis as unknown as { performance: unknown }).performance };
+}
+
+/**
+ * `v8`: `getHeapStatistics()` of this sandbox's isolate (its heap limit is the function's memory, as
+ * Lambda's Node sizes its heap by it); the rest of the module is completed as unsupported.
+ */
+export function v8Module(): Record<string, unknown> {
+  return {
+    getHeapStatistics(): Record<string, number> {
+      const s = callHost('v8', 'heap', []) as Record<string, number> | null;
+      if (s === null) throw new Error('lambda-sim: the isolate is gone');
+      return {
+        total_heap_size: s['total']!,
+        total_heap_size_executable: s['totalExecutable']!,
+        total_physical_size: s['physical']!,
+        total_available_size: s['available']!,
+        used_heap_size: s['used']!,
+        heap_size_limit: s['limit']!,
+        malloced_memory: s['malloced']!,
+        peak_malloced_memory: s['peakMalloced']!,
+        does_zap_garbage: 0,
+        number_of_native_contexts: 1,
+        number_of_detached_contexts: 0,
+        total_global_handles_size: 0,
+        used_global_handles_size: 0,
+        external_memory: s['external']!,
+      };
+    },
+  };
 }
 
 /** `domain` (deprecated in Node): a domain runs its functions and forwards their errors to 'error'. */

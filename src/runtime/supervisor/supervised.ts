@@ -29,7 +29,7 @@ import { buildSync } from 'esbuild';
 import { EnvironmentSetupError } from '../../errors.js';
 import type { HandlerBundle } from '../bundle.js';
 import type { HostCallbacks, SandboxEntry } from '../sandbox-build.js';
-import { SandboxCounter, SandboxLostError, type SandboxFactory, type SandboxHandle, type SandboxStats } from '../sandbox-host.js';
+import { SandboxCounter, SandboxLostError, type SandboxFactory, type HeapStats, type SandboxHandle, type SandboxStats } from '../sandbox-host.js';
 import { shimChunk, type SandboxChunk } from '../shim-source.js';
 import { ChannelClosed, Failure, RpcPeer, SyncChannel, sleepSync, WATCHDOG_MARK, type Request } from './channel.js';
 
@@ -231,10 +231,10 @@ class RemoteSandbox implements SandboxHandle {
   runChunk(chunk: SandboxChunk, timeoutMs: number): void {
     this.#op('chunk', { name: chunk.name, code: chunk.code, filename: chunk.filename, timeout: timeoutMs });
   }
-  heapStats(): { used: number; external: number } | undefined {
+  heapStats(): HeapStats | undefined {
     if (this.disposed) return undefined;
     try {
-      return this.#op('heap') as { used: number; external: number };
+      return this.#op('heap') as HeapStats;
     } catch {
       return undefined;
     }
