@@ -6,8 +6,10 @@
  * Lambda); errors come back as instances of this module's exception classes, so `instanceof`
  * checks in handler code work.
  */
+import { concatBytes } from './codec.js';
 import { callHost } from './hostcall.js';
-import { utf8Decode } from './text.js';
+import { MAX_SDK_STREAM_BYTES } from './limits.js';
+import { utf8Decode, utf8Encode } from './text.js';
 import { lazy } from './lazy.js';
 
 export interface SdkShape {
@@ -124,6 +126,118 @@ function withStreams(output: unknown): unknown {
   return out;
 }
 
+function coded<T extends Error>(error: T, code: string): T {
+  (error as T & { code: string }).code = code;
+  return error;
+}
+
+function tooLarge(what: string): RangeError {
+  return coded(
+    new RangeError(
+      `lambda-sim: ${what} is over ${MAX_SDK_STREAM_BYTES} bytes, what the runtime-provided AWS SDK reads of a streamed input (it crosses to the host whole). ` +
+        'Send a larger object in parts of at most that size (CreateMultipartUpload and UploadPart).',
+    ),
+    'ERR_LAMBDA_SIM_BODY_TOO_LARGE',
+  );
+}
+
+/** A stream's chunk as bytes, as Node's http request takes them (strings as UTF-8). */
+function chunkBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return utf8Encode(chunk);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw coded(new TypeError(`The "chunk" argument must be of type string or an instance of Buffer or Uint8Array. Received ${chunk === null ? 'null' : typeof chunk}`), 'ERR_INVALID_ARG_TYPE');
+}
+
+interface NodeReadable {
+  pipe: unknown;
+  on(event: string, listener: (x?: unknown) => void): unknown;
+  destroy?(): void;
+  resume?(): void;
+  [Symbol.asyncIterator]?: () => AsyncIterator<unknown>;
+}
+interface WebReadable {
+  getReader(): { read(): Promise<{ done: boolean; value?: unknown }>; cancel(reason?: unknown): Promise<void>; releaseLock(): void };
+}
+interface BlobLike {
+  size: number;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * The bytes of a streamed input value (a Node Readable, a web ReadableStream, a Blob), read here
+ * up to {@link MAX_SDK_STREAM_BYTES}; `undefined` for any other value (strings and bytes cross as
+ * they are).
+ */
+async function streamBytes(value: unknown, what: string): Promise<Uint8Array | undefined> {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array || value instanceof ArrayBuffer) return undefined;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const add = (chunk: unknown): boolean => {
+    const bytes = chunkBytes(chunk);
+    size += bytes.length;
+    if (size > MAX_SDK_STREAM_BYTES) return false;
+    parts.push(bytes);
+    return true;
+  };
+  const v = value as Partial<NodeReadable & WebReadable & BlobLike>;
+  if (typeof v.getReader === 'function') {
+    const reader = (v as WebReadable).getReader();
+    for (;;) {
+      const { done, value: chunk } = await reader.read();
+      if (done) break;
+      if (!add(chunk)) {
+        await reader.cancel(tooLarge(what)).catch(() => undefined);
+        throw tooLarge(what);
+      }
+    }
+    reader.releaseLock();
+    return concatBytes(parts);
+  }
+  if (typeof v.pipe === 'function' && typeof v.on === 'function') {
+    const stream = v as NodeReadable;
+    if (typeof stream[Symbol.asyncIterator] === 'function') {
+      // Leaving the loop by a throw destroys the stream.
+      for await (const chunk of stream as AsyncIterable<unknown>) if (!add(chunk)) throw tooLarge(what);
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        stream.on('data', (chunk) => {
+          try {
+            if (!add(chunk)) throw tooLarge(what);
+          } catch (error) {
+            stream.destroy?.();
+            reject(error);
+          }
+        });
+        stream.on('end', () => resolve());
+        stream.on('error', reject);
+        stream.resume?.();
+      });
+    }
+    return concatBytes(parts);
+  }
+  if (typeof v.arrayBuffer === 'function' && typeof v.size === 'number') {
+    if (v.size > MAX_SDK_STREAM_BYTES) throw tooLarge(what);
+    return new Uint8Array(await (v as BlobLike).arrayBuffer());
+  }
+  return undefined;
+}
+
+/** A command's input with its streamed members read into bytes (a copy: the handler's object is left as it was). */
+async function withBodiesRead(input: unknown, commandName: string): Promise<unknown> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(input)) {
+    const bytes = await streamBytes((input as Record<string, unknown>)[key], `the ${key} of ${commandName}`);
+    if (bytes === undefined) continue;
+    out ??= { ...(input as Record<string, unknown>) };
+    out[key] = bytes;
+  }
+  return out ?? input;
+}
+
 function named<T extends abstract new (...args: never[]) => unknown>(cls: T, name: string): T {
   Object.defineProperty(cls, 'name', { value: name });
   return cls;
@@ -183,8 +297,8 @@ export function sdkModule(pkg: string, shape: SdkShape, resolveBase: (pkg: strin
     const name = command?.constructor?.name;
     const promise = Promise.resolve().then(() => {
       if (typeof name !== 'string' || !name.endsWith('Command')) throw new TypeError(`send() expects an AWS SDK command object, got ${String(command)}`);
-      return (callHost('sdk', ref.pkg, [ref, name, command.input ?? {}], { errors, bytes: toBlob }) as Promise<unknown>).then(withStreams);
-    });
+      return withBodiesRead(command.input ?? {}, name);
+    }).then((input) => (callHost('sdk', ref.pkg, [ref, name, input], { errors, bytes: toBlob }) as Promise<unknown>).then(withStreams));
     if (callback === undefined) return promise;
     promise.then((v) => callback(null, v), (e: unknown) => callback(e));
     return undefined;
@@ -276,8 +390,10 @@ export function sdkModule(pkg: string, shape: SdkShape, resolveBase: (pkg: strin
       }
     };
   }
+
   return mod;
 }
+
 
 const TOKENS: Array<[string, string]> = [
   ['LastEvaluatedKey', 'ExclusiveStartKey'],
