@@ -23,6 +23,9 @@ import type { SdkShape } from '../runtime/shim/sdk.js';
 import { display } from './names.js';
 import { inProcessCodeSource } from './validate.js';
 
+/** A runtime-provided package that is bridged rather than described: its function runs on the host over the routed client. */
+export const PRESIGNER = '@aws-sdk/s3-request-presigner';
+
 /**
  * A service's route. The `{ endpoint }` and `{ requestHandler }` forms' other keys are client config
  * applied over everything else (yours, so trusted). A `{ client }` factory gets only the fields of
@@ -172,7 +175,7 @@ export class AwsSdkRouter {
       const mod = await this.#module(pkg);
       let shape = this.#shapes.get(pkg);
       if (shape === undefined) {
-        shape = describeSdk(mod);
+        shape = pkg === PRESIGNER ? { clients: [], commands: [], exceptions: [], serviceException: undefined, enums: {}, paginators: [] } : describeSdk(mod);
         this.#shapes.set(pkg, shape);
       }
       out[pkg] = shape;
@@ -202,15 +205,29 @@ export class AwsSdkRouter {
     return p;
   }
 
+  /**
+   * A call from the runtime-provided SDK in the sandbox: `path` names the package whose function
+   * runs (a client's `send`, the presigner's `getSignedUrl`).
+   */
+  call(path: string, args: unknown[], context: HostCallContext): HostCallAnswer {
+    if (path === PRESIGNER) return this.#presign(args, context);
+    return this.#send(args, context);
+  }
+
+  /** The route the user gave a service, if any. */
+  #route(service: string): AwsRoute | undefined {
+    return service !== 'packages' && Object.hasOwn(this.#options, service) ? (this.#options[service] as AwsRoute | undefined) : undefined;
+  }
+
   /** Executes `client.send(new Command(input))` from the sandbox. */
-  call(args: unknown[], context: HostCallContext): HostCallAnswer {
+  #send(args: unknown[], context: HostCallContext): HostCallAnswer {
     const [rawRef, commandName, input] = args as [unknown, unknown, Record<string, unknown>];
-    const ref = (rawRef !== null && typeof rawRef === 'object' ? rawRef : {}) as Partial<ClientRef>;
+    const ref = refOf(rawRef);
     if (typeof ref.pkg !== 'string' || typeof commandName !== 'string') {
       return { kind: 'error', error: new TypeError(`lambda-sim: a runtime-provided SDK call needs a client reference and a command name, got ${display(rawRef)} and ${display(commandName)}`) };
     }
     const service = serviceOf(ref.pkg);
-    const route = service !== 'packages' && Object.hasOwn(this.#options, service) ? (this.#options[service] as AwsRoute | undefined) : undefined;
+    const route = this.#route(service);
     const latencyMs = this.#latency(`aws:${service}`);
     if (service === 'lambda' && route === undefined) {
       const refused = refusedCodeSource(commandName, input);
@@ -218,39 +235,77 @@ export class AwsSdkRouter {
       if (commandName === 'InvokeCommand') return { kind: 'simulated', latencyMs, start: (done) => this.#lambda.invoke(input, context, done) };
       return { kind: 'promise', latencyMs, promise: this.#lambda.send(commandName, input) };
     }
-    if (route === undefined) {
-      return {
-        kind: 'error',
-        error: new LambdaSimConfigurationError(
-          `The handler sent ${commandName} to ${service}, but lambda-sim has no route for service '${service}'. Configure one in the simulator options: ` +
-            `aws: { ${service}: 'sdk' } (the real SDK client, answered by your mocks such as aws-sdk-client-mock), ` +
-            `{ ${service}: { endpoint: 'http://localhost:…' } }, { ${service}: { requestHandler } } or { ${service}: { client: (config) => client } }.`,
-        ),
-      };
-    }
+    if (route === undefined) return { kind: 'error', error: noRoute(service, `sent ${commandName} to ${service}`) };
     let cached: CachedClient;
     let command: unknown;
     try {
-      // The sandbox names the class to build and the command: only the package's own clients and
-      // commands, as its description lists them, are built on the host.
-      const shape = this.#shapes.get(ref.pkg);
-      const mod = this.#loaded.get(ref.pkg);
-      if (shape === undefined || mod === undefined) throw new TypeError(`lambda-sim: ${ref.pkg} is not an SDK package this simulator loaded`);
-      if (!shape.commands.includes(commandName)) throw new TypeError(`${ref.pkg} has no ${commandName}`);
-      cached = this.#client(ref, route, context);
-      command = new (mod[commandName] as new (input: unknown) => unknown)(input);
+      ({ cached, command } = this.#prepare(ref, commandName, input, route, context));
     } catch (error) {
       return { kind: 'error', error };
     }
+    // Mocks may answer synchronously (aws-sdk-client-mock's callsFake): normalise to a promise.
+    return { kind: 'promise', latencyMs, promise: this.#using(cached, () => cached.client.send(command)).then(withStreamsRead) };
+  }
+
+  /**
+   * The host client of a reference and the command it names, built from the handler's input. The
+   * sandbox names the class to build and the command: only the package's own clients and
+   * commands, as its description lists them, are built on the host.
+   */
+  #prepare(ref: Partial<ClientRef>, commandName: string, input: unknown, route: AwsRoute, context: HostCallContext): { cached: CachedClient; command: unknown } {
+    const pkg = ref.pkg!;
+    const shape = this.#shapes.get(pkg);
+    const mod = this.#loaded.get(pkg);
+    if (shape === undefined || mod === undefined) throw new TypeError(`lambda-sim: ${pkg} is not an SDK package this simulator loaded`);
+    if (!shape.commands.includes(commandName)) throw new TypeError(`${pkg} has no ${commandName}`);
+    const cached = this.#client(ref, route, context);
+    return { cached, command: new (mod[commandName] as new (input: unknown) => unknown)(input) };
+  }
+
+  /** Runs `work` on a cached client, which is not destroyed (if evicted meanwhile) before it ends. */
+  #using<T>(cached: CachedClient, work: () => T | Promise<T>): Promise<T> {
     cached.inFlight++;
-    let promise: Promise<unknown>;
+    let promise: Promise<T>;
     try {
-      // Mocks may answer synchronously (aws-sdk-client-mock's callsFake): normalise to a promise.
-      promise = Promise.resolve(cached.client.send(command)).then(withStreamsRead);
+      promise = Promise.resolve(work());
     } catch (error) {
       promise = Promise.reject(error);
     }
-    return { kind: 'promise', latencyMs, promise: promise.finally(() => this.#release(cached)) };
+    return promise.finally(() => this.#release(cached));
+  }
+
+  /**
+   * `getSignedUrl(client, command, options)` from the sandbox: the real presigner, on the host
+   * client the route gives that client's reference (so its region, endpoint and credentials), at
+   * the handler's simulated time unless it passed its own `signingDate`.
+   */
+  #presign(args: unknown[], context: HostCallContext): HostCallAnswer {
+    const [rawRef, commandName, input, rawOptions] = args;
+    const ref = refOf(rawRef);
+    if (typeof ref.pkg !== 'string' || typeof commandName !== 'string') {
+      return { kind: 'error', error: new TypeError(`getSignedUrl(client, command) takes a client and a command of the runtime-provided AWS SDK, got ${display(rawRef)} and ${display(commandName)}`) };
+    }
+    const getSignedUrl = this.#loaded.get(PRESIGNER)?.['getSignedUrl'];
+    if (typeof getSignedUrl !== 'function') return { kind: 'error', error: new TypeError(`lambda-sim: ${PRESIGNER} is not a package this simulator loaded`) };
+    const service = serviceOf(ref.pkg);
+    const route = this.#route(service);
+    if (route === undefined) return { kind: 'error', error: noRoute(service, `presigned ${commandName} (getSignedUrl)`) };
+    let cached: CachedClient;
+    let command: unknown;
+    let options: Record<string, unknown>;
+    try {
+      options = presignOptions(rawOptions);
+      ({ cached, command } = this.#prepare(ref, commandName, input, route, context));
+      if (!isSdkClient(cached.client)) {
+        throw new LambdaSimConfigurationError(
+          `getSignedUrl runs the real presigner on the host, over the client of the route aws.${service}, which must be an AWS SDK client (the presigner reads its config and middleware stack): your { client } factory returned an object without them.`,
+        );
+      }
+    } catch (error) {
+      return { kind: 'error', error };
+    }
+    // Presigning is local work (no request): no simulated latency.
+    return { kind: 'promise', latencyMs: 0, promise: this.#using(cached, () => (getSignedUrl as (c: unknown, cmd: unknown, o: unknown) => Promise<string>)(cached.client, command, options)) };
   }
 
   /** The host client for a reference: from the cache, keyed by the filtered configuration, or built. */
@@ -336,6 +391,71 @@ export class AwsSdkRouter {
     cached.inFlight--;
     if (cached.evicted && cached.inFlight === 0) dispose(cached);
   }
+}
+
+/** A reference from the sandbox, as an object to read (its fields are checked where used). */
+function refOf(raw: unknown): Partial<ClientRef> {
+  return (raw !== null && typeof raw === 'object' ? raw : {}) as Partial<ClientRef>;
+}
+
+/** What a call to a service without a route fails with: how to configure one. `what` completes "The handler …". */
+function noRoute(service: string, what: string): LambdaSimConfigurationError {
+  return new LambdaSimConfigurationError(
+    `The handler ${what}, but lambda-sim has no route for service '${service}'. Configure one in the simulator options: ` +
+      `aws: { ${service}: 'sdk' } (the real SDK client, answered by your mocks such as aws-sdk-client-mock), ` +
+      `{ ${service}: { endpoint: 'http://localhost:…' } }, { ${service}: { requestHandler } } or { ${service}: { client: (config) => client } }.`,
+  );
+}
+
+/** Whether a route's client is an SDK client (what the presigner reads of it), not only an object with `send`. */
+function isSdkClient(client: unknown): boolean {
+  const c = client as { config?: unknown; middlewareStack?: { clone?: unknown } } | null;
+  return c !== null && typeof c === 'object' && c.config !== null && typeof c.config === 'object' && typeof c.middlewareStack?.clone === 'function';
+}
+
+const SIGNING_SERVICE = /^[a-z0-9-]{1,64}$/;
+/** SigV4's bound on a presigned URL's lifetime (the presigner refuses more itself; checked here to say so in the handler's terms). */
+const MAX_PRESIGN_SECONDS = 604800;
+
+/**
+ * The options of `getSignedUrl` a handler may set: how long the URL lives, when it is signed (by
+ * default the handler's simulated time, set by the sandbox), which headers are signed or hoisted,
+ * and the signing region and service. Anything else is dropped.
+ */
+function presignOptions(raw: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return out;
+  const from = raw as Record<string, unknown>;
+  const where = 'getSignedUrl(client, command, options)';
+  const expiresIn = given(from, 'expiresIn');
+  if (expiresIn !== undefined) {
+    if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0 || expiresIn > MAX_PRESIGN_SECONDS) throw expected(where, 'expiresIn', `a number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (one week)`, expiresIn);
+    out['expiresIn'] = expiresIn;
+  }
+  const signingDate = given(from, 'signingDate');
+  if (signingDate !== undefined) {
+    const date = signingDate instanceof Date ? signingDate : typeof signingDate === 'number' || typeof signingDate === 'string' ? new Date(signingDate) : undefined;
+    if (date === undefined || Number.isNaN(date.getTime())) throw expected(where, 'signingDate', 'a Date', signingDate);
+    out['signingDate'] = date;
+  }
+  for (const key of ['signableHeaders', 'unsignableHeaders', 'hoistableHeaders', 'unhoistableHeaders']) {
+    const headers = given(from, key);
+    if (headers === undefined) continue;
+    const list = headers instanceof Set ? [...(headers as Set<unknown>)] : Array.isArray(headers) ? headers : undefined;
+    if (list === undefined || !list.every((h) => typeof h === 'string')) throw expected(where, key, 'a Set of header names', headers);
+    out[key] = new Set(list as string[]);
+  }
+  const signingRegion = given(from, 'signingRegion');
+  if (signingRegion !== undefined) {
+    if (typeof signingRegion !== 'string' || !REGION.test(signingRegion)) throw expected(where, 'signingRegion', 'a region name', signingRegion);
+    out['signingRegion'] = signingRegion;
+  }
+  const signingService = given(from, 'signingService');
+  if (signingService !== undefined) {
+    if (typeof signingService !== 'string' || !SIGNING_SERVICE.test(signingService)) throw expected(where, 'signingService', "a service signing name such as 's3'", signingService);
+    out['signingService'] = signingService;
+  }
+  return out;
 }
 
 function dispose(cached: CachedClient): void {

@@ -1,22 +1,88 @@
 /**
- * Issue 17, part 5: the SDK surface of real handlers beyond clients and commands: streamed and
- * byte inputs (PutObject's Body), sent by the real S3 client on the host.
+ * Issue 17, part 5: the SDK surface of real handlers beyond clients and commands, with the real
+ * library versions this project installs: `getSignedUrl` (@aws-sdk/s3-request-presigner) and
+ * streamed and byte inputs (PutObject's Body).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaSimulator, LambdaSimulatorOptions } from '../../src/index.js';
 import { call, deploy, newSim } from '../helpers.js';
 
+// Mocks every S3Client's send, the host's included (the 'sdk' routes); the requestHandler routes below lift it.
+let s3 = mockClient(S3Client);
 let sim: LambdaSimulator | undefined;
 afterEach(async () => {
+  s3.reset();
   await sim?.close();
   sim = undefined;
 });
+
+/** What the host client of an 'sdk' route signs with (control/aws-sdk.ts). */
+const SIMULATED = { accessKeyId: 'ASIASIMULATEDKEY0000', secretAccessKey: 'lambda-sim/simulated/secret/access/key000', sessionToken: 'lambda-sim-simulated-session-token' };
 
 async function run(options: LambdaSimulatorOptions, source: string, event: unknown = {}, extra: object = {}): Promise<Awaited<ReturnType<typeof call>>> {
   sim = newSim({ seed: 17, ...options });
   const fn = await deploy(sim, source, extra);
   return call(sim, fn, event);
 }
+
+describe('getSignedUrl (@aws-sdk/s3-request-presigner)', () => {
+  const PRESIGN = `import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3'; import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+    export const handler = async (e) => {
+      const at = new Date().toISOString();
+      const url = await getSignedUrl(new S3Client(e.config), new GetObjectCommand({ Bucket: 'photos', Key: 'a b/c.jpg' }), { expiresIn: 900 });
+      return { at, url, type: typeof url };
+    };`;
+
+  it("is the real presigner's URL for the routed host client (region, credentials), signed at the simulated time", async () => {
+    const r = await run({ aws: { s3: 'sdk' } }, PRESIGN, { config: { region: 'eu-west-1' } });
+    const { at, url, type } = r.payload as { at: string; url: string; type: string };
+    expect(type).toBe('string');
+    const u = new URL(url);
+    expect([u.protocol, u.host, u.pathname]).toEqual(['https:', 'photos.s3.eu-west-1.amazonaws.com', '/a%20b/c.jpg']);
+    const q = Object.fromEntries(u.searchParams);
+    expect(q).toMatchObject({
+      'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+      'X-Amz-Expires': '900',
+      'X-Amz-SignedHeaders': 'host',
+      'X-Amz-Credential': `${SIMULATED.accessKeyId}/20250101/eu-west-1/s3/aws4_request`,
+      'X-Amz-Date': '20250101T000000Z',
+      'X-Amz-Security-Token': SIMULATED.sessionToken,
+    });
+    expect(at).toBe('2025-01-01T00:00:00.000Z');
+    // The same presigner on the host, over an equivalent client, at the same date.
+    const host = new S3Client({ region: 'eu-west-1', credentials: SIMULATED, defaultsMode: 'legacy' });
+    expect(url).toBe(await getSignedUrl(host, new GetObjectCommand({ Bucket: 'photos', Key: 'a b/c.jpg' }), { expiresIn: 900, signingDate: new Date(at) }));
+  });
+
+  it("follows an endpoint route's config (a LocalStack-style endpoint, path style, its credentials)", async () => {
+    const route = { endpoint: 'http://localhost:4566', forcePathStyle: true, credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' } };
+    const r = await run({ aws: { s3: route } }, PRESIGN, { config: {} });
+    const { at, url } = r.payload as { at: string; url: string };
+    const u = new URL(url);
+    expect([u.host, u.pathname, u.searchParams.get('X-Amz-Credential')]).toEqual(['localhost:4566', '/photos/a%20b/c.jpg', 'AKIDLOCAL/20250101/us-east-1/s3/aws4_request']);
+    const host = new S3Client({ region: 'us-east-1', defaultsMode: 'legacy', ...route });
+    expect(url).toBe(await getSignedUrl(host, new GetObjectCommand({ Bucket: 'photos', Key: 'a b/c.jpg' }), { expiresIn: 900, signingDate: new Date(at) }));
+  });
+
+  it('fails with typed errors: a { client } route without an SDK client, S3RequestPresigner, an expiry over a week', async () => {
+    const source = `import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3'; import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
+      const outcome = async (f) => { try { await f(); return 'ok'; } catch (e) { return [e.name, e.code ?? null, e.message.split(':')[0]]; } };
+      export const handler = async () => [
+        await outcome(() => getSignedUrl(new S3Client({}), new GetObjectCommand({ Bucket: 'b', Key: 'k' }))),
+        await outcome(() => new S3RequestPresigner({})),
+        await outcome(() => getSignedUrl(new S3Client({}), new GetObjectCommand({ Bucket: 'b', Key: 'k' }), { expiresIn: 604801 })),
+      ];`;
+    const r = await run({ aws: { s3: { client: () => ({ send: async () => ({}) }) } } }, source);
+    expect(r.payload).toEqual([
+      ['LambdaSimConfigurationError', null, 'getSignedUrl runs the real presigner on the host, over the client of the route aws.s3, which must be an AWS SDK client (the presigner reads its config and middleware stack)'],
+      ['Error', 'ERR_LAMBDA_SIM_UNSUPPORTED', 'lambda-sim'],
+      ['TypeError', null, 'Expected `expiresIn` in getSignedUrl(client, command, options) to be a number of seconds from 1 to 604800 (one week), got `604801` (number)'],
+    ]);
+  });
+});
 
 interface SeenRequest {
   path: string;
@@ -42,6 +108,12 @@ function s3Recorder(): { handler: { handle(request: unknown): Promise<unknown>; 
 }
 
 describe('streamed and byte inputs (PutObject Body)', () => {
+  // The real S3 client serialises the requests here: no mock in between.
+  beforeAll(() => s3.restore());
+  afterAll(() => {
+    s3 = mockClient(S3Client);
+  });
+
   it('sends a string, a Buffer, a Uint8Array, a Node Readable, a web ReadableStream and a Blob as their bytes', async () => {
     const route = s3Recorder();
     const source = `import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3'; import { Readable } from 'node:stream';

@@ -7,10 +7,13 @@
  * checks in handler code work.
  */
 import { concatBytes } from './codec.js';
-import { callHost } from './hostcall.js';
+import { callHost, type ErrorLookup } from './hostcall.js';
 import { MAX_SDK_STREAM_BYTES } from './limits.js';
 import { utf8Decode, utf8Encode } from './text.js';
 import { lazy } from './lazy.js';
+
+/** A runtime-provided package bridged to the host (control/aws-sdk.ts runs the real one over the routed client). */
+const PRESIGNER = '@aws-sdk/s3-request-presigner';
 
 export interface SdkShape {
   clients: string[];
@@ -131,6 +134,10 @@ function coded<T extends Error>(error: T, code: string): T {
   return error;
 }
 
+function unsupportedSdk(what: string, instead: string): Error {
+  return coded(new Error(`lambda-sim: ${what} is not supported by the runtime-provided AWS SDK: ${instead}`), 'ERR_LAMBDA_SIM_UNSUPPORTED');
+}
+
 function tooLarge(what: string): RangeError {
   return coded(
     new RangeError(
@@ -238,6 +245,14 @@ async function withBodiesRead(input: unknown, commandName: string): Promise<unkn
   return out ?? input;
 }
 
+/** Exception classes of a module, by name. */
+const classesOf =
+  (mod: Record<string, unknown> | undefined): ErrorLookup =>
+  (name) => {
+    const c = mod?.[name];
+    return typeof c === 'function' ? (c as new (message: string) => Error) : undefined;
+  };
+
 function named<T extends abstract new (...args: never[]) => unknown>(cls: T, name: string): T {
   Object.defineProperty(cls, 'name', { value: name });
   return cls;
@@ -252,6 +267,7 @@ interface ClientRef {
 }
 
 export function sdkModule(pkg: string, shape: SdkShape, resolveBase: (pkg: string) => Record<string, unknown> | undefined): Record<string, unknown> {
+  if (pkg === PRESIGNER) return presignerModule(resolveBase);
   const mod: Record<string, unknown> = { ...shape.enums };
   const errors = (name: string): (new (message: string) => Error) | undefined => {
     const own = mod[name];
@@ -392,6 +408,34 @@ export function sdkModule(pkg: string, shape: SdkShape, resolveBase: (pkg: strin
   }
 
   return mod;
+}
+
+interface ShimClient {
+  _ref?: ClientRef;
+}
+
+/**
+ * `@aws-sdk/s3-request-presigner`: getSignedUrl runs the real presigner on the host, over the host
+ * client of the route this client's calls take (its region, endpoint and credentials), signed at
+ * this sandbox's simulated time unless `signingDate` says otherwise.
+ */
+function presignerModule(resolveBase: (pkg: string) => Record<string, unknown> | undefined): Record<string, unknown> {
+  async function getSignedUrl(client: ShimClient, command: { input?: unknown; constructor: { name: string } }, options: Record<string, unknown> = {}): Promise<string> {
+    const ref = client?._ref;
+    const name = command?.constructor?.name;
+    if (ref === undefined || typeof name !== 'string' || !name.endsWith('Command')) {
+      throw new TypeError('getSignedUrl(client, command, options) takes a client and a command of the runtime-provided AWS SDK, such as new S3Client({}) and new GetObjectCommand({ Bucket, Key })');
+    }
+    const given = options !== null && typeof options === 'object' ? options : {};
+    const input = await withBodiesRead(command.input ?? {}, name);
+    return (await callHost('sdk', PRESIGNER, [ref, name, input, { ...given, signingDate: given['signingDate'] ?? new Date() }], { errors: classesOf(resolveBase(ref.pkg)) })) as string;
+  }
+  class S3RequestPresigner {
+    constructor() {
+      throw unsupportedSdk('S3RequestPresigner (presigning an HttpRequest you build)', 'use getSignedUrl(client, command, { expiresIn })');
+    }
+  }
+  return { getSignedUrl, S3RequestPresigner };
 }
 
 
