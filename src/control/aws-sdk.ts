@@ -19,12 +19,14 @@
  */
 import { InvalidParameterValueException } from '../errors.js';
 import type { HostCallAnswer, HostCallContext } from '../runtime/host-calls.js';
+import type { ScopedResource } from '../runtime/host-scope.js';
 import type { SdkShape } from '../runtime/shim/sdk.js';
 import { display } from './names.js';
 import { inProcessCodeSource } from './validate.js';
 
-/** A runtime-provided package that is bridged rather than described: its function runs on the host over the routed client. */
+/** Runtime-provided packages that are bridged rather than described: their functions run on the host over the routed client. */
 export const PRESIGNER = '@aws-sdk/s3-request-presigner';
+export const LIB_STORAGE = '@aws-sdk/lib-storage';
 
 /**
  * A service's route. The `{ endpoint }` and `{ requestHandler }` forms' other keys are client config
@@ -171,11 +173,13 @@ export class AwsSdkRouter {
     const out: Record<string, SdkShape> = {};
     const wanted = new Set(packages);
     if (wanted.has('@aws-sdk/lib-dynamodb')) wanted.add('@aws-sdk/client-dynamodb');
+    // Upload's errors are the S3 client's exceptions.
+    if (wanted.has(LIB_STORAGE)) wanted.add('@aws-sdk/client-s3');
     for (const pkg of wanted) {
       const mod = await this.#module(pkg);
       let shape = this.#shapes.get(pkg);
       if (shape === undefined) {
-        shape = pkg === PRESIGNER ? { clients: [], commands: [], exceptions: [], serviceException: undefined, enums: {}, paginators: [] } : describeSdk(mod);
+        shape = pkg === PRESIGNER || pkg === LIB_STORAGE ? { clients: [], commands: [], exceptions: [], serviceException: undefined, enums: {}, paginators: [] } : describeSdk(mod);
         this.#shapes.set(pkg, shape);
       }
       out[pkg] = shape;
@@ -207,10 +211,11 @@ export class AwsSdkRouter {
 
   /**
    * A call from the runtime-provided SDK in the sandbox: `path` names the package whose function
-   * runs (a client's `send`, the presigner's `getSignedUrl`).
+   * runs (a client's `send`, the presigner's `getSignedUrl`, lib-storage's `Upload`).
    */
   call(path: string, args: unknown[], context: HostCallContext): HostCallAnswer {
     if (path === PRESIGNER) return this.#presign(args, context);
+    if (path === LIB_STORAGE) return this.#upload(args, context);
     return this.#send(args, context);
   }
 
@@ -306,6 +311,64 @@ export class AwsSdkRouter {
     }
     // Presigning is local work (no request): no simulated latency.
     return { kind: 'promise', latencyMs: 0, promise: this.#using(cached, () => (getSignedUrl as (c: unknown, cmd: unknown, o: unknown) => Promise<string>)(cached.client, command, options)) };
+  }
+
+  /**
+   * lib-storage's `new Upload({ client, params }).done()` from the sandbox: the real Upload, on
+   * the host client of the route of `client`, with the Body the sandbox read (so one PutObject,
+   * or CreateMultipartUpload, UploadPart… CompleteMultipartUpload, as the library decides, each
+   * through that client). The progress events it emitted travel back with its result.
+   * `['abort', id]` aborts an upload of this sandbox still running.
+   */
+  #upload(args: unknown[], context: HostCallContext): HostCallAnswer {
+    const [op, id] = args;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id)) return { kind: 'error', error: new TypeError(`lambda-sim: an Upload call needs an upload id, got ${display(id)}`) };
+    let uploads: RunningUploads;
+    try {
+      uploads = context.scope.get(UPLOADS, () => new RunningUploads());
+    } catch (error) {
+      return { kind: 'error', error };
+    }
+    if (op === 'abort') {
+      void uploads.abort(id);
+      return { kind: 'value', value: null };
+    }
+    if (op !== 'done') return { kind: 'error', error: new TypeError(`lambda-sim: no Upload operation ${display(op)}`) };
+    const [, , rawRef, params, rawOptions] = args;
+    const ref = refOf(rawRef);
+    if (ref.pkg !== '@aws-sdk/client-s3') {
+      return { kind: 'error', error: new TypeError(`new Upload({ client }) takes an S3Client of the runtime-provided @aws-sdk/client-s3, got a client of ${display(ref.pkg)}`) };
+    }
+    const Upload = this.#loaded.get(LIB_STORAGE)?.['Upload'] as (new (options: unknown) => HostUpload) | undefined;
+    if (typeof Upload !== 'function') return { kind: 'error', error: new TypeError(`lambda-sim: ${LIB_STORAGE} is not a package this simulator loaded`) };
+    const route = this.#route('s3');
+    if (route === undefined) return { kind: 'error', error: noRoute('s3', 'uploaded with @aws-sdk/lib-storage') };
+    let cached: CachedClient;
+    let upload: HostUpload;
+    const progress: unknown[] = [];
+    try {
+      const options = uploadOptions(rawOptions);
+      if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new Error('InputError: Upload requires params to be passed to upload.');
+      cached = this.#client(ref, route, context);
+      if (!isSdkClient(cached.client)) {
+        throw new LambdaSimConfigurationError(
+          'new Upload(…).done() runs the real @aws-sdk/lib-storage on the host, over the client of the route aws.s3, which must be an S3Client (Upload reads its config): your { client } factory returned an object without one.',
+        );
+      }
+      const { aborted, ...config } = options;
+      upload = new Upload({ ...config, client: cached.client, params });
+      upload.on('httpUploadProgress', (p) => progress.push(p));
+      // abort() before done(): the real Upload then fails done() as it does.
+      if (aborted) void upload.abort();
+    } catch (error) {
+      return { kind: 'error', error };
+    }
+    const client = cached;
+    return {
+      kind: 'promise',
+      latencyMs: this.#latency('aws:s3'),
+      promise: this.#using(client, () => uploads.run(id, upload)).then((result) => ({ result, progress })),
+    };
   }
 
   /** The host client for a reference: from the cache, keyed by the filtered configuration, or built. */
@@ -407,7 +470,7 @@ function noRoute(service: string, what: string): LambdaSimConfigurationError {
   );
 }
 
-/** Whether a route's client is an SDK client (what the presigner reads of it), not only an object with `send`. */
+/** Whether a route's client is an SDK client (what the presigner and lib-storage read of it), not only an object with `send`. */
 function isSdkClient(client: unknown): boolean {
   const c = client as { config?: unknown; middlewareStack?: { clone?: unknown } } | null;
   return c !== null && typeof c === 'object' && c.config !== null && typeof c.config === 'object' && typeof c.middlewareStack?.clone === 'function';
@@ -456,6 +519,79 @@ function presignOptions(raw: unknown): Record<string, unknown> {
     out['signingService'] = signingService;
   }
   return out;
+}
+
+/** Parts one upload sends at a time on the host, at most (lib-storage's default is 4). */
+const MAX_UPLOAD_QUEUE = 16;
+
+interface UploadOptions {
+  queueSize?: number;
+  partSize?: number;
+  leavePartsOnError?: boolean;
+  tags?: Array<{ Key: string; Value: string }>;
+  /** `abort()` was called before `done()`. */
+  aborted: boolean;
+}
+
+/** The options of `new Upload(…)` a handler may set (lib-storage itself checks the part size's minimum). */
+function uploadOptions(raw: unknown): UploadOptions {
+  const out: UploadOptions = { aborted: false };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return out;
+  const from = raw as Record<string, unknown>;
+  const where = 'new Upload(options)';
+  const queueSize = given(from, 'queueSize');
+  if (queueSize !== undefined) {
+    if (typeof queueSize !== 'number' || !Number.isInteger(queueSize) || queueSize < 1 || queueSize > MAX_UPLOAD_QUEUE) throw expected(where, 'queueSize', `an integer from 1 to ${MAX_UPLOAD_QUEUE}`, queueSize);
+    out.queueSize = queueSize;
+  }
+  const partSize = given(from, 'partSize');
+  if (partSize !== undefined) {
+    if (typeof partSize !== 'number' || !Number.isSafeInteger(partSize) || partSize < 1) throw expected(where, 'partSize', 'a number of bytes', partSize);
+    out.partSize = partSize;
+  }
+  const leavePartsOnError = given(from, 'leavePartsOnError');
+  if (leavePartsOnError !== undefined) {
+    if (typeof leavePartsOnError !== 'boolean') throw expected(where, 'leavePartsOnError', 'a boolean', leavePartsOnError);
+    out.leavePartsOnError = leavePartsOnError;
+  }
+  const tags = given(from, 'tags');
+  if (tags !== undefined) {
+    const ok = Array.isArray(tags) && tags.every((t) => t !== null && typeof t === 'object' && typeof (t as { Key?: unknown }).Key === 'string' && typeof (t as { Value?: unknown }).Value === 'string');
+    if (!ok) throw expected(where, 'tags', 'an array of { Key, Value } strings', tags);
+    out.tags = (tags as Array<{ Key: string; Value: string }>).map((t) => ({ Key: t.Key, Value: t.Value }));
+  }
+  out.aborted = given(from, 'aborted') === true;
+  return out;
+}
+
+/** What lambda-sim uses of lib-storage's Upload. */
+interface HostUpload {
+  on(event: string, listener: (progress: unknown) => void): unknown;
+  done(): Promise<unknown>;
+  abort(): Promise<void>;
+}
+
+/** The scope key of a sandbox's running uploads. */
+const UPLOADS = 'aws-sdk:uploads';
+
+/** A sandbox's uploads still running on the host, by the sandbox's id: aborted if the sandbox goes. */
+class RunningUploads implements ScopedResource {
+  readonly #running = new Map<number, HostUpload>();
+
+  run(id: number, upload: HostUpload): Promise<unknown> {
+    if (this.#running.has(id)) return Promise.reject(new TypeError(`lambda-sim: upload ${id} is already running`));
+    this.#running.set(id, upload);
+    return upload.done().finally(() => this.#running.delete(id));
+  }
+
+  abort(id: number): Promise<void> | undefined {
+    return this.#running.get(id)?.abort().catch(() => undefined);
+  }
+
+  dispose(): void {
+    for (const upload of this.#running.values()) void upload.abort().catch(() => undefined);
+    this.#running.clear();
+  }
 }
 
 function dispose(cached: CachedClient): void {

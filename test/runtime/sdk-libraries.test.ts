@@ -1,14 +1,21 @@
 /**
  * Issue 17, part 5: the SDK surface of real handlers beyond clients and commands, with the real
- * library versions this project installs: `getSignedUrl` (@aws-sdk/s3-request-presigner) and
- * streamed and byte inputs (PutObject's Body).
+ * library versions this project installs: `getSignedUrl` (@aws-sdk/s3-request-presigner), streamed
+ * and byte inputs (PutObject's Body) and lib-storage's `Upload`.
  */
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaSimulator, LambdaSimulatorOptions } from '../../src/index.js';
-import { call, deploy, newSim } from '../helpers.js';
+import { call, deploy, newSim, report } from '../helpers.js';
 
 // Mocks every S3Client's send, the host's included (the 'sdk' routes); the requestHandler routes below lift it.
 let s3 = mockClient(S3Client);
@@ -162,5 +169,87 @@ describe('streamed and byte inputs (PutObject Body)', () => {
     expect(produced).toBeLessThan(40);
     expect(message).toMatch(/^lambda-sim: the Body of PutObjectCommand is over 33554432 bytes/);
     expect(route.requests).toEqual([]);
+  });
+});
+
+describe("lib-storage's Upload", () => {
+  it('uploads a small body with one PutObject, through the route, with the real Location', async () => {
+    s3.on(PutObjectCommand).resolves({ ETag: '"small"' });
+    const source = `import { S3Client } from '@aws-sdk/client-s3'; import { Upload } from '@aws-sdk/lib-storage'; import { Readable } from 'node:stream';
+      export const handler = async () => {
+        const upload = new Upload({ client: new S3Client({ region: 'eu-west-1' }), params: { Bucket: 'docs', Key: 'notes/a.txt', Body: Readable.from(['hello ', 'upload']) } });
+        const progress = [];
+        upload.on('httpUploadProgress', (p) => progress.push(p));
+        const out = await upload.done();
+        return { ETag: out.ETag, Location: out.Location, Key: out.Key, progress };
+      };`;
+    const r = await run({ aws: { s3: 'sdk' } }, source);
+    expect(r.out.FunctionError, r.text).toBeUndefined();
+    expect(r.payload).toEqual({
+      ETag: '"small"',
+      Location: 'https://docs.s3.eu-west-1.amazonaws.com/notes/a.txt',
+      Key: 'notes/a.txt',
+      progress: [{ loaded: 12, total: 12, part: 1, Key: 'notes/a.txt', Bucket: 'docs' }],
+    });
+    const puts = s3.commandCalls(PutObjectCommand);
+    expect(puts).toHaveLength(1);
+    expect(Buffer.from(puts[0]!.args[0].input.Body as Uint8Array).toString()).toBe('hello upload');
+    expect(s3.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it('uploads a body over 5 MiB as a multipart upload: CreateMultipartUpload, UploadPart ×2, CompleteMultipartUpload', async () => {
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
+    s3.on(UploadPartCommand).callsFake(async (input: { PartNumber: number }) => ({ ETag: `"part-${input.PartNumber}"` }));
+    s3.on(CompleteMultipartUploadCommand).resolves({ ETag: '"whole"', Location: 'https://docs.s3.us-east-1.amazonaws.com/big.bin', Bucket: 'docs', Key: 'big.bin' });
+    const source = `import { S3Client } from '@aws-sdk/client-s3'; import { Upload } from '@aws-sdk/lib-storage';
+      export const handler = async () => {
+        const Body = Buffer.alloc(6 * 1048576 + 10, 120);
+        const upload = new Upload({ client: new S3Client({}), params: { Bucket: 'docs', Key: 'big.bin', Body }, queueSize: 2 });
+        const parts = [];
+        upload.on('httpUploadProgress', (p) => parts.push([p.part, p.loaded, p.total]));
+        const out = await upload.done();
+        return { ETag: out.ETag, Location: out.Location, parts };
+      };`;
+    const r = await run({ aws: { s3: 'sdk' }, hostLatency: { 'aws:s3': 40 } }, source, {}, { MemorySize: 512 });
+    expect(r.out.FunctionError, r.text).toBeUndefined();
+    const total = 6 * 1048576 + 10;
+    expect(r.payload).toEqual({
+      ETag: '"whole"',
+      Location: 'https://docs.s3.us-east-1.amazonaws.com/big.bin',
+      parts: [
+        [1, 5 * 1048576, total],
+        [2, total, total],
+      ],
+    });
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(CreateMultipartUploadCommand).map((c) => c.args[0].input)).toMatchObject([{ Bucket: 'docs', Key: 'big.bin' }]);
+    const parts = s3.commandCalls(UploadPartCommand).map((c) => c.args[0].input as { PartNumber: number; UploadId: string; Body: Uint8Array });
+    expect(parts.map((p) => [p.PartNumber, p.UploadId, p.Body.length]).sort()).toEqual([
+      [1, 'up-1', 5 * 1048576],
+      [2, 'up-1', 1048586],
+    ]);
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input).toMatchObject({
+      UploadId: 'up-1',
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"part-1"' }, { PartNumber: 2, ETag: '"part-2"' }] },
+    });
+    // The whole upload is one host call: one simulated latency.
+    expect(report(r.log)).toContain('Duration: 40.00 ms');
+  });
+
+  it('fails done() as the real Upload does after abort(), and checks its options in the constructor', async () => {
+    const source = `import { S3Client } from '@aws-sdk/client-s3'; import { Upload } from '@aws-sdk/lib-storage';
+      export const handler = async () => {
+        const upload = new Upload({ client: new S3Client({}), params: { Bucket: 'b', Key: 'k', Body: 'x' } });
+        await upload.abort();
+        let aborted; try { await upload.done(); } catch (e) { aborted = [e.name, e.message]; }
+        let small; try { new Upload({ client: new S3Client({}), params: { Bucket: 'b', Key: 'k', Body: 'x' }, partSize: 1024 }); } catch (e) { small = e.message; }
+        return { aborted, small };
+      };`;
+    const r = await run({ aws: { s3: 'sdk' } }, source);
+    expect(r.payload).toEqual({
+      aborted: ['AbortError', 'Upload aborted.'],
+      small: 'EntityTooSmall: Your proposed upload part size [1024] is smaller than the minimum allowed size [5242880] (5MB)',
+    });
+    expect(s3.calls()).toHaveLength(0);
   });
 });

@@ -12,8 +12,9 @@ import { MAX_SDK_STREAM_BYTES } from './limits.js';
 import { utf8Decode, utf8Encode } from './text.js';
 import { lazy } from './lazy.js';
 
-/** A runtime-provided package bridged to the host (control/aws-sdk.ts runs the real one over the routed client). */
+/** Runtime-provided packages bridged to the host (control/aws-sdk.ts runs the real ones over the routed client). */
 const PRESIGNER = '@aws-sdk/s3-request-presigner';
+const LIB_STORAGE = '@aws-sdk/lib-storage';
 
 export interface SdkShape {
   clients: string[];
@@ -268,6 +269,7 @@ interface ClientRef {
 
 export function sdkModule(pkg: string, shape: SdkShape, resolveBase: (pkg: string) => Record<string, unknown> | undefined): Record<string, unknown> {
   if (pkg === PRESIGNER) return presignerModule(resolveBase);
+  if (pkg === LIB_STORAGE) return storageModule(resolveBase);
   const mod: Record<string, unknown> = { ...shape.enums };
   const errors = (name: string): (new (message: string) => Error) | undefined => {
     const own = mod[name];
@@ -438,6 +440,87 @@ function presignerModule(resolveBase: (pkg: string) => Record<string, unknown> |
   return { getSignedUrl, S3RequestPresigner };
 }
 
+interface EmitterCtor {
+  new (): { emit(event: string, ...args: unknown[]): boolean };
+}
+interface UploadOptions {
+  client?: ShimClient;
+  params?: Record<string, unknown>;
+  queueSize?: number;
+  partSize?: number;
+  leavePartsOnError?: boolean;
+  tags?: unknown[];
+  abortController?: { signal: { aborted: boolean; addEventListener(type: string, fn: () => void): void }; abort(): void };
+}
+
+const MIN_PART_SIZE = 5 * 1048576;
+const UPLOAD_EVENT = 'httpUploadProgress';
+
+/**
+ * `@aws-sdk/lib-storage`: `done()` reads the Body here (bounded as a streamed input is) and runs
+ * the real Upload on the host over the S3 client of the route, which decides between one
+ * PutObject and a multipart upload; the `httpUploadProgress` events it emitted are emitted here
+ * when it ends, then `done()` resolves with its result. `abort()` aborts the host's upload.
+ */
+function storageModule(resolveBase: (pkg: string) => Record<string, unknown> | undefined): Record<string, unknown> {
+  const EventEmitter = lazy<{ EventEmitter: EmitterCtor }>('events').EventEmitter;
+  let nextUpload = 1;
+  class Upload extends EventEmitter {
+    static MIN_PART_SIZE = MIN_PART_SIZE;
+    readonly #options: UploadOptions;
+    readonly #controller: NonNullable<UploadOptions['abortController']>;
+    #sent = false;
+    constructor(options: UploadOptions) {
+      super();
+      // The real constructor's checks, with its messages.
+      if (!options?.params) throw new Error('InputError: Upload requires params to be passed to upload.');
+      if (!options.client) throw new Error('InputError: Upload requires a AWS client to do uploads with.');
+      if (options.partSize && options.partSize < MIN_PART_SIZE) {
+        throw new Error(`EntityTooSmall: Your proposed upload part size [${options.partSize}] is smaller than the minimum allowed size [${MIN_PART_SIZE}] (5MB)`);
+      }
+      if ((options.queueSize || 4) < 1) throw new Error('Queue size: Must have at least one uploading queue.');
+      this.#options = options;
+      this.#controller = options.abortController ?? (new (globalThis as unknown as { AbortController: new () => NonNullable<UploadOptions['abortController']> }).AbortController());
+    }
+    async abort(): Promise<void> {
+      this.#controller.abort();
+    }
+    async done(): Promise<unknown> {
+      if (this.#sent) throw new Error('@aws-sdk/lib-storage: this instance of Upload has already executed .done(). Create a new instance.');
+      this.#sent = true;
+      const { client, params, queueSize, partSize, leavePartsOnError, tags } = this.#options;
+      const ref = client?._ref;
+      if (ref === undefined) throw new TypeError('new Upload({ client }) takes an S3Client of the runtime-provided @aws-sdk/client-s3');
+      const body = await streamBytes(params!['Body'], 'the Body of an Upload');
+      const id = nextUpload++;
+      const signal = this.#controller.signal;
+      const options = { queueSize, partSize, leavePartsOnError, tags, aborted: signal.aborted };
+      const running = callHost('sdk', LIB_STORAGE, ['done', id, ref, body === undefined ? params : { ...params, Body: body }, options], {
+        errors: classesOf(resolveBase('@aws-sdk/client-s3')),
+        bytes: toBlob,
+      }) as Promise<{ result: unknown; progress: unknown[] }>;
+      let settled = false;
+      if (!signal.aborted) {
+        signal.addEventListener('abort', () => {
+          if (settled) return;
+          try {
+            callHost('sdk', LIB_STORAGE, ['abort', id]);
+          } catch {
+            // The sandbox's host scope is gone: so is the upload.
+          }
+        });
+      }
+      try {
+        const { result, progress } = await running;
+        for (const p of progress) this.emit(UPLOAD_EVENT, p);
+        return result;
+      } finally {
+        settled = true;
+      }
+    }
+  }
+  return { Upload };
+}
 
 const TOKENS: Array<[string, string]> = [
   ['LastEvaluatedKey', 'ExclusiveStartKey'],
