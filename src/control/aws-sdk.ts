@@ -19,9 +19,14 @@
  */
 import { InvalidParameterValueException } from '../errors.js';
 import type { HostCallAnswer, HostCallContext } from '../runtime/host-calls.js';
+import type { ScopedResource } from '../runtime/host-scope.js';
 import type { SdkShape } from '../runtime/shim/sdk.js';
 import { display } from './names.js';
 import { inProcessCodeSource } from './validate.js';
+
+/** Runtime-provided packages that are bridged rather than described: their functions run on the host over the routed client. */
+export const PRESIGNER = '@aws-sdk/s3-request-presigner';
+export const LIB_STORAGE = '@aws-sdk/lib-storage';
 
 /**
  * A service's route. The `{ endpoint }` and `{ requestHandler }` forms' other keys are client config
@@ -168,11 +173,13 @@ export class AwsSdkRouter {
     const out: Record<string, SdkShape> = {};
     const wanted = new Set(packages);
     if (wanted.has('@aws-sdk/lib-dynamodb')) wanted.add('@aws-sdk/client-dynamodb');
+    // Upload's errors are the S3 client's exceptions.
+    if (wanted.has(LIB_STORAGE)) wanted.add('@aws-sdk/client-s3');
     for (const pkg of wanted) {
       const mod = await this.#module(pkg);
       let shape = this.#shapes.get(pkg);
       if (shape === undefined) {
-        shape = describeSdk(mod);
+        shape = pkg === PRESIGNER || pkg === LIB_STORAGE ? { clients: [], commands: [], exceptions: [], serviceException: undefined, enums: {}, paginators: [] } : describeSdk(mod);
         this.#shapes.set(pkg, shape);
       }
       out[pkg] = shape;
@@ -202,15 +209,30 @@ export class AwsSdkRouter {
     return p;
   }
 
+  /**
+   * A call from the runtime-provided SDK in the sandbox: `path` names the package whose function
+   * runs (a client's `send`, the presigner's `getSignedUrl`, lib-storage's `Upload`).
+   */
+  call(path: string, args: unknown[], context: HostCallContext): HostCallAnswer {
+    if (path === PRESIGNER) return this.#presign(args, context);
+    if (path === LIB_STORAGE) return this.#upload(args, context);
+    return this.#send(args, context);
+  }
+
+  /** The route the user gave a service, if any. */
+  #route(service: string): AwsRoute | undefined {
+    return service !== 'packages' && Object.hasOwn(this.#options, service) ? (this.#options[service] as AwsRoute | undefined) : undefined;
+  }
+
   /** Executes `client.send(new Command(input))` from the sandbox. */
-  call(args: unknown[], context: HostCallContext): HostCallAnswer {
+  #send(args: unknown[], context: HostCallContext): HostCallAnswer {
     const [rawRef, commandName, input] = args as [unknown, unknown, Record<string, unknown>];
-    const ref = (rawRef !== null && typeof rawRef === 'object' ? rawRef : {}) as Partial<ClientRef>;
+    const ref = refOf(rawRef);
     if (typeof ref.pkg !== 'string' || typeof commandName !== 'string') {
       return { kind: 'error', error: new TypeError(`lambda-sim: a runtime-provided SDK call needs a client reference and a command name, got ${display(rawRef)} and ${display(commandName)}`) };
     }
     const service = serviceOf(ref.pkg);
-    const route = service !== 'packages' && Object.hasOwn(this.#options, service) ? (this.#options[service] as AwsRoute | undefined) : undefined;
+    const route = this.#route(service);
     const latencyMs = this.#latency(`aws:${service}`);
     if (service === 'lambda' && route === undefined) {
       const refused = refusedCodeSource(commandName, input);
@@ -218,39 +240,135 @@ export class AwsSdkRouter {
       if (commandName === 'InvokeCommand') return { kind: 'simulated', latencyMs, start: (done) => this.#lambda.invoke(input, context, done) };
       return { kind: 'promise', latencyMs, promise: this.#lambda.send(commandName, input) };
     }
-    if (route === undefined) {
-      return {
-        kind: 'error',
-        error: new LambdaSimConfigurationError(
-          `The handler sent ${commandName} to ${service}, but lambda-sim has no route for service '${service}'. Configure one in the simulator options: ` +
-            `aws: { ${service}: 'sdk' } (the real SDK client, answered by your mocks such as aws-sdk-client-mock), ` +
-            `{ ${service}: { endpoint: 'http://localhost:…' } }, { ${service}: { requestHandler } } or { ${service}: { client: (config) => client } }.`,
-        ),
-      };
-    }
+    if (route === undefined) return { kind: 'error', error: noRoute(service, `sent ${commandName} to ${service}`) };
     let cached: CachedClient;
     let command: unknown;
     try {
-      // The sandbox names the class to build and the command: only the package's own clients and
-      // commands, as its description lists them, are built on the host.
-      const shape = this.#shapes.get(ref.pkg);
-      const mod = this.#loaded.get(ref.pkg);
-      if (shape === undefined || mod === undefined) throw new TypeError(`lambda-sim: ${ref.pkg} is not an SDK package this simulator loaded`);
-      if (!shape.commands.includes(commandName)) throw new TypeError(`${ref.pkg} has no ${commandName}`);
-      cached = this.#client(ref, route, context);
-      command = new (mod[commandName] as new (input: unknown) => unknown)(input);
+      ({ cached, command } = this.#prepare(ref, commandName, input, route, context));
     } catch (error) {
       return { kind: 'error', error };
     }
+    // Mocks may answer synchronously (aws-sdk-client-mock's callsFake): normalise to a promise.
+    return { kind: 'promise', latencyMs, promise: this.#using(cached, () => cached.client.send(command)).then(withStreamsRead) };
+  }
+
+  /**
+   * The host client of a reference and the command it names, built from the handler's input. The
+   * sandbox names the class to build and the command: only the package's own clients and
+   * commands, as its description lists them, are built on the host.
+   */
+  #prepare(ref: Partial<ClientRef>, commandName: string, input: unknown, route: AwsRoute, context: HostCallContext): { cached: CachedClient; command: unknown } {
+    const pkg = ref.pkg!;
+    const shape = this.#shapes.get(pkg);
+    const mod = this.#loaded.get(pkg);
+    if (shape === undefined || mod === undefined) throw new TypeError(`lambda-sim: ${pkg} is not an SDK package this simulator loaded`);
+    if (!shape.commands.includes(commandName)) throw new TypeError(`${pkg} has no ${commandName}`);
+    const cached = this.#client(ref, route, context);
+    return { cached, command: new (mod[commandName] as new (input: unknown) => unknown)(input) };
+  }
+
+  /** Runs `work` on a cached client, which is not destroyed (if evicted meanwhile) before it ends. */
+  #using<T>(cached: CachedClient, work: () => T | Promise<T>): Promise<T> {
     cached.inFlight++;
-    let promise: Promise<unknown>;
+    let promise: Promise<T>;
     try {
-      // Mocks may answer synchronously (aws-sdk-client-mock's callsFake): normalise to a promise.
-      promise = Promise.resolve(cached.client.send(command)).then(withStreamsRead);
+      promise = Promise.resolve(work());
     } catch (error) {
       promise = Promise.reject(error);
     }
-    return { kind: 'promise', latencyMs, promise: promise.finally(() => this.#release(cached)) };
+    return promise.finally(() => this.#release(cached));
+  }
+
+  /**
+   * `getSignedUrl(client, command, options)` from the sandbox: the real presigner, on the host
+   * client the route gives that client's reference (so its region, endpoint and credentials), at
+   * the handler's simulated time unless it passed its own `signingDate`.
+   */
+  #presign(args: unknown[], context: HostCallContext): HostCallAnswer {
+    const [rawRef, commandName, input, rawOptions] = args;
+    const ref = refOf(rawRef);
+    if (typeof ref.pkg !== 'string' || typeof commandName !== 'string') {
+      return { kind: 'error', error: new TypeError(`getSignedUrl(client, command) takes a client and a command of the runtime-provided AWS SDK, got ${display(rawRef)} and ${display(commandName)}`) };
+    }
+    const getSignedUrl = this.#loaded.get(PRESIGNER)?.['getSignedUrl'];
+    if (typeof getSignedUrl !== 'function') return { kind: 'error', error: new TypeError(`lambda-sim: ${PRESIGNER} is not a package this simulator loaded`) };
+    const service = serviceOf(ref.pkg);
+    const route = this.#route(service);
+    if (route === undefined) return { kind: 'error', error: noRoute(service, `presigned ${commandName} (getSignedUrl)`) };
+    let cached: CachedClient;
+    let command: unknown;
+    let options: Record<string, unknown>;
+    try {
+      options = presignOptions(rawOptions);
+      ({ cached, command } = this.#prepare(ref, commandName, input, route, context));
+      if (!isSdkClient(cached.client)) {
+        throw new LambdaSimConfigurationError(
+          `getSignedUrl runs the real presigner on the host, over the client of the route aws.${service}, which must be an AWS SDK client (the presigner reads its config and middleware stack): your { client } factory returned an object without them.`,
+        );
+      }
+    } catch (error) {
+      return { kind: 'error', error };
+    }
+    // Presigning is local work (no request): no simulated latency.
+    return { kind: 'promise', latencyMs: 0, promise: this.#using(cached, () => (getSignedUrl as (c: unknown, cmd: unknown, o: unknown) => Promise<string>)(cached.client, command, options)) };
+  }
+
+  /**
+   * lib-storage's `new Upload({ client, params }).done()` from the sandbox: the real Upload, on
+   * the host client of the route of `client`, with the Body the sandbox read (so one PutObject,
+   * or CreateMultipartUpload, UploadPart… CompleteMultipartUpload, as the library decides, each
+   * through that client). The progress events it emitted travel back with its result.
+   * `['abort', id]` aborts an upload of this sandbox still running.
+   */
+  #upload(args: unknown[], context: HostCallContext): HostCallAnswer {
+    const [op, id] = args;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id)) return { kind: 'error', error: new TypeError(`lambda-sim: an Upload call needs an upload id, got ${display(id)}`) };
+    let uploads: RunningUploads;
+    try {
+      uploads = context.scope.get(UPLOADS, () => new RunningUploads());
+    } catch (error) {
+      return { kind: 'error', error };
+    }
+    if (op === 'abort') {
+      void uploads.abort(id);
+      return { kind: 'value', value: null };
+    }
+    if (op !== 'done') return { kind: 'error', error: new TypeError(`lambda-sim: no Upload operation ${display(op)}`) };
+    const [, , rawRef, params, rawOptions] = args;
+    const ref = refOf(rawRef);
+    if (ref.pkg !== '@aws-sdk/client-s3') {
+      return { kind: 'error', error: new TypeError(`new Upload({ client }) takes an S3Client of the runtime-provided @aws-sdk/client-s3, got a client of ${display(ref.pkg)}`) };
+    }
+    const Upload = this.#loaded.get(LIB_STORAGE)?.['Upload'] as (new (options: unknown) => HostUpload) | undefined;
+    if (typeof Upload !== 'function') return { kind: 'error', error: new TypeError(`lambda-sim: ${LIB_STORAGE} is not a package this simulator loaded`) };
+    const route = this.#route('s3');
+    if (route === undefined) return { kind: 'error', error: noRoute('s3', 'uploaded with @aws-sdk/lib-storage') };
+    let cached: CachedClient;
+    let upload: HostUpload;
+    const progress: unknown[] = [];
+    try {
+      const options = uploadOptions(rawOptions);
+      if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new Error('InputError: Upload requires params to be passed to upload.');
+      cached = this.#client(ref, route, context);
+      if (!isSdkClient(cached.client)) {
+        throw new LambdaSimConfigurationError(
+          'new Upload(…).done() runs the real @aws-sdk/lib-storage on the host, over the client of the route aws.s3, which must be an S3Client (Upload reads its config): your { client } factory returned an object without one.',
+        );
+      }
+      const { aborted, ...config } = options;
+      upload = new Upload({ ...config, client: cached.client, params });
+      upload.on('httpUploadProgress', (p) => progress.push(p));
+      // abort() before done(): the real Upload then fails done() as it does.
+      if (aborted) void upload.abort();
+    } catch (error) {
+      return { kind: 'error', error };
+    }
+    const client = cached;
+    return {
+      kind: 'promise',
+      latencyMs: this.#latency('aws:s3'),
+      promise: this.#using(client, () => uploads.run(id, upload)).then((result) => ({ result, progress })),
+    };
   }
 
   /** The host client for a reference: from the cache, keyed by the filtered configuration, or built. */
@@ -335,6 +453,144 @@ export class AwsSdkRouter {
   #release(cached: CachedClient): void {
     cached.inFlight--;
     if (cached.evicted && cached.inFlight === 0) dispose(cached);
+  }
+}
+
+/** A reference from the sandbox, as an object to read (its fields are checked where used). */
+function refOf(raw: unknown): Partial<ClientRef> {
+  return (raw !== null && typeof raw === 'object' ? raw : {}) as Partial<ClientRef>;
+}
+
+/** What a call to a service without a route fails with: how to configure one. `what` completes "The handler …". */
+function noRoute(service: string, what: string): LambdaSimConfigurationError {
+  return new LambdaSimConfigurationError(
+    `The handler ${what}, but lambda-sim has no route for service '${service}'. Configure one in the simulator options: ` +
+      `aws: { ${service}: 'sdk' } (the real SDK client, answered by your mocks such as aws-sdk-client-mock), ` +
+      `{ ${service}: { endpoint: 'http://localhost:…' } }, { ${service}: { requestHandler } } or { ${service}: { client: (config) => client } }.`,
+  );
+}
+
+/** Whether a route's client is an SDK client (what the presigner and lib-storage read of it), not only an object with `send`. */
+function isSdkClient(client: unknown): boolean {
+  const c = client as { config?: unknown; middlewareStack?: { clone?: unknown } } | null;
+  return c !== null && typeof c === 'object' && c.config !== null && typeof c.config === 'object' && typeof c.middlewareStack?.clone === 'function';
+}
+
+const SIGNING_SERVICE = /^[a-z0-9-]{1,64}$/;
+/** SigV4's bound on a presigned URL's lifetime (the presigner refuses more itself; checked here to say so in the handler's terms). */
+const MAX_PRESIGN_SECONDS = 604800;
+
+/**
+ * The options of `getSignedUrl` a handler may set: how long the URL lives, when it is signed (by
+ * default the handler's simulated time, set by the sandbox), which headers are signed or hoisted,
+ * and the signing region and service. Anything else is dropped.
+ */
+function presignOptions(raw: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return out;
+  const from = raw as Record<string, unknown>;
+  const where = 'getSignedUrl(client, command, options)';
+  const expiresIn = given(from, 'expiresIn');
+  if (expiresIn !== undefined) {
+    if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0 || expiresIn > MAX_PRESIGN_SECONDS) throw expected(where, 'expiresIn', `a number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (one week)`, expiresIn);
+    out['expiresIn'] = expiresIn;
+  }
+  const signingDate = given(from, 'signingDate');
+  if (signingDate !== undefined) {
+    const date = signingDate instanceof Date ? signingDate : typeof signingDate === 'number' || typeof signingDate === 'string' ? new Date(signingDate) : undefined;
+    if (date === undefined || Number.isNaN(date.getTime())) throw expected(where, 'signingDate', 'a Date', signingDate);
+    out['signingDate'] = date;
+  }
+  for (const key of ['signableHeaders', 'unsignableHeaders', 'hoistableHeaders', 'unhoistableHeaders']) {
+    const headers = given(from, key);
+    if (headers === undefined) continue;
+    const list = headers instanceof Set ? [...(headers as Set<unknown>)] : Array.isArray(headers) ? headers : undefined;
+    if (list === undefined || !list.every((h) => typeof h === 'string')) throw expected(where, key, 'a Set of header names', headers);
+    out[key] = new Set(list as string[]);
+  }
+  const signingRegion = given(from, 'signingRegion');
+  if (signingRegion !== undefined) {
+    if (typeof signingRegion !== 'string' || !REGION.test(signingRegion)) throw expected(where, 'signingRegion', 'a region name', signingRegion);
+    out['signingRegion'] = signingRegion;
+  }
+  const signingService = given(from, 'signingService');
+  if (signingService !== undefined) {
+    if (typeof signingService !== 'string' || !SIGNING_SERVICE.test(signingService)) throw expected(where, 'signingService', "a service signing name such as 's3'", signingService);
+    out['signingService'] = signingService;
+  }
+  return out;
+}
+
+/** Parts one upload sends at a time on the host, at most (lib-storage's default is 4). */
+const MAX_UPLOAD_QUEUE = 16;
+
+interface UploadOptions {
+  queueSize?: number;
+  partSize?: number;
+  leavePartsOnError?: boolean;
+  tags?: Array<{ Key: string; Value: string }>;
+  /** `abort()` was called before `done()`. */
+  aborted: boolean;
+}
+
+/** The options of `new Upload(…)` a handler may set (lib-storage itself checks the part size's minimum). */
+function uploadOptions(raw: unknown): UploadOptions {
+  const out: UploadOptions = { aborted: false };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return out;
+  const from = raw as Record<string, unknown>;
+  const where = 'new Upload(options)';
+  const queueSize = given(from, 'queueSize');
+  if (queueSize !== undefined) {
+    if (typeof queueSize !== 'number' || !Number.isInteger(queueSize) || queueSize < 1 || queueSize > MAX_UPLOAD_QUEUE) throw expected(where, 'queueSize', `an integer from 1 to ${MAX_UPLOAD_QUEUE}`, queueSize);
+    out.queueSize = queueSize;
+  }
+  const partSize = given(from, 'partSize');
+  if (partSize !== undefined) {
+    if (typeof partSize !== 'number' || !Number.isSafeInteger(partSize) || partSize < 1) throw expected(where, 'partSize', 'a number of bytes', partSize);
+    out.partSize = partSize;
+  }
+  const leavePartsOnError = given(from, 'leavePartsOnError');
+  if (leavePartsOnError !== undefined) {
+    if (typeof leavePartsOnError !== 'boolean') throw expected(where, 'leavePartsOnError', 'a boolean', leavePartsOnError);
+    out.leavePartsOnError = leavePartsOnError;
+  }
+  const tags = given(from, 'tags');
+  if (tags !== undefined) {
+    const ok = Array.isArray(tags) && tags.every((t) => t !== null && typeof t === 'object' && typeof (t as { Key?: unknown }).Key === 'string' && typeof (t as { Value?: unknown }).Value === 'string');
+    if (!ok) throw expected(where, 'tags', 'an array of { Key, Value } strings', tags);
+    out.tags = (tags as Array<{ Key: string; Value: string }>).map((t) => ({ Key: t.Key, Value: t.Value }));
+  }
+  out.aborted = given(from, 'aborted') === true;
+  return out;
+}
+
+/** What lambda-sim uses of lib-storage's Upload. */
+interface HostUpload {
+  on(event: string, listener: (progress: unknown) => void): unknown;
+  done(): Promise<unknown>;
+  abort(): Promise<void>;
+}
+
+/** The scope key of a sandbox's running uploads. */
+const UPLOADS = 'aws-sdk:uploads';
+
+/** A sandbox's uploads still running on the host, by the sandbox's id: aborted if the sandbox goes. */
+class RunningUploads implements ScopedResource {
+  readonly #running = new Map<number, HostUpload>();
+
+  run(id: number, upload: HostUpload): Promise<unknown> {
+    if (this.#running.has(id)) return Promise.reject(new TypeError(`lambda-sim: upload ${id} is already running`));
+    this.#running.set(id, upload);
+    return upload.done().finally(() => this.#running.delete(id));
+  }
+
+  abort(id: number): Promise<void> | undefined {
+    return this.#running.get(id)?.abort().catch(() => undefined);
+  }
+
+  dispose(): void {
+    for (const upload of this.#running.values()) void upload.abort().catch(() => undefined);
+    this.#running.clear();
   }
 }
 

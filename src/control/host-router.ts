@@ -30,7 +30,7 @@ export interface HostRouterOptions {
 
 /** Answers `sdk` calls (the runtime-provided AWS SDK); see aws-sdk.ts. */
 export interface SdkCalls {
-  call(args: unknown[], context: HostCallContext): HostCallAnswer;
+  call(path: string, args: unknown[], context: HostCallContext): HostCallAnswer;
 }
 
 export class HostRouter implements HostCallRouter {
@@ -117,7 +117,7 @@ export class HostRouter implements HostCallRouter {
   }
 
   call(target: string, path: string, args: unknown[], context: HostCallContext): HostCallAnswer {
-    if (target === 'sdk' && this.sdk !== undefined) return this.sdk.call(args, context);
+    if (target === 'sdk' && this.sdk !== undefined) return this.sdk.call(path, args, context);
     if (target === 'webcrypto') return { kind: 'promise', promise: runSubtle(path, (args[0] ?? {}) as Record<string, unknown>), latencyMs: 0 };
     if (target === 'network' && path === 'send') {
       // Checked first: the latency lookup parses the URL only once its size is bounded.

@@ -94,7 +94,7 @@ export interface BundleOptions {
 }
 
 /** AWS SDK v3 packages Lambda's Node.js runtime provides (served by the host, see src/control/aws-sdk.ts). */
-export const SDK_FILTER = /^@aws-sdk\/(client-[a-z0-9-]+|lib-dynamodb)$/;
+export const SDK_FILTER = /^@aws-sdk\/(client-[a-z0-9-]+|lib-dynamodb|lib-storage|s3-request-presigner)$/;
 
 interface Entry {
   /** What the package is: a ZIP's own node_modules/@aws-sdk copies win over the runtime's. */

@@ -25,3 +25,10 @@ export const MAX_NETWORK_BODY_BYTES = 32 * 1048576;
 
 /** Bytes of input one zlib call carries to the host (a stream's whole input: it runs at the stream's end). */
 export const MAX_ZLIB_INPUT = 32 * 1048576;
+
+/**
+ * Bytes the runtime-provided AWS SDK reads from a streamed input (a Readable, ReadableStream or
+ * Blob `Body` of PutObject, UploadPart, lib-storage's Upload…) before sending it: inputs cross to
+ * the host whole, as base64 in one host call, which carries at most 64 Mi characters.
+ */
+export const MAX_SDK_STREAM_BYTES = 32 * 1048576;

@@ -6,9 +6,15 @@
  * Lambda); errors come back as instances of this module's exception classes, so `instanceof`
  * checks in handler code work.
  */
-import { callHost } from './hostcall.js';
-import { utf8Decode } from './text.js';
+import { concatBytes } from './codec.js';
+import { callHost, type ErrorLookup } from './hostcall.js';
+import { MAX_SDK_STREAM_BYTES } from './limits.js';
+import { utf8Decode, utf8Encode } from './text.js';
 import { lazy } from './lazy.js';
+
+/** Runtime-provided packages bridged to the host (control/aws-sdk.ts runs the real ones over the routed client). */
+const PRESIGNER = '@aws-sdk/s3-request-presigner';
+const LIB_STORAGE = '@aws-sdk/lib-storage';
 
 export interface SdkShape {
   clients: string[];
@@ -124,6 +130,130 @@ function withStreams(output: unknown): unknown {
   return out;
 }
 
+function coded<T extends Error>(error: T, code: string): T {
+  (error as T & { code: string }).code = code;
+  return error;
+}
+
+function unsupportedSdk(what: string, instead: string): Error {
+  return coded(new Error(`lambda-sim: ${what} is not supported by the runtime-provided AWS SDK: ${instead}`), 'ERR_LAMBDA_SIM_UNSUPPORTED');
+}
+
+function tooLarge(what: string): RangeError {
+  return coded(
+    new RangeError(
+      `lambda-sim: ${what} is over ${MAX_SDK_STREAM_BYTES} bytes, what the runtime-provided AWS SDK reads of a streamed input (it crosses to the host whole). ` +
+        'Send a larger object in parts of at most that size (CreateMultipartUpload and UploadPart).',
+    ),
+    'ERR_LAMBDA_SIM_BODY_TOO_LARGE',
+  );
+}
+
+/** A stream's chunk as bytes, as Node's http request takes them (strings as UTF-8). */
+function chunkBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return utf8Encode(chunk);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw coded(new TypeError(`The "chunk" argument must be of type string or an instance of Buffer or Uint8Array. Received ${chunk === null ? 'null' : typeof chunk}`), 'ERR_INVALID_ARG_TYPE');
+}
+
+interface NodeReadable {
+  pipe: unknown;
+  on(event: string, listener: (x?: unknown) => void): unknown;
+  destroy?(): void;
+  resume?(): void;
+  [Symbol.asyncIterator]?: () => AsyncIterator<unknown>;
+}
+interface WebReadable {
+  getReader(): { read(): Promise<{ done: boolean; value?: unknown }>; cancel(reason?: unknown): Promise<void>; releaseLock(): void };
+}
+interface BlobLike {
+  size: number;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * The bytes of a streamed input value (a Node Readable, a web ReadableStream, a Blob), read here
+ * up to {@link MAX_SDK_STREAM_BYTES}; `undefined` for any other value (strings and bytes cross as
+ * they are).
+ */
+async function streamBytes(value: unknown, what: string): Promise<Uint8Array | undefined> {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array || value instanceof ArrayBuffer) return undefined;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const add = (chunk: unknown): boolean => {
+    const bytes = chunkBytes(chunk);
+    size += bytes.length;
+    if (size > MAX_SDK_STREAM_BYTES) return false;
+    parts.push(bytes);
+    return true;
+  };
+  const v = value as Partial<NodeReadable & WebReadable & BlobLike>;
+  if (typeof v.getReader === 'function') {
+    const reader = (v as WebReadable).getReader();
+    for (;;) {
+      const { done, value: chunk } = await reader.read();
+      if (done) break;
+      if (!add(chunk)) {
+        await reader.cancel(tooLarge(what)).catch(() => undefined);
+        throw tooLarge(what);
+      }
+    }
+    reader.releaseLock();
+    return concatBytes(parts);
+  }
+  if (typeof v.pipe === 'function' && typeof v.on === 'function') {
+    const stream = v as NodeReadable;
+    if (typeof stream[Symbol.asyncIterator] === 'function') {
+      // Leaving the loop by a throw destroys the stream.
+      for await (const chunk of stream as AsyncIterable<unknown>) if (!add(chunk)) throw tooLarge(what);
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        stream.on('data', (chunk) => {
+          try {
+            if (!add(chunk)) throw tooLarge(what);
+          } catch (error) {
+            stream.destroy?.();
+            reject(error);
+          }
+        });
+        stream.on('end', () => resolve());
+        stream.on('error', reject);
+        stream.resume?.();
+      });
+    }
+    return concatBytes(parts);
+  }
+  if (typeof v.arrayBuffer === 'function' && typeof v.size === 'number') {
+    if (v.size > MAX_SDK_STREAM_BYTES) throw tooLarge(what);
+    return new Uint8Array(await (v as BlobLike).arrayBuffer());
+  }
+  return undefined;
+}
+
+/** A command's input with its streamed members read into bytes (a copy: the handler's object is left as it was). */
+async function withBodiesRead(input: unknown, commandName: string): Promise<unknown> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(input)) {
+    const bytes = await streamBytes((input as Record<string, unknown>)[key], `the ${key} of ${commandName}`);
+    if (bytes === undefined) continue;
+    out ??= { ...(input as Record<string, unknown>) };
+    out[key] = bytes;
+  }
+  return out ?? input;
+}
+
+/** Exception classes of a module, by name. */
+const classesOf =
+  (mod: Record<string, unknown> | undefined): ErrorLookup =>
+  (name) => {
+    const c = mod?.[name];
+    return typeof c === 'function' ? (c as new (message: string) => Error) : undefined;
+  };
+
 function named<T extends abstract new (...args: never[]) => unknown>(cls: T, name: string): T {
   Object.defineProperty(cls, 'name', { value: name });
   return cls;
@@ -138,6 +268,8 @@ interface ClientRef {
 }
 
 export function sdkModule(pkg: string, shape: SdkShape, resolveBase: (pkg: string) => Record<string, unknown> | undefined): Record<string, unknown> {
+  if (pkg === PRESIGNER) return presignerModule(resolveBase);
+  if (pkg === LIB_STORAGE) return storageModule(resolveBase);
   const mod: Record<string, unknown> = { ...shape.enums };
   const errors = (name: string): (new (message: string) => Error) | undefined => {
     const own = mod[name];
@@ -183,8 +315,8 @@ export function sdkModule(pkg: string, shape: SdkShape, resolveBase: (pkg: strin
     const name = command?.constructor?.name;
     const promise = Promise.resolve().then(() => {
       if (typeof name !== 'string' || !name.endsWith('Command')) throw new TypeError(`send() expects an AWS SDK command object, got ${String(command)}`);
-      return (callHost('sdk', ref.pkg, [ref, name, command.input ?? {}], { errors, bytes: toBlob }) as Promise<unknown>).then(withStreams);
-    });
+      return withBodiesRead(command.input ?? {}, name);
+    }).then((input) => (callHost('sdk', ref.pkg, [ref, name, input], { errors, bytes: toBlob }) as Promise<unknown>).then(withStreams));
     if (callback === undefined) return promise;
     promise.then((v) => callback(null, v), (e: unknown) => callback(e));
     return undefined;
@@ -276,7 +408,118 @@ export function sdkModule(pkg: string, shape: SdkShape, resolveBase: (pkg: strin
       }
     };
   }
+
   return mod;
+}
+
+interface ShimClient {
+  _ref?: ClientRef;
+}
+
+/**
+ * `@aws-sdk/s3-request-presigner`: getSignedUrl runs the real presigner on the host, over the host
+ * client of the route this client's calls take (its region, endpoint and credentials), signed at
+ * this sandbox's simulated time unless `signingDate` says otherwise.
+ */
+function presignerModule(resolveBase: (pkg: string) => Record<string, unknown> | undefined): Record<string, unknown> {
+  async function getSignedUrl(client: ShimClient, command: { input?: unknown; constructor: { name: string } }, options: Record<string, unknown> = {}): Promise<string> {
+    const ref = client?._ref;
+    const name = command?.constructor?.name;
+    if (ref === undefined || typeof name !== 'string' || !name.endsWith('Command')) {
+      throw new TypeError('getSignedUrl(client, command, options) takes a client and a command of the runtime-provided AWS SDK, such as new S3Client({}) and new GetObjectCommand({ Bucket, Key })');
+    }
+    const given = options !== null && typeof options === 'object' ? options : {};
+    const input = await withBodiesRead(command.input ?? {}, name);
+    return (await callHost('sdk', PRESIGNER, [ref, name, input, { ...given, signingDate: given['signingDate'] ?? new Date() }], { errors: classesOf(resolveBase(ref.pkg)) })) as string;
+  }
+  class S3RequestPresigner {
+    constructor() {
+      throw unsupportedSdk('S3RequestPresigner (presigning an HttpRequest you build)', 'use getSignedUrl(client, command, { expiresIn })');
+    }
+  }
+  return { getSignedUrl, S3RequestPresigner };
+}
+
+interface EmitterCtor {
+  new (): { emit(event: string, ...args: unknown[]): boolean };
+}
+interface UploadOptions {
+  client?: ShimClient;
+  params?: Record<string, unknown>;
+  queueSize?: number;
+  partSize?: number;
+  leavePartsOnError?: boolean;
+  tags?: unknown[];
+  abortController?: { signal: { aborted: boolean; addEventListener(type: string, fn: () => void): void }; abort(): void };
+}
+
+const MIN_PART_SIZE = 5 * 1048576;
+const UPLOAD_EVENT = 'httpUploadProgress';
+
+/**
+ * `@aws-sdk/lib-storage`: `done()` reads the Body here (bounded as a streamed input is) and runs
+ * the real Upload on the host over the S3 client of the route, which decides between one
+ * PutObject and a multipart upload; the `httpUploadProgress` events it emitted are emitted here
+ * when it ends, then `done()` resolves with its result. `abort()` aborts the host's upload.
+ */
+function storageModule(resolveBase: (pkg: string) => Record<string, unknown> | undefined): Record<string, unknown> {
+  const EventEmitter = lazy<{ EventEmitter: EmitterCtor }>('events').EventEmitter;
+  let nextUpload = 1;
+  class Upload extends EventEmitter {
+    static MIN_PART_SIZE = MIN_PART_SIZE;
+    readonly #options: UploadOptions;
+    readonly #controller: NonNullable<UploadOptions['abortController']>;
+    #sent = false;
+    constructor(options: UploadOptions) {
+      super();
+      // The real constructor's checks, with its messages.
+      if (!options?.params) throw new Error('InputError: Upload requires params to be passed to upload.');
+      if (!options.client) throw new Error('InputError: Upload requires a AWS client to do uploads with.');
+      if (options.partSize && options.partSize < MIN_PART_SIZE) {
+        throw new Error(`EntityTooSmall: Your proposed upload part size [${options.partSize}] is smaller than the minimum allowed size [${MIN_PART_SIZE}] (5MB)`);
+      }
+      if ((options.queueSize || 4) < 1) throw new Error('Queue size: Must have at least one uploading queue.');
+      this.#options = options;
+      this.#controller = options.abortController ?? (new (globalThis as unknown as { AbortController: new () => NonNullable<UploadOptions['abortController']> }).AbortController());
+    }
+    async abort(): Promise<void> {
+      this.#controller.abort();
+    }
+    async done(): Promise<unknown> {
+      if (this.#sent) throw new Error('@aws-sdk/lib-storage: this instance of Upload has already executed .done(). Create a new instance.');
+      this.#sent = true;
+      const { client, params, queueSize, partSize, leavePartsOnError, tags } = this.#options;
+      const ref = client?._ref;
+      if (ref === undefined) throw new TypeError('new Upload({ client }) takes an S3Client of the runtime-provided @aws-sdk/client-s3');
+      const body = await streamBytes(params!['Body'], 'the Body of an Upload');
+      const id = nextUpload++;
+      const signal = this.#controller.signal;
+      const options = { queueSize, partSize, leavePartsOnError, tags, aborted: signal.aborted };
+      const running = callHost('sdk', LIB_STORAGE, ['done', id, ref, body === undefined ? params : { ...params, Body: body }, options], {
+        errors: classesOf(resolveBase('@aws-sdk/client-s3')),
+        bytes: toBlob,
+      }) as Promise<{ result: unknown; progress: unknown[] }>;
+      let settled = false;
+      if (!signal.aborted) {
+        signal.addEventListener('abort', () => {
+          if (settled) return;
+          try {
+            callHost('sdk', LIB_STORAGE, ['abort', id]);
+          } catch {
+            // The sandbox's host scope is gone: so is the upload.
+          }
+        });
+      }
+      try {
+        const { result, progress } = await running;
+        for (const p of progress) this.emit(UPLOAD_EVENT, p);
+        return result;
+      } finally {
+        settled = true;
+      }
+    }
+  }
+  return { Upload };
 }
 
 const TOKENS: Array<[string, string]> = [
