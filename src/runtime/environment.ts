@@ -1213,6 +1213,12 @@ export class Environment {
   #environmentVariables(): Record<string, string> {
     const s = this.spec;
     return {
+      // X-Ray, as Lambda sets them (a function's own variables may change them): the daemon's
+      // address (the sandbox's dgram takes its datagrams), the SDK's behaviour outside a segment.
+      AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129:2000',
+      _AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129',
+      _AWS_XRAY_DAEMON_PORT: '2000',
+      AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
       ...s.variables,
       _HANDLER: s.handler,
       _X_AMZN_TRACE_ID: '',

@@ -57,7 +57,7 @@ describe('Powertools Tracer', () => {
     // The same module on the host, with the variables Lambda sets that the Tracer and the X-Ray SDK read.
     const saved = { ...process.env };
     try {
-      Object.assign(process.env, { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x', LAMBDA_TASK_ROOT: '/var/task', _HANDLER: 'index.handler', _X_AMZN_TRACE_ID: a.header!, AWS_LAMBDA_FUNCTION_NAME: 'bookings', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' });
+      Object.assign(process.env, { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x', LAMBDA_TASK_ROOT: '/var/task', _HANDLER: 'index.handler', _X_AMZN_TRACE_ID: a.header!, AWS_LAMBDA_FUNCTION_NAME: 'bookings', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129:2000', AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR' });
       const { handler } = (await import('../fixtures/powertools-tracer/index.js')) as { handler: (e: unknown, c: unknown) => Promise<unknown> };
       const onHost = await handler({ bookingId: 'b-1' }, { functionName: 'bookings', awsRequestId: 'r1', getRemainingTimeInMillis: () => 3000 });
       expect(JSON.parse(JSON.stringify(onHost))).toEqual(a);

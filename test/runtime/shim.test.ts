@@ -83,6 +83,10 @@ describe('sandbox globals', () => {
       LAMBDA_TASK_ROOT: '/var/task',
       _HANDLER: 'index.handler',
       TZ: ':UTC',
+      AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129:2000',
+      _AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129',
+      _AWS_XRAY_DAEMON_PORT: '2000',
+      AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
     });
     expect(env['AWS_LAMBDA_LOG_STREAM_NAME']).toMatch(/^2025\/01\/01\/\[\$LATEST\][0-9a-f]{32}$/);
     expect(env['_X_AMZN_TRACE_ID']).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/);
