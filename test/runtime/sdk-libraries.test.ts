@@ -252,4 +252,17 @@ describe("lib-storage's Upload", () => {
     });
     expect(s3.calls()).toHaveLength(0);
   });
+
+  it('fails done() with AbortError at the simulated moment abort() is called while the upload is on its way', async () => {
+    s3.on(PutObjectCommand).resolves({ ETag: '"late"' });
+    const source = `import { S3Client } from '@aws-sdk/client-s3'; import { Upload } from '@aws-sdk/lib-storage';
+      export const handler = async () => {
+        const upload = new Upload({ client: new S3Client({}), params: { Bucket: 'b', Key: 'k', Body: 'x' } });
+        const t0 = Date.now();
+        setTimeout(() => upload.abort(), 10);
+        try { await upload.done(); return 'done'; } catch (e) { return [e.name, e.message, Date.now() - t0]; }
+      };`;
+    const r = await run({ aws: { s3: 'sdk' }, hostLatency: { 'aws:s3': 100 } }, source);
+    expect(r.payload).toEqual(['AbortError', 'Upload aborted.', 10]);
+  });
 });

@@ -500,7 +500,10 @@ function storageModule(resolveBase: (pkg: string) => Record<string, unknown> | u
         bytes: toBlob,
       }) as Promise<{ result: unknown; progress: unknown[] }>;
       let settled = false;
-      if (!signal.aborted) {
+      // As the real done() races the upload with its abort signal: an abort while the upload is
+      // on its way (its simulated latency included) fails done() then, and aborts the host's upload.
+      const aborted = new Promise<never>((_resolve, reject) => {
+        if (signal.aborted) return;
         signal.addEventListener('abort', () => {
           if (settled) return;
           try {
@@ -508,14 +511,16 @@ function storageModule(resolveBase: (pkg: string) => Record<string, unknown> | u
           } catch {
             // The sandbox's host scope is gone: so is the upload.
           }
+          reject(Object.assign(new Error('Upload aborted.'), { name: 'AbortError' }));
         });
-      }
+      });
       try {
-        const { result, progress } = await running;
+        const { result, progress } = await Promise.race([running, aborted]);
         for (const p of progress) this.emit(UPLOAD_EVENT, p);
         return result;
       } finally {
         settled = true;
+        running.catch(() => undefined);
       }
     }
   }
