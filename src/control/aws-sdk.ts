@@ -22,6 +22,7 @@ import type { HostCallAnswer, HostCallContext } from '../runtime/host-calls.js';
 import type { ScopedResource } from '../runtime/host-scope.js';
 import type { SdkShape } from '../runtime/shim/sdk.js';
 import { display } from './names.js';
+import { waiterCode } from './sdk-waiters.js';
 import { inProcessCodeSource } from './validate.js';
 
 /** Runtime-provided packages that are bridged rather than described: their functions run on the host over the routed client. */
@@ -180,6 +181,10 @@ export class AwsSdkRouter {
       let shape = this.#shapes.get(pkg);
       if (shape === undefined) {
         shape = pkg === PRESIGNER || pkg === LIB_STORAGE ? { clients: [], commands: [], exceptions: [], serviceException: undefined, enums: {}, paginators: [] } : describeSdk(mod);
+        if (shape.waiters !== undefined && shape.waiters.length > 0) {
+          const code = await waiterCode(pkg);
+          if (code !== undefined) shape.waiterCode = code;
+        }
         this.#shapes.set(pkg, shape);
       }
       out[pkg] = shape;
@@ -713,6 +718,7 @@ function describeSdk(mod: SdkModule): SdkShape {
     enums,
     paginators: keys.filter((k) => k.startsWith('paginate') && typeof mod[k] === 'function'),
     aggregated: keys.filter((k) => isClass(k) && !k.endsWith('Client') && typeof mod[`${k}Client`] === 'function'),
+    waiters: keys.filter((k) => /^wait(?:Until|For)[A-Z]/.test(k) && typeof mod[k] === 'function'),
   };
 }
 

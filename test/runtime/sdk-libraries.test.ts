@@ -1,16 +1,19 @@
 /**
  * Issue 17, part 5: the SDK surface of real handlers beyond clients and commands, with the real
  * library versions this project installs: `getSignedUrl` (@aws-sdk/s3-request-presigner), streamed
- * and byte inputs (PutObject's Body) and lib-storage's `Upload`.
+ * and byte inputs (PutObject's Body), lib-storage's `Upload`, and waiters (`waitUntil…`).
  */
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
+  HeadObjectCommand,
+  NotFound,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,9 +22,11 @@ import { call, deploy, newSim, report } from '../helpers.js';
 
 // Mocks every S3Client's send, the host's included (the 'sdk' routes); the requestHandler routes below lift it.
 let s3 = mockClient(S3Client);
+const ddb = mockClient(DynamoDBClient);
 let sim: LambdaSimulator | undefined;
 afterEach(async () => {
   s3.reset();
+  ddb.reset();
   await sim?.close();
   sim = undefined;
 });
@@ -251,5 +256,69 @@ describe("lib-storage's Upload", () => {
       small: 'EntityTooSmall: Your proposed upload part size [1024] is smaller than the minimum allowed size [5242880] (5MB)',
     });
     expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('fails done() with AbortError at the simulated moment abort() is called while the upload is on its way', async () => {
+    s3.on(PutObjectCommand).resolves({ ETag: '"late"' });
+    const source = `import { S3Client } from '@aws-sdk/client-s3'; import { Upload } from '@aws-sdk/lib-storage';
+      export const handler = async () => {
+        const upload = new Upload({ client: new S3Client({}), params: { Bucket: 'b', Key: 'k', Body: 'x' } });
+        const t0 = Date.now();
+        setTimeout(() => upload.abort(), 10);
+        try { await upload.done(); return 'done'; } catch (e) { return [e.name, e.message, Date.now() - t0]; }
+      };`;
+    const r = await run({ aws: { s3: 'sdk' }, hostLatency: { 'aws:s3': 100 } }, source);
+    expect(r.payload).toEqual(['AbortError', 'Upload aborted.', 10]);
+  });
+});
+
+describe('waiters (waitUntil… of the client packages)', () => {
+  it("waitUntilTableExists polls DescribeTable with the SDK's delays in simulated time and returns SUCCESS", async () => {
+    let calls = 0;
+    ddb.on(DescribeTableCommand).callsFake(async () => {
+      calls++;
+      if (calls === 1) throw new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: { httpStatusCode: 400 } });
+      return { Table: { TableName: 'orders', TableStatus: calls < 3 ? 'CREATING' : 'ACTIVE' } };
+    });
+    const source = `import { DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+      export const handler = async () => {
+        const t0 = Date.now();
+        const r = await waitUntilTableExists({ client: new DynamoDBClient({}), maxWaitTime: 300 }, { TableName: 'orders' });
+        return { state: r.state, status: r.reason.Table.TableStatus, elapsed: Date.now() - t0 };
+      };`;
+    const once = async (): Promise<{ state: string; status: string; elapsed: number }> => {
+      calls = 0;
+      const r = await run({ aws: { dynamodb: 'sdk' } }, source, {}, { FunctionName: 'wait-for-table', Timeout: 900 });
+      expect(r.out.FunctionError, r.text).toBeUndefined();
+      await sim!.close();
+      sim = undefined;
+      return r.payload as { state: string; status: string; elapsed: number };
+    };
+    const first = await once();
+    expect(calls).toBe(3);
+    expect(first).toMatchObject({ state: 'SUCCESS', status: 'ACTIVE' });
+    // minDelay 20 s, then a jittered delay from 20 s to 40 s (util-waiter's backoff): simulated, so instant.
+    expect(first.elapsed).toBeGreaterThanOrEqual(40_000);
+    expect(first.elapsed).toBeLessThanOrEqual(60_000);
+    // Seeded: the same jitter again (the same simulation: seed and function).
+    expect(await once()).toEqual(first);
+  });
+
+  it("waitUntilObjectExists throws the SDK's TimeoutError after maxWaitTime seconds (simulated)", async () => {
+    s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+    const source = `import { S3Client, waitUntilObjectExists } from '@aws-sdk/client-s3';
+      export const handler = async () => {
+        const t0 = Date.now();
+        try { await waitUntilObjectExists({ client: new S3Client({}), maxWaitTime: 60 }, { Bucket: 'b', Key: 'missing' }); return 'found'; }
+        catch (e) { return { name: e.name, state: JSON.parse(e.message).state, reason: JSON.parse(e.message).reason, elapsed: Date.now() - t0 }; }
+      };`;
+    const r = await run({ aws: { s3: 'sdk' }, hostLatency: { 'aws:s3': 50 } }, source, {}, { Timeout: 900 });
+    expect(r.out.FunctionError, r.text).toBeUndefined();
+    const out = r.payload as { name: string; state: string; reason: string; elapsed: number };
+    expect(out).toMatchObject({ name: 'TimeoutError', state: 'TIMEOUT', reason: 'Waiter has timed out' });
+    // maxWaitTime bounds the waiter's whole time (60 s from its start); no poll starts after it.
+    expect(out.elapsed).toBeGreaterThan(59_000);
+    expect(out.elapsed).toBeLessThanOrEqual(60_050);
+    expect(s3.commandCalls(HeadObjectCommand).length).toBeGreaterThan(5);
   });
 });

@@ -16,6 +16,9 @@ import { lazy } from './lazy.js';
 const PRESIGNER = '@aws-sdk/s3-request-presigner';
 const LIB_STORAGE = '@aws-sdk/lib-storage';
 
+/** The free variable the host's bundle of a package's waiters reads command classes from (control/sdk-waiters.ts, WAITER_COMMANDS). */
+const WAITER_COMMANDS = '__lambdaSimCommands';
+
 export interface SdkShape {
   clients: string[];
   commands: string[];
@@ -25,6 +28,10 @@ export interface SdkShape {
   paginators: string[];
   /** Aggregated clients (`SSM`, `S3`, `DynamoDB`: a method per command), each with its base client `<name>Client`. */
   aggregated?: string[];
+  /** The package's waiter functions (`waitUntilTableExists`, `waitForTableExists`…). */
+  waiters?: string[];
+  /** The package's own waiter modules bundled on the host (control/sdk-waiters.ts), run here; undefined when they could not be. */
+  waiterCode?: string;
 }
 
 /** A command's method name on an aggregated client: GetParameterCommand → getParameter. */
@@ -409,6 +416,30 @@ export function sdkModule(pkg: string, shape: SdkShape, resolveBase: (pkg: strin
     };
   }
 
+  // Waiters: the package's own waiter modules, bundled on the host, run here over this module's
+  // commands (their delays are this sandbox's timers: simulated time).
+  const waiterNames = shape.waiters ?? [];
+  if (waiterNames.length > 0) {
+    let waiters: Record<string, unknown> | undefined;
+    const load = (): Record<string, unknown> => {
+      if (waiters === undefined) {
+        const code = shape.waiterCode;
+        // The realm's own Function constructor, whatever the global `Function` is now.
+        const Fn = (() => undefined).constructor as FunctionConstructor;
+        waiters = code === undefined ? {} : (Fn(WAITER_COMMANDS, `var module = { exports: {} }, exports = module.exports;\n${code}\nreturn module.exports;`)(mod) as Record<string, unknown>);
+      }
+      return waiters;
+    };
+    for (const name of waiterNames) {
+      const waiter = (params: unknown, input: unknown): Promise<unknown> => {
+        const real = load()[name];
+        if (typeof real !== 'function') return Promise.reject(unsupportedSdk(`${name} of ${pkg}`, "its waiter modules (dist-es/waiters) could not be bundled from the installed package; poll with the command and the sandbox's timers"));
+        return (real as (p: unknown, i: unknown) => Promise<unknown>)(params, input);
+      };
+      Object.defineProperty(waiter, 'name', { value: name });
+      mod[name] = waiter;
+    }
+  }
   return mod;
 }
 
@@ -500,7 +531,10 @@ function storageModule(resolveBase: (pkg: string) => Record<string, unknown> | u
         bytes: toBlob,
       }) as Promise<{ result: unknown; progress: unknown[] }>;
       let settled = false;
-      if (!signal.aborted) {
+      // As the real done() races the upload with its abort signal: an abort while the upload is
+      // on its way (its simulated latency included) fails done() then, and aborts the host's upload.
+      const aborted = new Promise<never>((_resolve, reject) => {
+        if (signal.aborted) return;
         signal.addEventListener('abort', () => {
           if (settled) return;
           try {
@@ -508,14 +542,16 @@ function storageModule(resolveBase: (pkg: string) => Record<string, unknown> | u
           } catch {
             // The sandbox's host scope is gone: so is the upload.
           }
+          reject(Object.assign(new Error('Upload aborted.'), { name: 'AbortError' }));
         });
-      }
+      });
       try {
-        const { result, progress } = await running;
+        const { result, progress } = await Promise.race([running, aborted]);
         for (const p of progress) this.emit(UPLOAD_EVENT, p);
         return result;
       } finally {
         settled = true;
+        running.catch(() => undefined);
       }
     }
   }
