@@ -1,6 +1,17 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { LambdaSimulator, type CreateFunctionInput, type InvokeOutput, type LambdaSimulatorOptions } from '../src/index.js';
 
 export type Sim = LambdaSimulator;
+
+/** A loopback port nothing listens on: bound by the host and closed again (for a server a test starts, or a refused connection). */
+export function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
 
 export function newSim(options: LambdaSimulatorOptions = {}): LambdaSimulator {
   return new LambdaSimulator({ seed: 1, ...options });

@@ -1033,6 +1033,7 @@ export class Environment {
       case 'event':
       case 'simulated': {
         const weak = answer.kind === 'event' && answer.weak === true;
+        const immediate = answer.kind === 'event' && answer.immediate === true;
         const pending: PendingCall = { sandbox, due: undefined, weak };
         this.#calls.set(id, pending);
         if (weak) this.#weakCalls++;
@@ -1071,7 +1072,6 @@ export class Environment {
           if (immediate && this.#inCall > 0) queueMicrotask(schedule);
           else schedule();
         };
-        const immediate = answer.kind === 'event' && answer.immediate === true;
         if (answer.kind === 'event') {
           // Not held, not bounded: the answerer holds time while a reply is expected.
           answer.promise.then((v) => finish(true, v), (e: unknown) => finish(false, e));

@@ -181,8 +181,7 @@ export class HostObjects implements ScopedResource {
     const result: unknown = op === 'call' ? Reflect.apply(fn, self, args) : Reflect.construct(fn, args);
     if (op === 'call' && result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as { then?: unknown }).then === 'function') {
       const promise = Promise.resolve(result).then((v) => this.#export(v, origin));
-      const name = Object.getOwnPropertyDescriptor(fn, 'name')?.value;
-      const label = `host:${origin ?? '?'} ${typeof name === 'string' && name !== '' ? name.slice(0, 200) : '(anonymous)'}`;
+      const label = `host:${origin ?? '?'} ${functionName(fn) ?? '(anonymous)'}`;
       return { kind: 'promise', promise, latencyMs: origin === undefined ? 0 : this.latencyOf(origin), label };
     }
     // A callback-style API: the host may call back any time now; simulated time waits a moment.
@@ -219,8 +218,8 @@ export class HostObjects implements ScopedResource {
       if (origin !== undefined) this.#origin.set(id, origin);
     }
     if (typeof value !== 'function') return { $hostRef: id };
-    const name = Object.getOwnPropertyDescriptor(value, 'name')?.value;
-    return { $hostRef: id, fn: 1, ...(typeof name === 'string' && name !== '' ? { name: name.slice(0, 200) } : {}) };
+    const name = functionName(value);
+    return { $hostRef: id, fn: 1, ...(name === undefined ? {} : { name }) };
   }
 
   #release(id: number): void {
@@ -232,12 +231,14 @@ export class HostObjects implements ScopedResource {
   }
 
   /** A host value as it crosses to the sandbox: data copied, the rest referenced. */
-  #export(value: unknown, origin: string | undefined, depth = 0, ancestors = new Set<object>()): unknown {
+  #export(value: unknown, origin: string | undefined, depth = 0, seen?: Set<object>): unknown {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
     if (typeof value === 'function') return this.#ref(value, origin);
     if (value instanceof Uint8Array || value instanceof ArrayBuffer || value instanceof Date) return value;
     if (value instanceof Error) return { $hostError: JSON.parse(encodeError(value)) as EncodedError };
-    if (ancestors.has(value) || depth >= MAX_HOST_COPY_DEPTH || !isData(value)) return this.#ref(value, origin);
+    if (seen?.has(value) === true || depth >= MAX_HOST_COPY_DEPTH || !isData(value)) return this.#ref(value, origin);
+    // Made for the first copy only: most answers (a primitive, a reference) need none.
+    const ancestors = seen ?? new Set<object>();
     ancestors.add(value);
     try {
       const inner = (v: unknown): unknown => this.#export(v, origin, depth + 1, ancestors);
@@ -394,6 +395,12 @@ function isData(value: object): boolean {
     if (d.get !== undefined || d.set !== undefined || typeof d.value === 'function') return false;
   }
   return true;
+}
+
+/** A host function's own `name` (read without running a getter), at most 200 characters; undefined when it has none. */
+function functionName(fn: Function): string | undefined {
+  const name: unknown = Object.getOwnPropertyDescriptor(fn, 'name')?.value;
+  return typeof name === 'string' && name !== '' ? name.slice(0, 200) : undefined;
 }
 
 /** A property found on `obj` or its prototypes above the host's intrinsics. */

@@ -9,14 +9,13 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { once } from 'node:events';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { call, newSim } from '../helpers.js';
+import { call, freePort, newSim } from '../helpers.js';
 
 // pg ships no types (no @types/pg here): the little of its Client this test uses.
 interface PgClient {
@@ -68,12 +67,7 @@ function client(db: string): PgClient {
 }
 
 beforeAll(async () => {
-  port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
+  port = await freePort();
   const bin = postgresBinDir();
   const user = serverUser();
   dir = mkdtempSync(join(tmpdir(), 'lambda-sim-pg-'));

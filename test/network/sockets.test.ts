@@ -7,7 +7,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaSimulatorOptions } from '../../src/index.js';
-import { call, deploy, newSim } from '../helpers.js';
+import { call, deploy, freePort, newSim } from '../helpers.js';
 
 const run = async (options: LambdaSimulatorOptions, source: string, event: unknown = {}): Promise<{ payload: unknown; error: string | undefined; sim: number }> => {
   const sim = newSim({ seed: 11, ...options });
@@ -169,13 +169,7 @@ describe("net.connect (network: 'host')", () => {
   });
 
   it('a refused port is an error event with the host’s ECONNREFUSED', async () => {
-    const closed = await new Promise<number>((resolve) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const closed = await freePort();
     const r = await run(
       { network: 'host' },
       `import net from 'node:net';
