@@ -4,6 +4,7 @@ export { createRequestHandler } from './wire/request-handler.js';
 export type { InProcessRequestHandler } from './wire/request-handler.js';
 export type { LambdaEndpoint, ListenOptions } from './wire/server.js';
 export type { EventQueueOptions, LambdaSimulatorOptions, WithMetadata } from './simulator.js';
+export type { SamplingRule } from './control/trace-sampling.js';
 export { MemoryEventBus, MemoryQueue, MemoryTopic, TargetSendError } from './async/targets.js';
 export type { BusEvent, MessageAttribute, QueueMessage, TopicMessage } from './async/targets.js';
 export type { AsyncAttempt, AsyncEventRecord, AsyncEventState, AsyncLifecycleEvent, DropReason, FailureCondition, TargetDelivery } from './async/pipeline.js';

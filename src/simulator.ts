@@ -35,6 +35,7 @@ import {
 } from './errors.js';
 import { Kernel, type ClockMode } from './kernel/kernel.js';
 import type { Random } from './kernel/random.js';
+import { checkSamplingRule, TraceSampler, type SamplingRule } from './control/trace-sampling.js';
 import type { SimulatorEvents } from './observe/events.js';
 import { MetricsRecorder, type MetricsSnapshot } from './observe/metrics.js';
 import { ConcurrencyGovernor } from './scheduler/governor.js';
@@ -160,6 +161,12 @@ export interface LambdaSimulatorOptions {
   eventQueue?: EventQueueOptions;
   /** Faults to inject (see `injectFaults`): plain data, times in ms since the simulator was created. */
   faults?: FaultPlan;
+  /**
+   * X-Ray sampling of functions with `TracingConfig: { Mode: 'Active' }` (their trace header says
+   * `Sampled=1` when sampled). Default X-Ray's rule, as Lambda: the first invocation of each
+   * function each simulated second, then 5 % (seeded). `{ fixedRate: 1 }` samples every one.
+   */
+  xraySampling?: SamplingRule;
 }
 
 export interface EventQueueOptions {
@@ -182,7 +189,7 @@ const OPTION_KEYS = new Set([
   'seed', 'clock', 'epoch', 'timeScale', 'region', 'accountId', 'accountConcurrency', 'maxEnvironments', 'cpuTimeBudgetMs', 'cwd',
   'modules', 'hostLatency', 'network', 'aws', 'unreservedConcurrencyMinimum', 'initLatency', 'idleEnvironmentTtlMs',
   'scalingRate', 'requestsPerSecondPerConcurrency', 'permissions', 'hostCallTimeoutMs', 'parallelism', 'eventQueue', 'faults',
-  'maxSandboxMemoryMB', 'maxLogCharsPerInvocation', 'sandbox', 'bundling',
+  'maxSandboxMemoryMB', 'maxLogCharsPerInvocation', 'sandbox', 'bundling', 'xraySampling',
 ]);
 
 const EVENT_QUEUE_KEYS = ['capacity', 'maxPayloadBytes', 'duplicateProbability', 'retryJitterMs', 'keepEvents'];
@@ -253,6 +260,7 @@ function checkOptions(o: LambdaSimulatorOptions): void {
   positiveInt('accountConcurrency');
   positiveInt('parallelism');
   checkEventQueue(o.eventQueue);
+  checkSamplingRule(o.xraySampling, 'xraySampling');
   if (o.parallelism !== undefined && o.clock !== 'real') {
     throw new TypeError("`parallelism` applies to clock: 'real' only (virtual time runs sandbox calls one at a time, in a fixed order, so runs replay)");
   }
@@ -400,6 +408,7 @@ export class LambdaSimulator {
   readonly #events = new EventEmitter<SimulatorEvents>();
   readonly #ids: Random;
   readonly #traceIds: Random;
+  readonly #sampler: TraceSampler;
   readonly #governor: ConcurrencyGovernor;
   readonly #rates: RateLimits;
   readonly #metrics: MetricsRecorder;
@@ -448,6 +457,7 @@ export class LambdaSimulator {
     });
     this.#governor = new ConcurrencyGovernor({ accountLimit: options.accountConcurrency ?? 1000, unreservedMinimum: options.unreservedConcurrencyMinimum ?? 100 });
     this.#traceIds = this.#kernel.random.fork('trace-ids');
+    this.#sampler = new TraceSampler(options.xraySampling, this.#kernel.random.fork('xray-sampling'));
     this.#executor = this.#kernel.mode === 'real' ? new SandboxExecutor(options.parallelism ?? Math.max(1, availableParallelism())) : undefined;
     const major = Number(process.versions.node.split('.')[0]);
     const defaultRuntime: Runtime = major >= 24 ? 'nodejs24.x' : major >= 22 ? 'nodejs22.x' : 'nodejs20.x';
@@ -1037,7 +1047,7 @@ export class LambdaSimulator {
     const resolved = this.#registry.resolve(qualified({ FunctionName: parsed.functionName, Qualifier: parsed.qualifier }), () => this.#routing.next());
     if (this.#enforce) this.#policies.check(resolved.record.arn, resolved.invokedArn, caller());
     if (parsed.invocationType === 'DryRun') return { answer: { StatusCode: 204, $metadata: metadata(204, this.#ids.uuid()) } };
-    const traceId = parentTrace === undefined ? traceHeader(this.#kernel.now(), this.#traceIds.hex(40)) : childTrace(parentTrace.caller, this.#traceIds.hex(16));
+    const traceId = parentTrace === undefined ? this.#rootTrace(resolved) : childTrace(parentTrace.caller, this.#traceIds.hex(16));
     if (parsed.invocationType === 'Event') {
       const queued = this.#queueEvent(resolved, parsed.payload, traceId);
       if ('tooLarge' in queued) throw new RequestEntityTooLargeException(queued.tooLarge);
@@ -1352,16 +1362,24 @@ export class LambdaSimulator {
   #assertOpen(): void {
     if (this.#closed) throw new Error('This LambdaSimulator was closed; create a new one.');
   }
+
+  /** A new trace for an invocation no function started: sampled as X-Ray would, when tracing is Active. */
+  #rootTrace(resolved: Resolved): string {
+    const now = this.#kernel.now();
+    const sampled = resolved.target.configuration.TracingConfig.Mode === 'Active' && this.#sampler.sample(resolved.record.arn, now);
+    return traceHeader(now, this.#traceIds.hex(40), sampled);
+  }
 }
 
-/** The trace header of a function invoked by another: same root, new parent, lineage + 1. */
+/** The trace header of a function invoked by another: same root and sampling decision, new parent, lineage + 1. */
 function childTrace(caller: { traceId: string | undefined; functionArn: string }, parentHex: string): string {
   const parent = caller.traceId ?? '';
   const root = /Root=([^;]+)/.exec(parent)?.[1] ?? '1-00000000-000000000000000000000000';
+  const sampled = /Sampled=1/.test(parent) ? 1 : 0;
   const lineage = /Lineage=([0-9a-f]+):(\d+)/.exec(parent);
   const count = lineage === null ? 1 : Number(lineage[2]) + 1;
   const hash = createHash('sha256').update(caller.functionArn).digest('hex').slice(0, 8);
-  return `Root=${root};Parent=${parentHex};Sampled=0;Lineage=${hash}:${count}`;
+  return `Root=${root};Parent=${parentHex};Sampled=${sampled};Lineage=${hash}:${count}`;
 }
 
 /** The qualifier an invoke named ('$LATEST' when none) and what to resolve again at delivery. */
@@ -1381,8 +1399,8 @@ function lineageOf(traceId: string): number {
   return m === null ? 0 : Number(m[1]);
 }
 
-function traceHeader(now: number, hex: string): string {
-  return `Root=1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${hex.slice(0, 24)};Parent=${hex.slice(24)};Sampled=0`;
+function traceHeader(now: number, hex: string, sampled: boolean): string {
+  return `Root=1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${hex.slice(0, 24)};Parent=${hex.slice(24)};Sampled=${sampled ? 1 : 0}`;
 }
 
 /** One page of a listing: `Marker` is the index to start at (the `NextMarker` of the previous page). */

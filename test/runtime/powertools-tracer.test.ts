@@ -1,10 +1,11 @@
 /**
  * Issue 17: the Powertools Tracer (aws-xray-sdk-core underneath, which imports dgram) runs a
  * handler as its docs write it: captureLambdaHandler(tracer) as Middy middleware, putAnnotation
- * and putMetadata. On an unsampled invocation (lambda-sim's trace header always says Sampled=0)
- * the Tracer records the handler's subsegment and sends nothing; on a sampled one the X-Ray SDK
- * sends the subsegment as a UDP datagram to AWS_XRAY_DAEMON_ADDRESS, which the sandbox's dgram
- * accepts (it threw ERR_LAMBDA_SIM_UNSUPPORTED, and the Tracer warned that the segment was lost).
+ * and putMetadata. On an unsampled invocation (PassThrough tracing: Sampled=0) the Tracer records
+ * the handler's subsegment and sends nothing; on a sampled one (Active tracing: X-Ray's default
+ * rule samples a function's first invocation each second) the X-Ray SDK sends the subsegment as a
+ * UDP datagram to AWS_XRAY_DAEMON_ADDRESS, which the sandbox's dgram accepts (it threw
+ * ERR_LAMBDA_SIM_UNSUPPORTED, and the Tracer warned that the segment was lost).
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,11 +16,11 @@ const Path = fileURLToPath(new URL('../fixtures/powertools-tracer/', import.meta
 let sim: LambdaSimulator;
 beforeAll(async () => {
   sim = newSim({ seed: 11 });
-  await sim.createFunction({ FunctionName: 'bookings', Handler: 'index.handler', Runtime: 'nodejs20.x', TracingConfig: { Mode: 'Active' }, Code: { Path } });
+  await sim.createFunction({ FunctionName: 'bookings', Handler: 'index.handler', Runtime: 'nodejs20.x', TracingConfig: { Mode: 'PassThrough' }, Code: { Path } });
   await sim.createFunction({
-    FunctionName: 'sampled', Handler: 'sampled.handler', Runtime: 'nodejs20.x', TracingConfig: { Mode: 'Active' }, Code: { Path },
-    // Lambda's daemon address (what Lambda sets; lambda-sim does not set it yet) and the X-Ray SDK's debug log, which shows each datagram it sent.
-    Environment: { Variables: { AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129:2000', AWS_XRAY_DEBUG_MODE: 'true' } },
+    FunctionName: 'sampled', Handler: 'index.handler', Runtime: 'nodejs20.x', TracingConfig: { Mode: 'Active' }, Code: { Path },
+    // The X-Ray SDK's debug log, which shows each datagram it sent (to AWS_XRAY_DAEMON_ADDRESS, which Lambda sets).
+    Environment: { Variables: { AWS_XRAY_DEBUG_MODE: 'true' } },
   });
 });
 afterAll(() => sim.close());
@@ -76,10 +77,10 @@ describe('Powertools Tracer', () => {
     // The SDK's debug log after its send callback reported success: "UDP message sent: <the subsegment>".
     const sent = r.log.split('\n').filter((l) => l.includes('\tUDP message sent: ')).map((l) => JSON.parse(l.slice(l.indexOf('UDP message sent: ') + 18)) as Record<string, unknown>);
     expect(sent).toEqual([{
-      id: expect.stringMatching(/^[0-9a-f]{16}$/) as unknown, name: '## sampled.handler', type: 'subsegment', trace_id: root, parent_id: parent,
+      id: expect.stringMatching(/^[0-9a-f]{16}$/) as unknown, name: '## index.handler', type: 'subsegment', trace_id: root, parent_id: parent,
       start_time: Date.UTC(2025, 0, 1) / 1000, end_time: Date.UTC(2025, 0, 1) / 1000,
       annotations: { ColdStart: true, Service: 'bookings', bookingId: 'b-3' },
-      metadata: { bookings: { request: { bookingId: 'b-3' }, 'sampled.handler response': a } },
+      metadata: { bookings: { request: { bookingId: 'b-3' }, 'index.handler response': a } },
     }]);
     expect(complaints(r.log)).toEqual([]);
   });
