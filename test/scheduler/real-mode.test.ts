@@ -31,9 +31,16 @@ async function spinTwice(parallelism: number): Promise<Array<{ start: number; en
 
 describe('real clock: sandboxes on isolated-vm threads', () => {
   it('runs invocations of different environments in parallel (their CPU-bound handlers overlap in time)', async () => {
-    const [x, y] = await spinTwice(2);
-    expect(x!.start < y!.end && y!.start < x!.end).toBe(true);
-    expect(sim!.sandboxThreads()).toMatchObject({ parallelism: 2, peak: 2, running: 0, waiting: 0 });
+    // Wall time on a loaded 2-core machine: the OS may start one thread after the other has spun its
+    // 150 ms, so the overlap is asked of any of three tries (with parallelism 1 no try ever overlaps).
+    const overlaps: boolean[] = [];
+    for (let i = 0; i < 3 && !overlaps.includes(true); i++) {
+      if (sim !== undefined) await sim.close();
+      const [x, y] = await spinTwice(2);
+      overlaps.push(x!.start < y!.end && y!.start < x!.end);
+      expect(sim!.sandboxThreads()).toMatchObject({ parallelism: 2, peak: 2, running: 0, waiting: 0 });
+    }
+    expect(overlaps).toContain(true);
   });
 
   it('bounds host-side parallelism: with parallelism 1 the same handlers run one after the other', async () => {
