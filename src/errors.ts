@@ -4,8 +4,12 @@
  * `$metadata.httpStatusCode`, and `Reason` for throttles), so code written against the SDK can
  * catch them unchanged.
  *
- * This module is a leaf: every layer may import it, it imports nothing.
+ * Errors that are not AWS's (the host's setup, the simulator's own limits, the toolkit's findings)
+ * extend `Error` and live here too, so every error class has one home.
+ *
+ * This module is a leaf: every layer may import it; it imports only Node's `util.inspect`.
  */
+import { inspect } from 'node:util';
 
 export interface ResponseMetadata {
   httpStatusCode: number;
@@ -178,5 +182,85 @@ export class PreconditionFailedException extends LambdaSimError {
   override readonly name = 'PreconditionFailedException';
   constructor(message: string) {
     super(message, 412, 'client');
+  }
+}
+
+/** No Lambda operation matches the request's method and path: the service answers 404. */
+export class UnknownOperationException extends LambdaSimError {
+  override readonly name = 'UnknownOperationException';
+  constructor(message: string) {
+    super(message, 404, 'client');
+  }
+}
+
+/** A call on a simulator after `close()`. */
+export class SimulatorClosedError extends Error {
+  override readonly name = 'SimulatorClosedError';
+  constructor() {
+    super('This LambdaSimulator was closed; create a new one.');
+  }
+}
+
+/**
+ * Thrown by a supervised sandbox's calls when its process died (a host-level crash isolated-vm
+ * could not contain): the environment reports `Runtime.ExitError`, as Lambda does when the runtime
+ * process exits.
+ */
+export class SandboxLostError extends Error {
+  override readonly name = 'SandboxLostError';
+  /** How the process ended, as Lambda words it: `signal: killed`, `signal: aborted`, `exit status 1`. */
+  readonly exit: string;
+  constructor(exit = 'signal: killed', detail = '') {
+    super(`lambda-sim: the sandbox process exited (${exit})${detail === '' ? '' : `: ${detail}`}`);
+    this.exit = exit;
+  }
+}
+
+/** The supervisor's channel to its child process is closed (the child exited or was killed). */
+export class ChannelClosed extends Error {
+  override readonly name = 'ChannelClosed';
+}
+
+/** An option of the simulator that cannot work as given (an AWS route, a host module): says what to change. */
+export class LambdaSimConfigurationError extends Error {
+  override readonly name = 'LambdaSimConfigurationError';
+}
+
+/** An in-memory target (queue, topic, bus) refused a message: the destination or DLQ delivery failed. */
+export class TargetSendError extends Error {
+  override readonly name = 'TargetSendError';
+}
+
+/** A scenario file that does not follow the format: the message names the member and what was expected. */
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+}
+
+/** `expectIdempotent`: delivering each event twice changed the outcome. */
+export class NotIdempotentError extends Error {
+  override readonly name = 'NotIdempotentError';
+  readonly once: unknown;
+  readonly twice: unknown;
+  readonly events: unknown[];
+  constructor(functionName: string, events: unknown[], once: unknown, twice: unknown) {
+    super(
+      `${functionName} is not idempotent under duplicate delivery: delivering each of ${events.length} event(s) twice changed the outcome.\n` +
+        `events: ${inspect(events, { depth: 4, breakLength: 120 })}\n` +
+        `state with each event delivered once:  ${inspect(once, { depth: 6, breakLength: 120 })}\n` +
+        `state with each event delivered twice: ${inspect(twice, { depth: 6, breakLength: 120 })}`,
+    );
+    this.once = once;
+    this.twice = twice;
+    this.events = events;
+  }
+}
+
+/** `assertInvariants`: the platform's promises a trace broke, with the trace. */
+export class InvariantViolation extends Error {
+  override readonly name = 'InvariantViolation';
+  readonly violations: string[];
+  constructor(violations: string[], trace: { format(maxLines: number): string }) {
+    super(`${violations.length} invariant violation(s):\n${violations.map((v) => `  - ${v}`).join('\n')}\n\ntrace (simulated time since start):\n${trace.format(120)}`);
+    this.violations = violations;
   }
 }

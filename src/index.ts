@@ -42,5 +42,9 @@ export {
   HostLimitExceededError,
   EnvironmentSetupError,
   SimulationStalledError,
+  SimulatorClosedError,
+  UnknownOperationException,
+  LambdaSimConfigurationError,
+  ScenarioError,
 } from './errors.js';
 export type { ResponseMetadata, ThrottleReason } from './errors.js';

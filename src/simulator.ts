@@ -29,6 +29,7 @@ import {
   RecursiveInvocationException,
   RequestEntityTooLargeException,
   ResourceNotFoundException,
+  SimulatorClosedError,
   TooManyRequestsException,
   type ResponseMetadata,
   type ThrottleReason,
@@ -51,7 +52,8 @@ import { SupervisedSandboxes, type SupervisedSandboxOptions } from './runtime/su
 import { AsyncPipeline, type AsyncEventRecord, type AsyncEventState, type StartResult } from './async/pipeline.js';
 import { EventInvokeConfigs, type EventInvokeConfigInput, type FunctionEventInvokeConfig } from './async/event-config.js';
 import { MemoryEventBus, MemoryQueue, MemoryTopic, type AnyTarget } from './async/targets.js';
-import { listen, type LambdaEndpoint, type ListenOptions } from './wire/server.js';
+import type { LambdaEndpoint, ListenOptions } from './wire/server.js';
+import { COMMAND_NAMES, methodOf, operationOfCommand, type LambdaApi } from './api/operations.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
 
 export interface LambdaSimulatorOptions {
@@ -316,41 +318,6 @@ function checkOptions(o: LambdaSimulatorOptions): void {
   }
 }
 
-const COMMANDS: Record<string, string> = {
-  InvokeCommand: 'invoke',
-  CreateFunctionCommand: 'createFunction',
-  GetFunctionCommand: 'getFunction',
-  GetFunctionConfigurationCommand: 'getFunctionConfiguration',
-  ListFunctionsCommand: 'listFunctions',
-  DeleteFunctionCommand: 'deleteFunction',
-  UpdateFunctionCodeCommand: 'updateFunctionCode',
-  UpdateFunctionConfigurationCommand: 'updateFunctionConfiguration',
-  PutFunctionConcurrencyCommand: 'putFunctionConcurrency',
-  GetFunctionConcurrencyCommand: 'getFunctionConcurrency',
-  DeleteFunctionConcurrencyCommand: 'deleteFunctionConcurrency',
-  GetAccountSettingsCommand: 'getAccountSettings',
-  PublishVersionCommand: 'publishVersion',
-  ListVersionsByFunctionCommand: 'listVersionsByFunction',
-  CreateAliasCommand: 'createAlias',
-  UpdateAliasCommand: 'updateAlias',
-  GetAliasCommand: 'getAlias',
-  DeleteAliasCommand: 'deleteAlias',
-  ListAliasesCommand: 'listAliases',
-  AddPermissionCommand: 'addPermission',
-  RemovePermissionCommand: 'removePermission',
-  GetPolicyCommand: 'getPolicy',
-  PutProvisionedConcurrencyConfigCommand: 'putProvisionedConcurrencyConfig',
-  PutFunctionEventInvokeConfigCommand: 'putFunctionEventInvokeConfig',
-  UpdateFunctionEventInvokeConfigCommand: 'updateFunctionEventInvokeConfig',
-  GetFunctionEventInvokeConfigCommand: 'getFunctionEventInvokeConfig',
-  DeleteFunctionEventInvokeConfigCommand: 'deleteFunctionEventInvokeConfig',
-  ListFunctionEventInvokeConfigsCommand: 'listFunctionEventInvokeConfigs',
-  PutFunctionRecursionConfigCommand: 'putFunctionRecursionConfig',
-  GetFunctionRecursionConfigCommand: 'getFunctionRecursionConfig',
-  GetProvisionedConcurrencyConfigCommand: 'getProvisionedConcurrencyConfig',
-  DeleteProvisionedConcurrencyConfigCommand: 'deleteProvisionedConcurrencyConfig',
-};
-
 interface ProvisionedConfig {
   requested: number;
   ready: number;
@@ -397,7 +364,7 @@ const metadata = (httpStatusCode: number, requestId?: string): ResponseMetadata 
 
 export type WithMetadata<T> = T & { $metadata: ResponseMetadata };
 
-export class LambdaSimulator {
+export class LambdaSimulator implements LambdaApi {
   readonly region: string;
   readonly accountId: string;
   readonly seed: number;
@@ -1265,14 +1232,15 @@ export class LambdaSimulator {
 
   /** Accepts real `@aws-sdk/client-lambda` command objects (`new InvokeCommand({...})`). */
   async send(command: { input?: unknown; constructor: { name: string } }): Promise<unknown> {
-    const name: unknown = command?.constructor?.name;
-    // Own keys only: 'toString' or 'constructor' must not find Object.prototype's.
-    const method = typeof name === 'string' && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (method === undefined) {
-      throw new NotImplementedException(`lambda-sim does not implement ${typeof name === 'string' ? name : display(command)} yet; supported commands: ${Object.keys(COMMANDS).join(', ')}`);
+    const operation = operationOfCommand(command?.constructor?.name);
+    if (operation === undefined) {
+      const name: unknown = command?.constructor?.name;
+      throw new NotImplementedException(`lambda-sim does not implement ${typeof name === 'string' ? name : display(command)} yet; supported commands: ${COMMAND_NAMES.join(', ')}`);
     }
-    return (this as unknown as Record<string, (input: unknown) => Promise<unknown>>)[method]!(command.input ?? {});
+    const call = this[methodOf(operation)] as (input: unknown) => Promise<unknown>;
+    return call.call(this, command.input ?? {});
   }
+
 
   /** Metrics under CloudWatch's names, from everything this simulator ran (see observe/metrics.ts). */
   metrics(): MetricsSnapshot {
@@ -1305,7 +1273,8 @@ export class LambdaSimulator {
    */
   listen(options: ListenOptions = {}): Promise<LambdaEndpoint> {
     this.#assertOpen();
-    return listen(this, options);
+    // The server (node:http, sockets) loads on first use: most simulators never listen.
+    return import('./wire/server.js').then((server) => server.listen(this, options));
   }
 
   /**
@@ -1360,7 +1329,7 @@ export class LambdaSimulator {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new Error('This LambdaSimulator was closed; create a new one.');
+    if (this.#closed) throw new SimulatorClosedError();
   }
 
   /** A new trace for an invocation no function started: sampled as X-Ray would, when tracing is Active. */

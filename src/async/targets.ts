@@ -5,6 +5,7 @@
  * in order. `failNext(n)` / `failAll()` make sends fail, to exercise `DeadLetterErrors` and
  * `DestinationDeliveryFailures`.
  */
+import { TargetSendError } from '../errors.js';
 export interface MessageAttribute {
   DataType: 'String' | 'Number';
   StringValue: string;
@@ -42,10 +43,7 @@ export interface BusEvent {
 
 export type TargetKind = 'sqs' | 'sns' | 'events' | 'lambda';
 
-/** Why a send to a target failed. */
-export class TargetSendError extends Error {
-  override readonly name = 'TargetSendError';
-}
+export { TargetSendError };
 
 abstract class Target<M> {
   readonly arn: string;

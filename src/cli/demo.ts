@@ -5,7 +5,7 @@ import { LambdaSimulator } from '../simulator.js';
 import { parseScenario } from '../scenario/format.js';
 import { formatSummary } from '../scenario/report.js';
 import { runScenario } from '../scenario/runner.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 const SOURCE = `
 let invocations = 0;

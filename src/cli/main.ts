@@ -12,20 +12,11 @@ import { LambdaSimError } from '../errors.js';
 import { LambdaSimulator } from '../simulator.js';
 import { handlerForPath } from '../runtime/bundle.js';
 import { runDemo } from './demo.js';
+import { defaultIo, type CliIo } from './io.js';
 import { scenarioCommand, type ScenarioOptions } from './scenario.js';
 import { serveCommand, type ServeOptions } from './serve.js';
 
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  readStdin: () => string;
-}
-
-const defaultIo: CliIo = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-  readStdin: () => readFileSync(0, 'utf8'),
-};
+export type { CliIo } from './io.js';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {

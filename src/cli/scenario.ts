@@ -10,7 +10,7 @@ import { parseScenario, ScenarioError } from '../scenario/format.js';
 import { formatSummary } from '../scenario/report.js';
 import { renderHtml } from '../scenario/html.js';
 import { runScenario } from '../scenario/runner.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 export interface ScenarioOptions {
   seed?: number;

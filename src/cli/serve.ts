@@ -10,7 +10,7 @@ import { handlerForPath } from '../runtime/bundle.js';
 import type { CreateFunctionInput } from '../control/registry.js';
 import { LambdaSimError } from '../errors.js';
 import { LambdaSimulator, type LambdaSimulatorOptions } from '../simulator.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 export interface ServeOptions {
   port: number;

@@ -24,6 +24,7 @@ import type { SdkShape } from '../runtime/shim/sdk.js';
 import { display } from './names.js';
 import { waiterCode } from './sdk-waiters.js';
 import { inProcessCodeSource } from './validate.js';
+import { LambdaSimConfigurationError } from '../errors.js';
 
 /** Runtime-provided packages that are bridged rather than described: their functions run on the host over the routed client. */
 export const PRESIGNER = '@aws-sdk/s3-request-presigner';
@@ -54,9 +55,7 @@ export interface LambdaService {
   send(commandName: string, input: Record<string, unknown>): Promise<unknown>;
 }
 
-export class LambdaSimConfigurationError extends Error {
-  override readonly name = 'LambdaSimConfigurationError';
-}
+export { LambdaSimConfigurationError };
 
 /** What the sandbox sends to name a client (../runtime/shim/sdk.ts): untrusted data, checked before use. */
 interface ClientRef {

@@ -10,7 +10,7 @@
  * unresolvable package) are returned as a deferred `initError`, so they surface as
  * `Runtime.ImportModuleError` / `Runtime.UserCodeSyntaxError` on invoke, as on Lambda.
  */
-import type { ModelSpec } from './model.js';
+import type { ModelSpec } from './model-spec.js';
 import { existsSync, realpathSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -26,8 +26,8 @@ import { builtinShape } from './builtin-shapes.js';
 import { parseHandlerName } from './handler-name.js';
 import type { Ivm } from './isolated-vm.js';
 
-export { BUNDLE_FILENAME } from './sandbox-build.js';
-import { BUNDLE_FILENAME } from './sandbox-build.js';
+export { BUNDLE_FILENAME } from './sandbox-contract.js';
+import { BUNDLE_FILENAME } from './sandbox-contract.js';
 export { TASK_ROOT } from './package-files.js';
 import { directoryFiles, TASK_ROOT, zipFiles, type PackageFiles } from './package-files.js';
 

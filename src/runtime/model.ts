@@ -8,19 +8,11 @@
 import { Deferred } from '../kernel/deferred.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Random } from '../kernel/random.js';
-import type { EnvironmentSpec, InvocationRecord, InvokeRequest } from './environment.js';
+import type { EnvironmentSpec, InvocationRecord, InvokeRequest } from './execution.js';
+import type { Distribution, ModelSpec } from './model-spec.js';
 import { LogFormatter } from './logs.js';
 
-export type Distribution = { fixed: number } | { uniform: [number, number] } | { normal: { mean: number; stddev: number } } | { exponential: { mean: number } };
-
-export interface ModelSpec {
-  /** Simulated ms each invocation takes. */
-  durationMs: Distribution;
-  /** Share of invocations that end with a function error. Default 0. */
-  failureRate?: number;
-  /** Simulated ms of a cold start's init (besides the simulator's `initLatency`). Default 0. */
-  initMs?: number;
-}
+export type { Distribution, ModelSpec } from './model-spec.js';
 
 /** One draw from a distribution (ms >= 0). */
 export function draw(d: Distribution, random: Random): number {

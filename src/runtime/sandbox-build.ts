@@ -6,20 +6,9 @@ import type { Context, ExternalCopy, Isolate, Module, Reference } from 'isolated
 import { realNow } from '../kernel/host-time.js';
 import { compileModule, compileScript } from './code-cache.js';
 import type { Ivm } from './isolated-vm.js';
-import type { HeapStats, SandboxHandle } from './sandbox-host.js';
+import { BUNDLE_FILENAME, HOST_CALLBACKS, SANDBOX_ENTRIES, type HeapStats, type HostCallbacks, type SandboxEntry, type SandboxHandle } from './sandbox-contract.js';
 
-/** Where the handler bundle lives inside the sandbox (stack traces name it). */
-export const BUNDLE_FILENAME = 'file:///var/task/__bundle.mjs';
-
-/** Names of the host callbacks the shim expects as `__lh_<name>` globals (see shim/host.ts). */
-export { HOST_CALLBACKS, type HostCallbackName } from './shim/callbacks.js';
-import { HOST_CALLBACKS, type HostCallbackName } from './shim/callbacks.js';
-
-/** The shim's entry points the host calls (taken as references, then deleted from the global). */
-export const SANDBOX_ENTRIES = ['invoke', 'fire', 'drained', 'settle', 'chunk'] as const;
-export type SandboxEntry = (typeof SANDBOX_ENTRIES)[number];
-
-export type HostCallbacks = Record<HostCallbackName, (...args: never[]) => unknown>;
+export { BUNDLE_FILENAME, HOST_CALLBACKS, SANDBOX_ENTRIES, type HostCallbackName, type HostCallbacks, type SandboxEntry } from './sandbox-contract.js';
 
 const LOADER = 'import * as ns from "user"; globalThis.__lambda_register(ns);';
 const LOADER_FILENAME = 'file:///var/runtime/loader.mjs';

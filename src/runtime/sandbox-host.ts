@@ -10,81 +10,14 @@
  *   supervises, so what isolated-vm cannot contain (a host abort, memory it does not count) kills the
  *   child, not the simulator.
  */
-import type { HandlerBundle } from './bundle.js';
 import type { Ivm } from './isolated-vm.js';
-import { buildSandbox, IsolateSandbox, type HostCallbacks, type SandboxEntry } from './sandbox-build.js';
-import { shimChunk, shimCodeCache, type SandboxChunk } from './shim-source.js';
+import { SandboxLostError } from '../errors.js';
+import { buildSandbox, IsolateSandbox } from './sandbox-build.js';
+import type { HostCallbacks, SandboxFactory, SandboxHandle, SandboxStats } from './sandbox-contract.js';
+import { shimChunk, shimCodeCache } from './shim-source.js';
 
-export { SANDBOX_ENTRIES, type HostCallbacks, type SandboxEntry } from './sandbox-build.js';
-
-/** Isolates created for environments, disposed of (or dead), and alive now. */
-export interface SandboxStats {
-  created: number;
-  disposed: number;
-  live: number;
-  /** Supervised mode: times the sandbox process died and was started again. */
-  restarts: number;
-}
-
-/** An isolate's heap, in bytes, as V8 reports it (what `v8.getHeapStatistics()` answers in the sandbox). */
-export interface HeapStats {
-  used: number;
-  external: number;
-  total: number;
-  totalExecutable: number;
-  physical: number;
-  available: number;
-  limit: number;
-  malloced: number;
-  peakMalloced: number;
-}
-
-export interface SandboxHandle {
-  /** The isolate is gone (disposed of, or killed by its memory limit or with its process). */
-  readonly disposed: boolean;
-  /** Every call blocks this thread until it returns (supervised): no isolate thread to hand it to. */
-  readonly synchronous: boolean;
-  /** Runs an entry point with a CPU timeout; throws what isolated-vm throws. */
-  call(entry: SandboxEntry, args: unknown[], timeoutMs: number): void;
-  /** The same on the isolate's own thread (real clock). */
-  callAsync(entry: SandboxEntry, args: unknown[], timeoutMs: number): Promise<void>;
-  /** Compiles and links the handler bundle (throws its syntax and link errors). */
-  loadModule(bundle: HandlerBundle): void;
-  /** Evaluates the loaded module (the init phase); throws what the module throws. */
-  evaluateModule(timeoutMs: number): void;
-  /** Runs a lazily loaded runtime chunk (Node's util.inspect, Buffer…) with a CPU timeout. */
-  runChunk(chunk: SandboxChunk, timeoutMs: number): void;
-  /** The isolate's heap (bytes); undefined once the isolate is gone. */
-  heapStats(): HeapStats | undefined;
-  /** Idempotent. */
-  dispose(): void;
-  /** Told when the sandbox is lost with its process (supervised mode), outside any call. */
-  onLost: (() => void) | undefined;
-}
-
-export interface SandboxFactory {
-  readonly mode: 'in-process' | 'supervised';
-  /** A fresh isolate with the host callbacks and the shim, set up with `setupJson`. */
-  create(memoryMB: number, callbacks: HostCallbacks, setupJson: string): SandboxHandle;
-  stats(): SandboxStats;
-  /** Ends the factory (the supervised child exits); live handles are disposed of. */
-  close(): void;
-}
-
-/**
- * Thrown by a supervised sandbox's calls when its process died (a host-level crash isolated-vm
- * could not contain): the environment reports `Runtime.ExitError`, as Lambda does when the runtime
- * process exits.
- */
-export class SandboxLostError extends Error {
-  override readonly name = 'SandboxLostError';
-  /** How the process ended, as Lambda words it: `signal: killed`, `signal: aborted`, `exit status 1`. */
-  readonly exit: string;
-  constructor(exit = 'signal: killed', detail = '') {
-    super(`lambda-sim: the sandbox process exited (${exit})${detail === '' ? '' : `: ${detail}`}`);
-    this.exit = exit;
-  }
-}
+export { SANDBOX_ENTRIES, type HeapStats, type HostCallbacks, type SandboxEntry, type SandboxFactory, type SandboxHandle, type SandboxStats } from './sandbox-contract.js';
+export { SandboxLostError };
 
 /** Counts created / disposed once per handle. */
 export class SandboxCounter {

@@ -10,14 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { buildSync, type Metafile } from 'esbuild';
 import type { ExternalCopy } from 'isolated-vm';
 import type { Ivm } from './isolated-vm.js';
-import { HOST_CALLBACKS } from './sandbox-build.js';
+import { HOST_CALLBACKS, type SandboxChunk } from './sandbox-contract.js';
+
+export type { SandboxChunk } from './sandbox-contract.js';
 import { SHARED_SHIM_MODULES, SHIM_CHUNKS } from './shim/chunk-names.js';
 
-export interface SandboxChunk {
-  readonly name: string;
-  readonly filename: string;
-  readonly code: string;
-}
 
 function shimEntry(): string {
   for (const candidate of ['./shim/main.ts', '../../src/runtime/shim/main.ts']) {

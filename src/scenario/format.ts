@@ -7,6 +7,7 @@
 import type { FaultPlan } from '../faults.js';
 import type { Distribution } from '../runtime/model.js';
 import { validateFaultPlan } from '../faults.js';
+import { ScenarioError } from '../errors.js';
 
 export type { Distribution } from '../runtime/model.js';
 
@@ -109,9 +110,7 @@ export const SUMMARY_METRICS = [
   'refused',
 ] as const;
 
-export class ScenarioError extends Error {
-  override readonly name = 'ScenarioError';
-}
+export { ScenarioError };
 
 type Json = Record<string, unknown>;
 

@@ -3,8 +3,9 @@
  * fresh simulations, once delivered once each and once with every event delivered twice (Lambda's
  * at-least-once delivery); the state your system ends in must be the same.
  */
-import { isDeepStrictEqual, inspect } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
 import type { LambdaSimulator } from '../simulator.js';
+import { NotIdempotentError } from '../errors.js';
 
 export interface IdempotencySubject {
   /** A fresh simulator with the function created (and your fakes, e.g. a host-module store, empty). */
@@ -28,23 +29,7 @@ export interface IdempotencyOptions {
   normalize?: (state: unknown) => unknown;
 }
 
-export class NotIdempotentError extends Error {
-  override readonly name = 'NotIdempotentError';
-  readonly once: unknown;
-  readonly twice: unknown;
-  readonly events: unknown[];
-  constructor(functionName: string, events: unknown[], once: unknown, twice: unknown) {
-    super(
-      `${functionName} is not idempotent under duplicate delivery: delivering each of ${events.length} event(s) twice changed the outcome.\n` +
-        `events: ${inspect(events, { depth: 4, breakLength: 120 })}\n` +
-        `state with each event delivered once:  ${inspect(once, { depth: 6, breakLength: 120 })}\n` +
-        `state with each event delivered twice: ${inspect(twice, { depth: 6, breakLength: 120 })}`,
-    );
-    this.once = once;
-    this.twice = twice;
-    this.events = events;
-  }
-}
+export { NotIdempotentError };
 
 /**
  * Runs `events` (as asynchronous invokes) on two fresh subjects from `factory`: once, and with

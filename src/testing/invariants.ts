@@ -14,6 +14,7 @@
  */
 import type { LambdaSimulator } from '../simulator.js';
 import type { Trace, TraceEvent } from './trace.js';
+import { InvariantViolation } from '../errors.js';
 
 export interface InvariantSettings {
   /** MaximumRetryAttempts by function (default: read from the simulator's event-invoke config, else 2). */
@@ -26,14 +27,7 @@ export interface InvariantSettings {
   partial?: boolean;
 }
 
-export class InvariantViolation extends Error {
-  override readonly name = 'InvariantViolation';
-  readonly violations: string[];
-  constructor(violations: string[], trace: Trace) {
-    super(`${violations.length} invariant violation(s):\n${violations.map((v) => `  - ${v}`).join('\n')}\n\ntrace (simulated time since start):\n${trace.format(120)}`);
-    this.violations = violations;
-  }
-}
+export { InvariantViolation };
 
 /** The violations found in `trace` (empty when every invariant holds). */
 export async function checkInvariants(sim: LambdaSimulator, trace: Trace, settings: InvariantSettings = {}): Promise<string[]> {

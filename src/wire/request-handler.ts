@@ -4,7 +4,7 @@
  * for real (serialisation, signing, its retry strategy, error parsing): only the transport is
  * replaced, by the same REST layer the HTTP server uses.
  */
-import type { LambdaSimulator } from '../simulator.js';
+import type { LambdaApi } from '../api/operations.js';
 import { handleRestRequest, type RestOptions } from './rest.js';
 
 /** The parts of `@smithy/protocol-http`'s HttpRequest the handler reads. */
@@ -32,7 +32,7 @@ export interface InProcessRequestHandler {
   destroy(): void;
 }
 
-export function createRequestHandler(sim: LambdaSimulator, rest: RestOptions = {}): InProcessRequestHandler {
+export function createRequestHandler(sim: LambdaApi, rest: RestOptions = {}): InProcessRequestHandler {
   if (sim === null || typeof sim !== 'object' || typeof (sim as { invoke?: unknown }).invoke !== 'function') {
     throw new TypeError(`createRequestHandler expects a LambdaSimulator, got ${sim === null ? 'null' : typeof sim}`);
   }

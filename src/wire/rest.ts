@@ -8,10 +8,10 @@
  * `{ "Type": "User", "message": "…" }` (with `Reason` for throttles), which the SDK turns into its own
  * exception classes where it models them.
  */
-import { InvalidParameterValueException, InvalidRequestContentException, LambdaSimError, NotImplementedException, RequestEntityTooLargeException, ServiceException } from '../errors.js';
+import { InvalidParameterValueException, InvalidRequestContentException, LambdaSimError, UnknownOperationException, NotImplementedException, RequestEntityTooLargeException, ServiceException } from '../errors.js';
 import type { Caller } from '../control/permissions.js';
 import { inProcessCodeSource } from '../control/validate.js';
-import type { LambdaSimulator } from '../simulator.js';
+import { methodOf, OPERATIONS, UNIMPLEMENTED_OPERATIONS, type LambdaApi, type OperationBinding, type OperationName } from '../api/operations.js';
 
 export interface RestOptions {
   /**
@@ -58,7 +58,6 @@ export function operationName(method: string, path: string, query?: URLSearchPar
 }
 
 type Params = Record<string, string>;
-type Build = (p: Params, q: URLSearchParams, h: RestRequest['headers'], body: () => Record<string, unknown>) => Record<string, unknown>;
 
 interface Route {
   method: string;
@@ -67,133 +66,38 @@ interface Route {
   marker: [string, string] | undefined;
   names: string[];
   operation: string;
-  /** LambdaSimulator method; undefined: known to the API, not implemented by lambda-sim. */
-  call: string | undefined;
-  build: Build;
+  /** The binding, for implemented operations; undefined: known to the API, not implemented by lambda-sim. */
+  binding: OperationBinding | undefined;
 }
 
 const routes: Route[] = [];
 
-function route(method: string, template: string, operation: string, call: string | undefined, build: Build = (p) => ({ ...p })): void {
+function route(method: string, template: string, operation: string, binding: OperationBinding | undefined): void {
   const names: string[] = [];
   const [path, query] = template.split('?') as [string, string | undefined];
   const pattern = new RegExp(`^${path.replace(/\{(\w+)\}/g, (_m, name: string) => (names.push(name), '([^/]+)'))}$`);
   const marker = query === undefined ? undefined : (query.split('=') as [string, string]);
-  const r: Route = { method, pattern, marker, names, operation, call, build };
+  const r: Route = { method, pattern, marker, names, operation, binding };
   // Routes selected by a query member go first: `…/provisioned-concurrency?List=ALL` is another operation.
   if (marker !== undefined) routes.unshift(r);
   else routes.push(r);
 }
 
-const opt = (q: URLSearchParams, name: string): Record<string, string> => (q.has(name) ? { [name]: q.get(name)! } : {});
-const optInt = (q: URLSearchParams, name: string): Record<string, number> => (q.has(name) ? { [name]: Number(q.get(name)) } : {});
-const withQualifier: Build = (p, q) => ({ ...p, ...opt(q, 'Qualifier') });
-const withBody: Build = (p, q, _h, body) => ({ ...body(), ...p, ...opt(q, 'Qualifier') });
+for (const [operation, binding] of Object.entries(OPERATIONS) as [OperationName, OperationBinding][]) route(binding.method, binding.path, operation, binding);
+for (const [method, template, operation] of UNIMPLEMENTED_OPERATIONS) route(method, template, operation, undefined);
 
-// Invoke
-route('POST', '/2015-03-31/functions/{FunctionName}/invocations', 'Invoke', 'invoke');
-// Functions
-route('POST', '/2015-03-31/functions', 'CreateFunction', 'createFunction', (_p, _q, _h, body) => decodeZip(body()));
-route('GET', '/2015-03-31/functions', 'ListFunctions', 'listFunctions', (_p, q) => ({ ...opt(q, 'Marker'), ...optInt(q, 'MaxItems'), ...opt(q, 'FunctionVersion') }));
-route('GET', '/2015-03-31/functions/{FunctionName}', 'GetFunction', 'getFunction', withQualifier);
-route('DELETE', '/2015-03-31/functions/{FunctionName}', 'DeleteFunction', 'deleteFunction', withQualifier);
-route('GET', '/2015-03-31/functions/{FunctionName}/configuration', 'GetFunctionConfiguration', 'getFunctionConfiguration', withQualifier);
-route('PUT', '/2015-03-31/functions/{FunctionName}/configuration', 'UpdateFunctionConfiguration', 'updateFunctionConfiguration', withBody);
-route('PUT', '/2015-03-31/functions/{FunctionName}/code', 'UpdateFunctionCode', 'updateFunctionCode', (p, _q, _h, body) => ({ ...decodeZip(body()), ...p }));
-// Versions and aliases
-route('POST', '/2015-03-31/functions/{FunctionName}/versions', 'PublishVersion', 'publishVersion', withBody);
-route('GET', '/2015-03-31/functions/{FunctionName}/versions', 'ListVersionsByFunction', 'listVersionsByFunction', (p, q) => ({ ...p, ...opt(q, 'Marker'), ...optInt(q, 'MaxItems') }));
-route('POST', '/2015-03-31/functions/{FunctionName}/aliases', 'CreateAlias', 'createAlias', withBody);
-route('GET', '/2015-03-31/functions/{FunctionName}/aliases', 'ListAliases', 'listAliases', (p, q) => ({ ...p, ...opt(q, 'FunctionVersion'), ...opt(q, 'Marker'), ...optInt(q, 'MaxItems') }));
-route('GET', '/2015-03-31/functions/{FunctionName}/aliases/{Name}', 'GetAlias', 'getAlias');
-route('PUT', '/2015-03-31/functions/{FunctionName}/aliases/{Name}', 'UpdateAlias', 'updateAlias', withBody);
-route('DELETE', '/2015-03-31/functions/{FunctionName}/aliases/{Name}', 'DeleteAlias', 'deleteAlias');
-// Concurrency
-route('PUT', '/2017-10-31/functions/{FunctionName}/concurrency', 'PutFunctionConcurrency', 'putFunctionConcurrency', withBody);
-route('GET', '/2019-09-30/functions/{FunctionName}/concurrency', 'GetFunctionConcurrency', 'getFunctionConcurrency');
-route('DELETE', '/2017-10-31/functions/{FunctionName}/concurrency', 'DeleteFunctionConcurrency', 'deleteFunctionConcurrency');
-route('PUT', '/2019-09-30/functions/{FunctionName}/provisioned-concurrency', 'PutProvisionedConcurrencyConfig', 'putProvisionedConcurrencyConfig', withBody);
-route('GET', '/2019-09-30/functions/{FunctionName}/provisioned-concurrency', 'GetProvisionedConcurrencyConfig', 'getProvisionedConcurrencyConfig', withQualifier);
-route('DELETE', '/2019-09-30/functions/{FunctionName}/provisioned-concurrency', 'DeleteProvisionedConcurrencyConfig', 'deleteProvisionedConcurrencyConfig', withQualifier);
-route('GET', '/2016-08-19/account-settings', 'GetAccountSettings', 'getAccountSettings');
-// Permissions
-route('POST', '/2015-03-31/functions/{FunctionName}/policy', 'AddPermission', 'addPermission', withBody);
-route('GET', '/2015-03-31/functions/{FunctionName}/policy', 'GetPolicy', 'getPolicy', withQualifier);
-route('DELETE', '/2015-03-31/functions/{FunctionName}/policy/{StatementId}', 'RemovePermission', 'removePermission', (p, q) => ({ ...p, ...opt(q, 'Qualifier'), ...opt(q, 'RevisionId') }));
-// Asynchronous invocation
-route('PUT', '/2019-09-25/functions/{FunctionName}/event-invoke-config', 'PutFunctionEventInvokeConfig', 'putFunctionEventInvokeConfig', withBody);
-route('POST', '/2019-09-25/functions/{FunctionName}/event-invoke-config', 'UpdateFunctionEventInvokeConfig', 'updateFunctionEventInvokeConfig', withBody);
-route('GET', '/2019-09-25/functions/{FunctionName}/event-invoke-config', 'GetFunctionEventInvokeConfig', 'getFunctionEventInvokeConfig', withQualifier);
-route('DELETE', '/2019-09-25/functions/{FunctionName}/event-invoke-config', 'DeleteFunctionEventInvokeConfig', 'deleteFunctionEventInvokeConfig', withQualifier);
-route('GET', '/2019-09-25/functions/{FunctionName}/event-invoke-config/list', 'ListFunctionEventInvokeConfigs', 'listFunctionEventInvokeConfigs', (p, q) => ({
-  ...p,
-  ...opt(q, 'Marker'),
-  ...optInt(q, 'MaxItems'),
-}));
-route('PUT', '/2024-08-31/functions/{FunctionName}/recursion-config', 'PutFunctionRecursionConfig', 'putFunctionRecursionConfig', withBody);
-route('GET', '/2024-08-31/functions/{FunctionName}/recursion-config', 'GetFunctionRecursionConfig', 'getFunctionRecursionConfig');
-// Known to the API, not simulated: a clear 501 naming the operation. The list is every operation of
-// @aws-sdk/client-lambda 3.1164 (its HTTP bindings) that lambda-sim does not implement.
-for (const [method, template, operation] of [
-  ['POST', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy', 'AddLayerVersionPermission'],
-  ['POST', '/2025-12-01/durable-executions/{DurableExecutionArn}/checkpoint', 'CheckpointDurableExecution'],
-  ['POST', '/2025-11-30/capacity-providers', 'CreateCapacityProvider'],
-  ['POST', '/2020-04-22/code-signing-configs', 'CreateCodeSigningConfig'],
-  ['POST', '/2015-03-31/event-source-mappings', 'CreateEventSourceMapping'],
-  ['POST', '/2021-10-31/functions/{FunctionName}/url', 'CreateFunctionUrlConfig'],
-  ['DELETE', '/2025-11-30/capacity-providers/{CapacityProviderName}', 'DeleteCapacityProvider'],
-  ['DELETE', '/2020-04-22/code-signing-configs/{CodeSigningConfigArn}', 'DeleteCodeSigningConfig'],
-  ['DELETE', '/2015-03-31/event-source-mappings/{UUID}', 'DeleteEventSourceMapping'],
-  ['DELETE', '/2020-06-30/functions/{FunctionName}/code-signing-config', 'DeleteFunctionCodeSigningConfig'],
-  ['DELETE', '/2021-10-31/functions/{FunctionName}/url', 'DeleteFunctionUrlConfig'],
-  ['DELETE', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}', 'DeleteLayerVersion'],
-  ['DELETE', '/2026-07-09/resource-policy/{ResourceArn}', 'DeleteResourcePolicy'],
-  ['GET', '/2025-11-30/capacity-providers/{CapacityProviderName}', 'GetCapacityProvider'],
-  ['GET', '/2020-04-22/code-signing-configs/{CodeSigningConfigArn}', 'GetCodeSigningConfig'],
-  ['GET', '/2025-12-01/durable-executions/{DurableExecutionArn}', 'GetDurableExecution'],
-  ['GET', '/2025-12-01/durable-executions/{DurableExecutionArn}/history', 'GetDurableExecutionHistory'],
-  ['GET', '/2025-12-01/durable-executions/{DurableExecutionArn}/state', 'GetDurableExecutionState'],
-  ['GET', '/2015-03-31/event-source-mappings/{UUID}', 'GetEventSourceMapping'],
-  ['GET', '/2020-06-30/functions/{FunctionName}/code-signing-config', 'GetFunctionCodeSigningConfig'],
-  ['GET', '/2025-11-30/functions/{FunctionName}/function-scaling-config', 'GetFunctionScalingConfig'],
-  ['GET', '/2021-10-31/functions/{FunctionName}/url', 'GetFunctionUrlConfig'],
-  ['GET', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}', 'GetLayerVersion'],
-  ['GET', '/2018-10-31/layers?find=LayerVersion', 'GetLayerVersionByArn'],
-  ['GET', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy', 'GetLayerVersionPolicy'],
-  ['GET', '/2026-07-09/resource-policy/{ResourceArn}', 'GetResourcePolicy'],
-  ['GET', '/2021-07-20/functions/{FunctionName}/runtime-management-config', 'GetRuntimeManagementConfig'],
-  ['POST', '/2014-11-13/functions/{FunctionName}/invoke-async', 'InvokeAsync'],
-  ['POST', '/2021-11-15/functions/{FunctionName}/response-streaming-invocations', 'InvokeWithResponseStream'],
-  ['GET', '/2025-11-30/capacity-providers', 'ListCapacityProviders'],
-  ['GET', '/2020-04-22/code-signing-configs', 'ListCodeSigningConfigs'],
-  ['GET', '/2025-12-01/functions/{FunctionName}/durable-executions', 'ListDurableExecutionsByFunction'],
-  ['GET', '/2015-03-31/event-source-mappings', 'ListEventSourceMappings'],
-  ['GET', '/2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions', 'ListFunctionsByCodeSigningConfig'],
-  ['GET', '/2021-10-31/functions/{FunctionName}/urls', 'ListFunctionUrlConfigs'],
-  ['GET', '/2025-11-30/capacity-providers/{CapacityProviderName}/function-versions', 'ListFunctionVersionsByCapacityProvider'],
-  ['GET', '/2018-10-31/layers', 'ListLayers'],
-  ['GET', '/2018-10-31/layers/{LayerName}/versions', 'ListLayerVersions'],
-  ['GET', '/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL', 'ListProvisionedConcurrencyConfigs'],
-  ['GET', '/2017-03-31/tags/{Resource}', 'ListTags'],
-  ['POST', '/2018-10-31/layers/{LayerName}/versions', 'PublishLayerVersion'],
-  ['PUT', '/2020-06-30/functions/{FunctionName}/code-signing-config', 'PutFunctionCodeSigningConfig'],
-  ['PUT', '/2025-11-30/functions/{FunctionName}/function-scaling-config', 'PutFunctionScalingConfig'],
-  ['PUT', '/2026-07-09/resource-policy/{ResourceArn}', 'PutResourcePolicy'],
-  ['PUT', '/2021-07-20/functions/{FunctionName}/runtime-management-config', 'PutRuntimeManagementConfig'],
-  ['DELETE', '/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy/{StatementId}', 'RemoveLayerVersionPermission'],
-  ['POST', '/2025-12-01/durable-execution-callbacks/{CallbackId}/fail', 'SendDurableExecutionCallbackFailure'],
-  ['POST', '/2025-12-01/durable-execution-callbacks/{CallbackId}/heartbeat', 'SendDurableExecutionCallbackHeartbeat'],
-  ['POST', '/2025-12-01/durable-execution-callbacks/{CallbackId}/succeed', 'SendDurableExecutionCallbackSuccess'],
-  ['POST', '/2025-12-01/durable-executions/{DurableExecutionArn}/stop', 'StopDurableExecution'],
-  ['POST', '/2017-03-31/tags/{Resource}', 'TagResource'],
-  ['DELETE', '/2017-03-31/tags/{Resource}', 'UntagResource'],
-  ['PUT', '/2025-11-30/capacity-providers/{CapacityProviderName}', 'UpdateCapacityProvider'],
-  ['PUT', '/2020-04-22/code-signing-configs/{CodeSigningConfigArn}', 'UpdateCodeSigningConfig'],
-  ['PUT', '/2015-03-31/event-source-mappings/{UUID}', 'UpdateEventSourceMapping'],
-  ['PUT', '/2021-10-31/functions/{FunctionName}/url', 'UpdateFunctionUrlConfig'],
-] as const) {
-  route(method, template, operation, undefined);
+/** An operation's input from its binding: the body's members, then the path's, then the query's. */
+function inputOf(binding: OperationBinding, params: Params, req: RestRequest): Record<string, unknown> {
+  const body = binding.body === undefined ? {} : binding.body === 'code' ? decodeZip(jsonBody(req.body)) : jsonBody(req.body);
+  const query: Record<string, unknown> = {};
+  for (const member of binding.query ?? []) {
+    const [name, type] = member.split(':') as [string, string | undefined];
+    if (req.query.has(name)) query[name] = type === 'int' ? Number(req.query.get(name)) : req.query.get(name)!;
+  }
+  return { ...body, ...params, ...query };
 }
+
+const opt = (q: URLSearchParams, name: string): Record<string, string> => (q.has(name) ? { [name]: q.get(name)! } : {});
 
 /**
  * `Code.ZipFile` and `ZipFile` travel as base64 in JSON bodies. lambda-sim's in-process code
@@ -220,7 +124,7 @@ function decodeZip(body: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Answers one REST request against the simulator. Never throws: every failure is an error response. */
-export async function handleRestRequest(sim: LambdaSimulator, req: RestRequest, options: RestOptions = {}): Promise<RestResponse> {
+export async function handleRestRequest(sim: LambdaApi, req: RestRequest, options: RestOptions = {}): Promise<RestResponse> {
   try {
     const limit = maxBodyBytes(req.method, req.path);
     if (req.body.byteLength > limit) {
@@ -231,12 +135,13 @@ export async function handleRestRequest(sim: LambdaSimulator, req: RestRequest, 
       return errorResponse(new UnknownOperationException(`No Lambda operation matches ${req.method} ${req.path}`), 404, requestIdFor(sim));
     }
     const { route: r, params } = found;
-    if (r.call === undefined) {
+    if (r.binding === undefined) {
       throw new NotImplementedException(`lambda-sim does not implement the Lambda operation ${r.operation} yet`);
     }
-    if (r.operation === 'Invoke') return await invoke(sim, params, req, options);
-    const input = r.build(params, req.query, req.headers, () => jsonBody(req.body));
-    const output = (await (sim as unknown as Record<string, (input: unknown) => Promise<Record<string, unknown>>>)[r.call]!(input)) ?? {};
+    const operation = r.operation as OperationName;
+    if (operation === 'Invoke') return await invoke(sim, params, req, options);
+    const call = sim[methodOf(operation)] as (input: unknown) => Promise<Record<string, unknown> | undefined>;
+    const output = (await call.call(sim, inputOf(r.binding, params, req))) ?? {};
     const { $metadata, ...rest } = output as { $metadata?: { httpStatusCode?: number; requestId?: string } };
     const status = $metadata?.httpStatusCode ?? 200;
     const body = status === 204 ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(rest, wireValue));
@@ -247,7 +152,7 @@ export async function handleRestRequest(sim: LambdaSimulator, req: RestRequest, 
 }
 
 /** Invoke: headers in, the raw payload as the body, and the function's answer in headers out. */
-async function invoke(sim: LambdaSimulator, params: Params, req: RestRequest, options: RestOptions): Promise<RestResponse> {
+async function invoke(sim: LambdaApi, params: Params, req: RestRequest, options: RestOptions): Promise<RestResponse> {
   const h = req.headers;
   const accessKeyId = /Credential=([^/,\s]+)\//.exec(h['authorization'] ?? '')?.[1];
   const caller = options.caller?.(accessKeyId);
@@ -309,13 +214,6 @@ function wireValue(this: Record<string, unknown>, key: string, value: unknown): 
   return value;
 }
 
-/** No route matches: the service answers 404 UnknownOperationException. */
-class UnknownOperationException extends LambdaSimError {
-  override readonly name = 'UnknownOperationException';
-  constructor(message: string) {
-    super(message, 404, 'client');
-  }
-}
 
 /** An error as the service sends it: status, `x-amzn-errortype`, `{ Type, message }` (and `Reason`, `retry-after` for throttles). */
 export function errorResponse(error: unknown, status: number | undefined, requestId: string): RestResponse {
@@ -332,9 +230,9 @@ export function errorResponse(error: unknown, status: number | undefined, reques
   return { statusCode: status ?? e.$metadata.httpStatusCode ?? 500, headers, body: new TextEncoder().encode(JSON.stringify(body)) };
 }
 
-const counters = new WeakMap<LambdaSimulator, number>();
+const counters = new WeakMap<LambdaApi, number>();
 /** A request id for answers that carry none of their own (numbered per simulator, so runs replay). */
-export function requestIdFor(sim: LambdaSimulator): string {
+export function requestIdFor(sim: LambdaApi): string {
   const n = (counters.get(sim) ?? 0) + 1;
   counters.set(sim, n);
   return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;

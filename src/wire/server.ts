@@ -11,7 +11,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { hostTimeout, type HostTimer } from '../kernel/host-time.js';
-import type { LambdaSimulator } from '../simulator.js';
+import type { LambdaApi } from '../api/operations.js';
 import { HostLimitExceededError, InvalidRequestContentException, RequestEntityTooLargeException, RequestTimeoutException } from '../errors.js';
 import { errorResponse, handleRestRequest, maxBodyBytes, operationName, requestIdFor, type RestOptions, type RestResponse } from './rest.js';
 
@@ -91,7 +91,7 @@ export interface LambdaEndpoint {
   close(): Promise<void>;
 }
 
-export async function listen(sim: LambdaSimulator, options: ListenOptions = {}): Promise<LambdaEndpoint> {
+export async function listen(sim: LambdaApi, options: ListenOptions = {}): Promise<LambdaEndpoint> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`Expected \`port\` to be an integer from 0 to 65535, got \`${String(port)}\``);
@@ -205,7 +205,7 @@ interface Exchange {
   expectsContinue: boolean;
 }
 
-async function serve(sim: LambdaSimulator, { req, res, hold, expectsContinue }: Exchange, options: RestOptions): Promise<void> {
+async function serve(sim: LambdaApi, { req, res, hold, expectsContinue }: Exchange, options: RestOptions): Promise<void> {
   // A client that goes away must not take the server down; the invocation still ends and is recorded.
   res.on('error', () => {});
   req.on('error', () => {});

@@ -209,7 +209,13 @@ const ASYNC: Array<[string, SyncName]> = [
 export const fsPromises: Record<string, unknown> = {};
 export const fs: Record<string, unknown> = { ...sync, promises: fsPromises, constants: { F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 } };
 // Streams are a chunk of their own (shim/fs-streams.ts): loaded when code first makes one.
-type FsStreams = typeof import('./fs-streams.js');
+// (Described here, not imported: the chunk imports this module, and a type import back would be a cycle.)
+interface FsStreams {
+  createReadStream(path: unknown, options?: unknown): unknown;
+  createWriteStream(path: unknown, options?: unknown): unknown;
+  ReadStream: unknown;
+  WriteStream: unknown;
+}
 const fsStreams = (): FsStreams => lazy<FsStreams>('fs-streams');
 fs['createReadStream'] = (path: unknown, options?: unknown): unknown => fsStreams().createReadStream(path, options);
 fs['createWriteStream'] = (path: unknown, options?: unknown): unknown => fsStreams().createWriteStream(path, options);

@@ -10,6 +10,7 @@
  */
 import { readSync, writeSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
+import { ChannelClosed } from '../../errors.js';
 
 /** Written to stderr by the child's watchdog before it kills the process, so the parent can say why. */
 export const WATCHDOG_MARK = 'lambda-sim-supervisor: killed by its watchdog';
@@ -20,10 +21,7 @@ export function sleepSync(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-/** The other side went away (end of file on its FIFO, or a broken pipe). */
-export class ChannelClosed extends Error {
-  override readonly name = 'ChannelClosed';
-}
+export { ChannelClosed };
 
 function isCode(e: unknown, ...codes: string[]): boolean {
   return typeof e === 'object' && e !== null && codes.includes(String((e as { code?: unknown }).code));
